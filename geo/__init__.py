@@ -1,0 +1,1 @@
+"""Border-crossing dashboard library: data, filters, map layers and geography (no Streamlit here)."""

@@ -1,0 +1,94 @@
+"""`python -m geo`: the command-line contract (README documents each command).
+
+Exit codes: 0 success, 1 the data is invalid (one line per problem), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from geo.dataset import DatasetError, load_events, validate_file
+from geo.filters import Filters, apply_filters
+from geo.schema import EVENT_TYPES, LAYERS
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "events.geojson"
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    total = 0
+    for path in args.paths:
+        problems = validate_file(path)
+        total += len(problems)
+        for problem in problems:
+            print(problem)
+        if not problems:
+            print(f"{path}: valid", file=sys.stderr)
+    return 1 if total else 0
+
+
+def cmd_export_html(args: argparse.Namespace) -> int:
+    from geo import assets
+    from geo.layers import build_map
+    from geo.places import load_places
+
+    try:
+        frame = load_events(args.data)
+    except DatasetError as error:
+        for problem in error.problems:
+            print(problem)
+        return 1
+    filters = Filters(
+        layers=tuple(args.layer) if args.layer else None,
+        event_types=tuple(args.event_type) if args.event_type else None,
+        since=args.since, until=args.until,
+    )
+    shown = apply_filters(frame, filters)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        base_url = assets.write_beside(args.out)
+    except FileNotFoundError as error:
+        print(f"notice: map libraries will load from public CDNs, so the file needs internet ({error})",
+              file=sys.stderr)
+        base_url = None
+    build_map(shown, load_places(), asset_base_url=base_url).save(str(args.out))
+    located = int(shown.geometry.notna().sum())
+    print(f"wrote {args.out}: {located} events on the map, {len(shown) - located} without a location"
+          + (f", libraries in {args.out.stem}_files/" if base_url else ""))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m geo", description=__doc__.splitlines()[0])
+    commands = root.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="check events files against the data contract")
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    validate.set_defaults(run=cmd_validate)
+
+    export = commands.add_parser("export-html", help="write the map as one standalone HTML file")
+    export.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE")
+    export.add_argument("--layer", action="append", choices=list(LAYERS), metavar="L",
+                        help=f"repeatable; one of {', '.join(LAYERS)}")
+    export.add_argument("--event-type", action="append", choices=list(EVENT_TYPES), metavar="T",
+                        help=f"repeatable; one of {', '.join(EVENT_TYPES)}")
+    export.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD")
+    export.add_argument("--until", type=_iso_date, metavar="YYYY-MM-DD")
+    export.set_defaults(run=cmd_export_html)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit code (argparse exits 2 on usage errors)."""
+    args = parser().parse_args(argv)
+    return args.run(args)

@@ -1,0 +1,236 @@
+"""Folium map building: a stable base map plus one FeatureGroup per event layer.
+
+The base map (background, place labels, legend) does not depend on the filters, so the
+dashboard can keep it fixed and send only the event layers to st_folium; `build_map` puts both
+together for a standalone export. All dataset text is HTML-escaped before it reaches markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html import escape
+from typing import Any
+
+import folium
+import geopandas as gpd
+from shapely.geometry import LineString, MultiLineString
+
+from geo.basemap import add_basemap
+from geo.dataset import records
+from geo.details import source_html, when_label, where_label
+from geo.schema import EVENT_TYPES, LAYERS, ROUTE_STATUSES
+
+# One colour and Font Awesome icon per event type; the legend is drawn from this same table.
+EVENT_STYLE: dict[str, tuple[str, str]] = {
+    "border_closure": ("#b71c1c", "ban"),
+    "rail_freight_resumption": ("#1565c0", "train"),
+    "road_freight_resumption": ("#00838f", "truck"),
+    "customs_reopening": ("#2e7d32", "stamp"),
+    "worker_deployment": ("#6a1b9a", "helmet-safety"),
+    "repatriation": ("#4e342e", "rotate-left"),
+    "defection": ("#d84315", "person-running"),
+    "disappearance": ("#ad1457", "user-slash"),
+    "escape": ("#ef6c00", "door-open"),
+    "detention": ("#37474f", "handcuffs"),
+    "extortion": ("#827717", "sack-dollar"),
+    "surveillance": ("#455a64", "eye"),
+}
+
+# Route lines by status: closed is a wide red dashed band, resumed a solid green line.
+STATUS_STYLE: dict[str, dict[str, Any]] = {
+    "closed": {"color": "#c62828", "weight": 9, "opacity": 0.45, "dash_array": "10 8"},
+    "partially_resumed": {"color": "#ef6c00", "weight": 5, "opacity": 0.95, "dash_array": "2 8"},
+    "resumed": {"color": "#2e7d32", "weight": 5, "opacity": 0.95, "dash_array": None},
+    "unknown": {"color": "#757575", "weight": 4, "opacity": 0.8, "dash_array": "1 6"},
+}
+
+REGION_CENTER = (37.5, 126.0)
+REGION_ZOOM = 5
+PIN_SIZE = 26
+
+PIN_CSS = """
+<style>
+.geo-pin{width:26px;height:26px;border-radius:50%;border:2px solid #fff;color:#fff;
+ display:flex;align-items:center;justify-content:center;font-size:12px;
+ box-shadow:0 1px 4px rgba(0,0,0,.45)}
+.geo-label{font:600 12px/1.2 system-ui,sans-serif;color:#212121;white-space:nowrap;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff}
+.geo-legend{position:absolute;z-index:1000;bottom:24px;right:10px;background:rgba(255,255,255,.93);
+ padding:6px 9px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);
+ font:11px/1.45 system-ui,sans-serif;max-height:75%;overflow:auto}
+.geo-legend summary{cursor:pointer;font-weight:600}
+.geo-legend .geo-pin{width:18px;height:18px;font-size:9px;border-width:1px;display:inline-flex;
+ vertical-align:middle;margin-right:6px}
+.geo-legend svg{vertical-align:middle;margin-right:6px}
+.leaflet-container{background:#d4e6f1}
+.geo-popup{font:13px/1.4 system-ui,sans-serif}
+.geo-popup h4{font-size:14px;margin:0 0 4px}
+.geo-popup .meta{color:#555;font-size:12px}
+.geo-popup ol{padding-left:18px;margin:4px 0 0}
+</style>
+"""
+
+
+def pin_html(event_type: str, size: int = PIN_SIZE) -> str:
+    """The round coloured badge with the event type's icon (used on the map and in the legend)."""
+    color, icon = EVENT_STYLE[event_type]
+    return (f'<div class="geo-pin" style="background:{color};width:{size}px;height:{size}px">'
+            f'<i class="fa-solid fa-{icon}"></i></div>')
+
+
+def line_sample_svg(status: str) -> str:
+    style = STATUS_STYLE[status]
+    dash = f' stroke-dasharray="{style["dash_array"]}"' if style["dash_array"] else ""
+    return (f'<svg width="34" height="12"><line x1="1" y1="6" x2="33" y2="6" stroke="{style["color"]}" '
+            f'stroke-width="{min(style["weight"], 8)}" stroke-opacity="{style["opacity"]}"{dash}/></svg>')
+
+
+def legend_html() -> str:
+    """The map legend, generated from EVENT_STYLE and STATUS_STYLE so it always matches."""
+    rows = [f"<div>{pin_html(t, 18)}{escape(label)}</div>" for t, label in EVENT_TYPES.items()]
+    routes = [f"<div>{line_sample_svg(s)}Route {escape(label.lower())}</div>"
+              for s, label in ROUTE_STATUSES.items() if s != "unknown"]
+    return ('<details class="geo-legend" id="geo-legend" open><summary>Legend</summary><b>Event types</b>'
+            + "".join(rows) + "<b>Trade routes</b>" + "".join(routes) + "</details>")
+
+
+def tooltip_text(row: dict[str, Any]) -> str:
+    """Tooltip shown on hover; ends with the feature id in brackets so clicks can be traced."""
+    return f"{escape(row['title'])} [{escape(row['id'])}]"
+
+
+TOOLTIP_ID = re.compile(r"\[([a-z0-9]+(?:-[a-z0-9]+)*)\]\s*$")
+
+
+def feature_id_from_tooltip(text: str | None) -> str | None:
+    """The feature id carried at the end of a tooltip text, or None."""
+    match = TOOLTIP_ID.search(text or "")
+    return match.group(1) if match else None
+
+
+def popup_html(row: dict[str, Any]) -> str:
+    """Popup body: what, where, when (with precision), how precise the location, who says so."""
+    where = where_label(row)
+    when = when_label(row)
+    status = row.get("status")
+    status_html = (f"<div class='meta'>Status: {escape(ROUTE_STATUSES[status])}</div>" if status else "")
+    sources = "".join(source_html(s) for s in row["sources"])
+    return (
+        f"<div class='geo-popup'><h4>{escape(row['title'])}</h4>"
+        f"<div class='meta'>{escape(EVENT_TYPES[row['event_type']])} · {escape(where)} "
+        f"(location: {escape(row['location_precision'])})</div>"
+        f"<div class='meta'>When: {escape(when)}</div>{status_html}"
+        f"<p>{escape(row['summary'])}</p>"
+        f"<div><b>Sources</b><ol>{sources}</ol></div>"
+        f"<div class='meta'>id: {escape(row['id'])}</div></div>"
+    )
+
+
+def _latlon_lines(geometry: LineString | MultiLineString) -> list[list[tuple[float, float]]]:
+    parts = geometry.geoms if isinstance(geometry, MultiLineString) else [geometry]
+    return [[(y, x) for x, y in part.coords] for part in parts]
+
+
+def _route_line(row: dict[str, Any]) -> folium.PolyLine:
+    style = STATUS_STYLE[row["status"]]
+    return folium.PolyLine(
+        _latlon_lines(row["geometry"]),
+        color=style["color"], weight=style["weight"], opacity=style["opacity"],
+        dash_array=style["dash_array"],
+        tooltip=folium.Tooltip(tooltip_text(row)),
+        popup=folium.Popup(popup_html(row), max_width=340),
+    )
+
+
+def _pin(row: dict[str, Any], offset: int) -> folium.Marker:
+    """A pin at the event's point; co-located pins are shifted sideways on screen, not in space."""
+    point = row["geometry"]
+    half = PIN_SIZE // 2
+    return folium.Marker(
+        (point.y, point.x),
+        icon=folium.DivIcon(html=pin_html(row["event_type"]), icon_size=(PIN_SIZE, PIN_SIZE),
+                            icon_anchor=(half - offset * (PIN_SIZE + 2), half),
+                            class_name=f"geo-event geo-{row['event_type']}"),
+        tooltip=folium.Tooltip(tooltip_text(row)),
+        popup=folium.Popup(popup_html(row), max_width=340),
+    )
+
+
+def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
+    """One FeatureGroup per map layer (always all three, possibly empty) holding the located rows.
+
+    Rows without geometry are skipped: they are listed beside the map, never placed.
+    """
+    groups = {layer: folium.FeatureGroup(name=label, show=True) for layer, label in LAYERS.items()}
+    seen_points: Counter[tuple[float, float]] = Counter()
+    located = frame[frame.geometry.notna()]
+    # Lines first, closures first, so resumed routes are drawn on top of the closure band.
+    order = located.assign(_line=located.geometry.geom_type != "Point",
+                           _closed=located["status"].eq("closed"))
+    order = order.sort_values(["_line", "_closed"], ascending=[False, False])
+    for row in records(order):
+        if row["geometry"].geom_type == "Point":
+            key = (round(row["geometry"].x, 5), round(row["geometry"].y, 5))
+            _pin(row, seen_points[key]).add_to(groups[row["layer"]])
+            seen_points[key] += 1
+        else:
+            _route_line(row).add_to(groups[row["layer"]])
+    return list(groups.values())
+
+
+def places_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Name labels for the reference places (towns and the cited bridge crossings)."""
+    group = folium.FeatureGroup(name="Places", show=True)
+    for row in records(places):
+        point = row["geometry"]
+        crossing = row["kind"] == "crossing"
+        dot = "#263238" if crossing else "#fff"
+        html = (f'<div class="geo-label"><span style="display:inline-block;width:8px;height:8px;'
+                f'border-radius:{"1px" if crossing else "50%"};background:{dot};border:2px solid #263238;'
+                f'margin-right:12px"></span>{escape(row["label"])}</div>')
+        folium.Marker(
+            (point.y, point.x),
+            icon=folium.DivIcon(html=html, icon_size=(180, 16), icon_anchor=(6, 8),
+                                class_name="geo-place"),
+            tooltip=folium.Tooltip(escape(f"{row['name']} — {row['source']}")),
+        ).add_to(group)
+    return group
+
+
+def base_map(places: gpd.GeoDataFrame, asset_base_url: str | None = None,
+             bounds: tuple[float, float, float, float] | None = None) -> folium.Map:
+    """The filter-independent map: offline basemap, optional online tiles, place labels, legend.
+
+    With `asset_base_url`, Leaflet and its plugins load from there instead of public CDNs.
+    `bounds` (minx, miny, maxx, maxy) sets the initial view; pass the whole dataset's bounds, not
+    the filtered ones, so the base map (and so the st_folium component) stays the same across filters.
+    """
+    m = folium.Map(location=REGION_CENTER, zoom_start=REGION_ZOOM, tiles=None,
+                   max_zoom=18, min_zoom=3, control_scale=True)
+    if bounds is not None:
+        minx, miny, maxx, maxy = bounds
+        m.fit_bounds([(miny, minx), (maxy, maxx)], padding=(30, 30))
+    if asset_base_url is not None:
+        from geo.assets import use_local_assets
+
+        use_local_assets(m, asset_base_url)
+    add_basemap(m)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online)", overlay=True, show=False,
+                     attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+                          "contributors").add_to(m)
+    m.get_root().header.add_child(folium.Element(PIN_CSS))
+    m.get_root().html.add_child(folium.Element(legend_html()))
+    places_layer(places).add_to(m)
+    return m
+
+
+def build_map(frame: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
+              asset_base_url: str | None = None) -> folium.Map:
+    """The complete map (base, event layers, layer control), fitted to what is shown."""
+    located = frame[frame.geometry.notna()]
+    m = base_map(places, asset_base_url, tuple(located.total_bounds) if len(located) else None)
+    for group in event_layers(frame):
+        group.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m

@@ -1,0 +1,64 @@
+"""`python -m geo` as a user runs it: exit codes, one line per problem, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import EVENTS_PATH, ROOT
+
+
+def geo(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "geo", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+def test_validate_exits_0_on_the_curated_dataset():
+    result = geo("validate", str(EVENTS_PATH))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_validate_exits_1_with_one_line_per_problem_and_no_traceback(collection, write_json):
+    collection["features"][1]["properties"]["event_type"] = "kidnap"
+    collection["features"][4]["geometry"]["coordinates"] = [42.9, 129.8]
+    bad = write_json(collection, "bad.geojson")
+    broken = write_json('{"type": "FeatureCollection", "features": [', "broken.geojson")
+    result = geo("validate", str(bad), str(broken), str(EVENTS_PATH))
+    assert result.returncode == 1
+    out = result.stdout.splitlines()
+    assert len(out) == 3, result.stdout
+    assert out[0].startswith(f"{bad}: feature 1 (id=") and "properties.event_type" in out[0]
+    assert out[1].startswith(f"{bad}: feature 4 (id=") and "look swapped" in out[1]
+    assert out[2].startswith(f"{broken}: file: not valid JSON")
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_without_paths_is_a_usage_error():
+    assert geo("validate").returncode == 2
+
+
+def test_export_html_writes_the_filtered_map_with_its_libraries_beside_it(tmp_path):
+    out = tmp_path / "map.html"
+    result = geo("export-html", "--data", str(EVENTS_PATH), "--out", str(out),
+                 "--layer", "incidents", "--layer", "worker_locations", "--event-type", "disappearance",
+                 "--event-type", "worker_deployment", "--since", "2022-01-01", "--until", "2022-12-31")
+    assert result.returncode == 0, result.stderr
+    assert "3 events on the map, 0 without a location" in result.stdout
+    html = out.read_text(encoding="utf-8")
+    assert html.count("geo-event geo-") == 3
+    assert "geo-event geo-customs_reopening" not in html
+    assert "cdn.jsdelivr.net" not in html and (tmp_path / "map_files" / "leaflet" / "dist" / "leaflet.js").is_file()
+
+
+def test_export_html_with_a_bad_date_is_a_usage_error(tmp_path):
+    result = geo("export-html", "--out", str(tmp_path / "m.html"), "--since", "last year")
+    assert result.returncode == 2 and "not a date" in result.stderr
+
+
+def test_export_html_on_invalid_data_prints_problems_and_writes_nothing(collection, write_json, tmp_path):
+    collection["features"][0]["properties"]["sources"] = []
+    out = tmp_path / "m.html"
+    result = geo("export-html", "--data", str(write_json(collection)), "--out", str(out))
+    assert result.returncode == 1 and "at least one source is required" in result.stdout
+    assert not out.exists()

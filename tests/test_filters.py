@@ -1,0 +1,73 @@
+"""Filters return exactly the rows a user asked for, and compose."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geo.filters import (
+    Filters,
+    apply_filters,
+    by_date_range,
+    by_event_types,
+    by_layers,
+    by_text,
+    date_bounds,
+    located,
+    unlocated,
+)
+
+
+def test_layer_filter_keeps_only_the_chosen_layers(events):
+    shown = by_layers(events, ["worker_locations"])
+    assert set(shown["id"]) == {"workers-tumen-economic-development-zone", "workers-shanghai-garment-factory"}
+
+
+def test_event_type_filter_keeps_only_the_chosen_types(events):
+    shown = by_event_types(events, ["defection", "disappearance"])
+    assert set(shown["event_type"]) == {"defection", "disappearance"} and len(shown) == 2
+
+
+def test_no_chosen_types_shows_nothing(events):
+    assert by_event_types(events, []).empty
+
+
+def test_date_range_keeps_events_whose_possible_dates_overlap(events):
+    shown = by_date_range(events, dt.date(2022, 2, 10), dt.date(2022, 2, 20), include_undated=False)
+    ids = set(shown["id"])
+    assert "disappearance-shanghai-garment-workers-2022-02" in ids
+    assert "surveillance-state-security-department" in ids  # spans 2020-01 .. 2023-02
+    assert "border-closure-2020-01" not in ids  # January 2020 only
+    assert "rail-freight-dandong-sinuiju-partial-resumption" not in ids  # from winter 2022-23
+
+
+def test_an_event_known_only_to_precede_a_date_matches_earlier_ranges(events):
+    shown = by_date_range(events, dt.date(2021, 1, 1), dt.date(2021, 1, 31))
+    assert "workers-tumen-economic-development-zone" in set(shown["id"])  # on or before 2023-02-23
+    later = by_date_range(events, dt.date(2023, 3, 1), None)
+    assert "workers-tumen-economic-development-zone" not in set(later["id"])
+
+
+def test_no_date_bounds_keeps_everything(events):
+    assert len(by_date_range(events)) == len(events)
+
+
+def test_text_search_is_case_insensitive_and_needs_every_word(events):
+    assert set(by_text(events, "SHANGHAI garment")["id"]) == {
+        "workers-shanghai-garment-factory", "disappearance-shanghai-garment-workers-2022-02"}
+    assert by_text(events, "shanghai zebra").empty
+    assert len(by_text(events, "   ")) == len(events)
+
+
+def test_text_search_reaches_the_place_as_written_in_the_article(events):
+    assert set(by_text(events, "duman")["id"]) == {"workers-tumen-economic-development-zone"}
+
+
+def test_filters_compose_and_split_into_located_and_unlocated(events):
+    shown = apply_filters(events, Filters(layers=("incidents",), since=dt.date(2022, 1, 1)))
+    assert set(shown["layer"]) == {"incidents"}
+    assert len(located(shown)) + len(unlocated(shown)) == len(shown)
+    assert set(located(shown)["id"]) == {"disappearance-shanghai-garment-workers-2022-02"}
+
+
+def test_date_bounds_span_the_dataset(events):
+    assert date_bounds(events) == (dt.date(2020, 1, 1), dt.date(2023, 3, 31))

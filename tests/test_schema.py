@@ -1,0 +1,193 @@
+"""The validator names the file, the feature and the field for every kind of bad input."""
+
+from __future__ import annotations
+
+from geo.dataset import validate_file
+from geo.schema import EVENT_TYPES, LAYERS, validate_collection
+
+
+def lines(collection, name="bad.geojson") -> list[str]:
+    return [str(p) for p in validate_collection(collection, name)]
+
+
+def find(collection, event_id: str) -> dict:
+    return next(f for f in collection["features"] if f["properties"]["id"] == event_id)
+
+
+SHANGHAI = "disappearance-shanghai-garment-workers-2022-02"
+
+
+def test_the_curated_dataset_has_no_problems(collection):
+    assert lines(collection) == []
+
+
+def test_a_file_that_is_not_json_is_reported_with_its_line_and_column(write_json):
+    path = write_json('{"type": "FeatureCollection", "features": [', "truncated.geojson")
+    [problem] = validate_file(path)
+    assert problem.file.endswith("truncated.geojson") and problem.field == "file"
+    assert "not valid JSON (line 1" in problem.message
+
+
+def test_nan_is_rejected_as_invalid_json(write_json):
+    path = write_json('{"type": "FeatureCollection", "features": [], "x": NaN}')
+    [problem] = validate_file(path)
+    assert "NaN is not allowed" in problem.message
+
+
+def test_a_missing_file_is_a_problem_not_a_crash(tmp_path):
+    [problem] = validate_file(tmp_path / "nope.geojson")
+    assert "cannot read file" in problem.message
+
+
+def test_a_bare_feature_instead_of_a_collection_is_wrong_structure(collection):
+    assert lines(collection["features"][0]) == [
+        "bad.geojson: type: expected 'FeatureCollection', got 'Feature'"
+    ]
+
+
+def test_features_that_are_not_a_list_are_reported(collection):
+    collection["features"] = {"a": 1}
+    assert lines(collection) == ["bad.geojson: features: expected a list of features"]
+
+
+def test_a_crs_member_is_rejected(collection):
+    collection["crs"] = {"type": "name", "properties": {"name": "EPSG:3857"}}
+    assert "bad.geojson: crs: RFC 7946 GeoJSON has no 'crs' member" in lines(collection)[0]
+
+
+def test_unknown_layer_names_feature_index_id_and_field(collection):
+    find(collection, SHANGHAI)["properties"]["layer"] = "rumours"
+    index = next(i for i, f in enumerate(collection["features"]) if f["properties"]["id"] == SHANGHAI)
+    [line] = lines(collection)
+    assert line.startswith(f"bad.geojson: feature {index} (id={SHANGHAI}): properties.layer: ")
+    assert all(layer in line for layer in LAYERS)
+
+
+def test_unknown_event_type_is_rejected_with_the_vocabulary(collection):
+    find(collection, SHANGHAI)["properties"]["event_type"] = "kidnap"
+    [line] = lines(collection)
+    assert "properties.event_type" in line and "'defection'" in line
+    assert "kidnap" not in EVENT_TYPES
+
+
+def test_swapped_latitude_and_longitude_are_spotted(collection):
+    feature = find(collection, SHANGHAI)
+    lon, lat = feature["geometry"]["coordinates"]
+    feature["geometry"]["coordinates"] = [lat, lon]
+    [line] = lines(collection)
+    assert "geometry.coordinates" in line and "look swapped" in line
+
+
+def test_longitude_out_of_range_is_reported(collection):
+    find(collection, SHANGHAI)["geometry"]["coordinates"] = [181.5, 31.2]
+    [line] = lines(collection)
+    assert "longitude 181.5 is out of range" in line
+
+
+def test_a_line_vertex_out_of_range_names_its_position(collection):
+    feature = find(collection, "road-freight-rason-hunchun-resumption")
+    feature["geometry"]["coordinates"][1] = [130.5, 95.0]
+    [line] = lines(collection)
+    assert "geometry.coordinates[1]: latitude 95.0 is out of range" in line
+
+
+def test_empty_coordinates_are_reported_on_the_geometry(collection):
+    find(collection, SHANGHAI)["geometry"]["coordinates"] = []
+    assert any("geometry.coordinates" in line for line in lines(collection))
+
+
+def test_a_polygon_is_not_an_allowed_geometry(collection):
+    find(collection, SHANGHAI)["geometry"] = {
+        "type": "Polygon", "coordinates": [[[121, 31], [122, 31], [122, 32], [121, 31]]]}
+    [line] = lines(collection)
+    assert line.endswith(f"(id={SHANGHAI}): geometry: geometry must be a Point, LineString, "
+                         "MultiLineString or null, got 'Polygon'")
+
+
+def test_lines_are_only_allowed_in_the_trade_routes_layer(collection):
+    feature = find(collection, SHANGHAI)
+    feature["geometry"] = {"type": "LineString", "coordinates": [[121, 31], [122, 31]]}
+    [line] = lines(collection)
+    assert "incidents features must be Points, not LineString" in line
+
+
+def test_end_before_start_is_reported_on_date_end(collection):
+    props = find(collection, SHANGHAI)["properties"]
+    props["date_start"], props["date_end"] = "2022-02-28", "2022-02-01"
+    [line] = lines(collection)
+    assert "properties.date_end: date_end 2022-02-01 is before date_start 2022-02-28" in line
+
+
+def test_end_before_start_is_reported_even_alongside_other_errors(collection):
+    props = find(collection, SHANGHAI)["properties"]
+    props["date_start"], props["date_end"] = "2022-02-28", "2022-02-01"
+    props["event_type"] = "kidnap"
+    found = lines(collection)
+    assert len(found) == 2 and any("is before date_start" in line for line in found)
+
+
+def test_a_date_that_does_not_parse_names_the_field(collection):
+    find(collection, SHANGHAI)["properties"]["date_start"] = "last February"
+    [line] = lines(collection)
+    assert "properties.date_start" in line
+
+
+def test_missing_sources_are_rejected(collection):
+    del find(collection, SHANGHAI)["properties"]["sources"]
+    [line] = lines(collection)
+    assert line.endswith("properties.sources: Field required")
+
+
+def test_an_empty_source_list_is_rejected(collection):
+    find(collection, SHANGHAI)["properties"]["sources"] = []
+    [line] = lines(collection)
+    assert line.endswith("properties.sources: at least one source is required")
+
+
+def test_a_source_without_publisher_names_the_nested_field(collection):
+    del find(collection, SHANGHAI)["properties"]["sources"][0]["publisher"]
+    [line] = lines(collection)
+    assert "properties.sources[0].publisher: Field required" in line
+
+
+def test_duplicate_ids_name_the_first_use(collection):
+    collection["features"][3]["properties"]["id"] = collection["features"][1]["properties"]["id"]
+    found = lines(collection)
+    assert any("feature 3" in line and "duplicate id, first used by feature 1" in line for line in found)
+
+
+def test_an_inferred_date_must_say_how(collection):
+    del find(collection, SHANGHAI)["properties"]["date_note"]
+    [line] = lines(collection)
+    assert "date_inferred is true: date_note must say how" in line
+
+
+def test_a_located_point_needs_its_place_name(collection):
+    find(collection, SHANGHAI)["properties"]["place"] = ""
+    [line] = lines(collection)
+    assert "a located point needs the name of its place" in line
+
+
+def test_a_city_level_event_cannot_lack_geometry(collection):
+    find(collection, SHANGHAI)["geometry"] = None
+    [line] = lines(collection)
+    assert "geometry is null but location_precision is 'city'" in line
+
+
+def test_a_route_line_needs_a_status(collection):
+    props = find(collection, "road-freight-rason-hunchun-resumption")["properties"]
+    del props["status"], props["status_history"]
+    [line] = lines(collection)
+    assert "a route line needs a status" in line
+
+
+def test_unknown_properties_are_rejected_so_typos_do_not_vanish(collection):
+    find(collection, SHANGHAI)["properties"]["sumary"] = "typo"
+    [line] = lines(collection)
+    assert "properties.sumary: Extra inputs are not permitted" in line
+
+
+def test_a_feature_that_is_not_an_object_is_reported(collection):
+    collection["features"].append("oops")
+    [line] = lines(collection)
+    assert line.startswith("bad.geojson: feature 13: feature: expected a GeoJSON Feature object")
