@@ -1,0 +1,151 @@
+"""geo.assets: folium's front-end files served from this machine instead of public CDNs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import folium
+import pytest
+from folium.folium import _default_css, _default_js
+
+from geo.assets import (
+    CSS_ASSETS,
+    DROPPED_CSS,
+    JS_ASSETS,
+    PROJECT_ROOT,
+    VENDOR_DIR,
+    install,
+    missing,
+    use_local_assets,
+    vendored_files,
+    write_beside,
+)
+
+CDN_MARKERS = ("cdn.jsdelivr", "cdnjs", "code.jquery", "netdna")
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+needs_node_modules = pytest.mark.skipif(
+    not all((NODE_MODULES / name).is_file() for name in vendored_files()),
+    reason="node_modules absent or incomplete: run scripts/install_assets (needs node and npm)",
+)
+
+
+@pytest.fixture
+def installed_root(tmp_path: Path) -> Path:
+    """A project root whose static/vendor was installed from the repository's node_modules."""
+    (tmp_path / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    install(tmp_path)
+    return tmp_path
+
+
+def test_use_local_assets_changes_only_the_given_map() -> None:
+    local, other = folium.Map(), folium.Map()
+    use_local_assets(local, "/app/static/vendor")
+
+    assert all(url.startswith("/app/static/vendor/") for _, url in local.default_js + local.default_css)
+    assert other.default_js == _default_js and other.default_css == _default_css
+    assert folium.Map.default_js is _default_js and folium.Map.default_css is _default_css
+    assert all(url.startswith("https://") for _, url in _default_js + _default_css)
+
+
+def test_local_assets_replace_folium_defaults_by_name_except_the_dropped_css() -> None:
+    assert [asset.name for asset in JS_ASSETS] == [name for name, _ in _default_js]
+    kept_css = [name for name, _ in _default_css if name not in DROPPED_CSS]
+    assert [asset.name for asset in CSS_ASSETS] == kept_css
+
+
+def test_map_with_local_assets_renders_no_cdn_urls() -> None:
+    m = folium.Map(tiles=None, location=[41, 126], zoom_start=6)
+    use_local_assets(m, base_url="/app/static/vendor")
+    folium.Marker([40.13, 124.39], tooltip="Dandong").add_to(m)
+
+    html = m.get_root().render()
+
+    assert not [marker for marker in CDN_MARKERS if marker in html]
+    assert '<script src="/app/static/vendor/leaflet/dist/leaflet.js"></script>' in html
+
+
+def test_default_marker_images_load_from_the_local_leaflet_copy() -> None:
+    m = folium.Map(tiles=None)
+    use_local_assets(m, "map_files/")
+    use_local_assets(m, "map_files/")
+
+    html = m.get_root().render()
+
+    assert html.count("L.Icon.Default.imagePath") == 1
+    assert 'L.Icon.Default.imagePath = "map_files/leaflet/dist/images/";' in html
+
+
+@needs_node_modules
+def test_installed_files_exist_and_none_is_missing(installed_root: Path) -> None:
+    assert all((installed_root / VENDOR_DIR / name).is_file() for name in vendored_files())
+    assert (installed_root / VENDOR_DIR / "manifest.json").is_file()
+    assert missing(installed_root) == []
+
+
+@needs_node_modules
+def test_a_tampered_or_deleted_copy_is_reported_missing(installed_root: Path) -> None:
+    vendor = installed_root / VENDOR_DIR
+    with (vendor / "leaflet/dist/leaflet.js").open("a") as copy:
+        copy.write("\n// tampered\n")
+    (vendor / "jquery/dist/jquery.min.js").unlink()
+
+    assert missing(installed_root) == [
+        "static/vendor/jquery/dist/jquery.min.js",
+        "static/vendor/leaflet/dist/leaflet.js",
+    ]
+
+
+@needs_node_modules
+def test_check_command_exits_one_naming_the_modified_file(installed_root: Path) -> None:
+    (installed_root / VENDOR_DIR / "bootstrap/dist/css/bootstrap.min.css").write_text("/* not bootstrap */")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "geo.assets", "check", "--root", str(installed_root)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "static/vendor/bootstrap/dist/css/bootstrap.min.css: differs from manifest.json" in result.stdout
+
+
+@needs_node_modules
+def test_write_beside_copies_the_assets_next_to_an_exported_map(installed_root: Path, tmp_path: Path) -> None:
+    html_path = tmp_path / "export" / "border map.html"
+    html_path.parent.mkdir()
+
+    base_url = write_beside(html_path, root=installed_root)
+
+    assert base_url == "border%20map_files"
+    folder = html_path.parent / "border map_files"
+    assert all((folder / name).is_file() for name in vendored_files())
+    assert (folder / "@fortawesome/fontawesome-free/webfonts/fa-solid-900.woff2").is_file()
+
+
+def test_write_beside_refuses_when_nothing_is_installed(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="install_assets"):
+        write_beside(tmp_path / "map.html", root=tmp_path)
+
+
+def test_install_assets_without_npm_exits_zero_with_a_notice(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+
+    result = subprocess.run(
+        ["bash", str(PROJECT_ROOT / "scripts" / "install_assets")],
+        env={**os.environ, "PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0
+    assert "node/npm not found" in result.stderr and "CDN" in result.stderr
