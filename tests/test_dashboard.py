@@ -1,0 +1,97 @@
+"""The app through Streamlit's AppTest: it runs, and the map follows the sidebar."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "dashboard.py")
+
+
+def run_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    return at
+
+
+def map_components(at: AppTest) -> list[Any]:
+    """The st_folium elements on the page after the last run."""
+    def walk(node):
+        yield node
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                yield from walk(child)
+
+    return [n for n in walk(at._tree)
+            if getattr(getattr(n, "proto", None), "component_name", "") == "streamlit_folium.st_folium"]
+
+
+def map_args(at: AppTest) -> dict[str, Any]:
+    """What the st_folium component received on the last run."""
+    [component] = map_components(at)
+    return json.loads(component.proto.json_args)
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return run_app()
+
+
+def test_the_dashboard_runs_on_the_bundled_data_without_exception(app):
+    assert not app.exception
+    assert app.title[0].value.startswith("North Korea–China border")
+    assert [m.value for m in app.metric] == ["13 of 13", "7", "6"]
+
+
+def test_the_map_receives_every_located_event_as_layers(app, events):
+    args = map_args(app)
+    layers = args["feature_group"]
+    assert layers.count("geo-event geo-") == (events.geom_type == "Point").sum()
+    assert layers.count("L.polyline(") == events.geom_type.isin(["LineString", "MultiLineString"]).sum()
+    assert "/app/static/vendor/leaflet/dist/leaflet.js" in args["js_links"]
+
+
+def test_changing_the_event_type_filter_changes_what_the_map_receives(app):
+    before = map_args(app)
+    app.multiselect(key="event_types").set_value(["disappearance"]).run()
+    after = map_args(app)
+    assert after["feature_group"] != before["feature_group"]
+    assert after["feature_group"].count("geo-event geo-") == 1
+    assert "geo-event geo-disappearance" in after["feature_group"]
+    assert after["script"] == before["script"]  # the base map is stable: no full reload
+    assert [m.value for m in app.metric] == ["1 of 13", "1", "0"]
+
+
+def test_turning_a_layer_off_removes_its_events(app):
+    app.checkbox(key="layer_incidents").uncheck().run()
+    assert "geo-event geo-disappearance" not in map_args(app)["feature_group"]
+    assert app.metric[0].value == "6 of 13"
+
+
+def test_text_search_narrows_map_table_and_unlocated_list(app):
+    app.text_input(key="search").input("Shanghai").run()
+    assert app.metric[0].value == "2 of 13"
+    assert len(app.dataframe[0].value) == 2
+
+
+def test_choosing_an_event_shows_its_sources_in_the_details(app):
+    app.selectbox(key="selected_id").set_value("road-freight-rason-hunchun-resumption").run()
+    details = " ".join(h.proto.body for h in app.get("html"))
+    assert "Truck freight between Rason and Hunchun resumes" in details
+    assert "The Asia Business Daily (Asia Economy)" in details and "seeds/000_c849781cc78fe4c5.txt" in details
+
+
+def test_an_invalid_dataset_shows_the_validator_messages_not_a_traceback(collection, write_json, monkeypatch):
+    collection["features"][2]["properties"]["sources"] = []
+    monkeypatch.setenv("BORDER_DATA", str(write_json(collection)))
+    at = run_app()
+    assert not at.exception
+    assert "is not valid" in at.error[0].value
+    assert "feature 2 (id=road-freight-rason-hunchun-resumption): properties.sources" in at.code[0].value
+    assert map_components(at) == []
