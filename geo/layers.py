@@ -7,6 +7,7 @@ together for a standalone export. All dataset text is HTML-escaped before it rea
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from html import escape
@@ -14,6 +15,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+from branca.element import Element
 from shapely.geometry import LineString, MultiLineString
 
 from geo.basemap import add_basemap
@@ -157,6 +159,24 @@ def _pin(row: dict[str, Any], offset: int) -> folium.Marker:
     )
 
 
+def _stable_ids(element: Element, prefix: str) -> None:
+    """Give `element` and its descendants ids derived from their position, not random uuids.
+
+    The same rows then render to the same JavaScript on every rerun, so st_folium sees no change
+    and leaves the map (and any open popup) alone.
+    """
+    containers = [element]
+    if isinstance(getattr(element, "html", None), Element):  # a Popup keeps its content here
+        containers.append(element.html)
+    for c, container in enumerate(containers):
+        children = list(container._children.values())
+        for n, child in enumerate(children):
+            child._id = hashlib.sha1(f"{prefix}/{c}/{n}".encode()).hexdigest()[:32]
+            _stable_ids(child, f"{prefix}/{c}/{n}")
+        # Templates name JS variables after these keys, which were taken from the old ids.
+        container._children = type(container._children)((child.get_name(), child) for child in children)
+
+
 def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
     """One FeatureGroup per map layer (always all three, possibly empty) holding the located rows.
 
@@ -176,6 +196,9 @@ def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
             seen_points[key] += 1
         else:
             _route_line(row).add_to(groups[row["layer"]])
+    for layer, group in groups.items():
+        group._id = hashlib.sha1(layer.encode()).hexdigest()[:32]
+        _stable_ids(group, layer)
     return list(groups.values())
 
 

@@ -95,3 +95,10 @@ def test_an_invalid_dataset_shows_the_validator_messages_not_a_traceback(collect
     assert "is not valid" in at.error[0].value
     assert "feature 2 (id=road-freight-rason-hunchun-resumption): properties.sources" in at.code[0].value
     assert map_components(at) == []
+
+
+def test_a_rerun_that_changes_no_filter_sends_identical_layers_so_the_map_keeps_its_state(app):
+    before = map_args(app)
+    app.selectbox(key="selected_id").set_value("escapes-small-scale").run()
+    after = map_args(app)
+    assert after["feature_group"] == before["feature_group"] and after["script"] == before["script"]
