@@ -18,13 +18,14 @@ we never rotate).
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
+import re
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import folium
 from folium.template import Template
@@ -194,24 +195,6 @@ def use_local_assets(m: folium.Map, base_url: str = STREAMLIT_BASE_URL) -> None:
     m.add_child(DefaultIconPath(f"{base}/leaflet/dist/images/"), name="default_icon_path")
 
 
-def write_beside(html_path: Path, root: Path = PROJECT_ROOT) -> str:
-    """Copy the vendored files next to an exported HTML file (``map.html`` → ``map_files/``).
-
-    Returns the relative base URL to pass to ``use_local_assets`` so the file works when opened from
-    disk with no network. Raises ``FileNotFoundError`` when ``static/vendor`` is incomplete.
-    """
-    broken = missing(root)
-    if broken:
-        raise FileNotFoundError(f"run scripts/install_assets; missing or modified: {', '.join(broken)}")
-    folder_name = f"{html_path.stem}_files"
-    folder = html_path.parent / folder_name
-    for name in [*vendored_files(), MANIFEST_NAME]:
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(root / VENDOR_DIR / name, target)
-    return quote(folder_name)
-
-
 def _main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo.assets", description="Vendored front-end files.")
     parser.add_argument("command", choices=["install", "check"])
@@ -233,3 +216,44 @@ def _main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_main(sys.argv[1:]))
+
+
+INLINE_PREFIX = "geo-inline-assets"
+_MIME = {".woff2": "font/woff2", ".png": "image/png", ".woff": "font/woff"}
+
+
+def _inline_css(css: str, css_path: Path) -> str:
+    """CSS with its url(...) files embedded as data: URIs; TrueType fallbacks (every browser that
+    runs Leaflet 1.9 reads woff2) are dropped to keep the file small."""
+    css = re.sub(r',\s*url\([^)]*\.ttf\)\s*format\("truetype"\)', "", css)
+
+    def embed(match: re.Match[str]) -> str:
+        ref = match.group(1).strip("'\"")
+        target = (css_path.parent / ref).resolve()
+        if ref.startswith("data:") or target.suffix not in _MIME or not target.is_file():
+            return match.group(0)
+        return f"url(data:{_MIME[target.suffix]};base64,{base64.b64encode(target.read_bytes()).decode()})"
+
+    return re.sub(r"url\(([^)]+)\)", embed, css)
+
+
+def standalone_html(m: folium.Map, root: Path = PROJECT_ROOT) -> str:
+    """The map as ONE self-contained HTML file: its libraries, styles and fonts embedded, so it opens
+    from disk with no network. Raises FileNotFoundError when static/vendor is incomplete."""
+    broken = missing(root)
+    if broken:
+        raise FileNotFoundError(f"run scripts/install_assets; missing or modified: {', '.join(broken)}")
+    use_local_assets(m, INLINE_PREFIX)
+    html = m.get_root().render()
+    vendor = root / VENDOR_DIR
+
+    def script(match: re.Match[str]) -> str:
+        code = (vendor / match.group(1)).read_text(encoding="utf-8").replace("</script", "<\\/script")
+        return f"<script>{code}</script>"
+
+    def style(match: re.Match[str]) -> str:
+        path = vendor / match.group(1)
+        return f"<style>{_inline_css(path.read_text(encoding='utf-8'), path)}</style>"
+
+    html = re.sub(rf'<script src="{INLINE_PREFIX}/([^"]+)"></script>', script, html)
+    return re.sub(rf'<link rel="stylesheet" href="{INLINE_PREFIX}/([^"]+)"\s*/>', style, html)

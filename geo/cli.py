@@ -54,16 +54,17 @@ def cmd_export_html(args: argparse.Namespace) -> int:
     )
     shown = apply_filters(frame, filters)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    fmap = build_map(shown, load_places())
     try:
-        base_url = assets.write_beside(args.out)
+        html, offline = assets.standalone_html(fmap), True
     except FileNotFoundError as error:
         print(f"notice: map libraries will load from public CDNs, so the file needs internet ({error})",
               file=sys.stderr)
-        base_url = None
-    build_map(shown, load_places(), asset_base_url=base_url).save(str(args.out))
+        html, offline = fmap.get_root().render(), False
+    args.out.write_text(html, encoding="utf-8")
     located = int(shown.geometry.notna().sum())
     print(f"wrote {args.out}: {located} events on the map, {len(shown) - located} without a location"
-          + (f", libraries in {args.out.stem}_files/" if base_url else ""))
+          + ("; works offline (libraries embedded)" if offline else ""))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,9 +21,9 @@ from geo.assets import (
     VENDOR_DIR,
     install,
     missing,
+    standalone_html,
     use_local_assets,
     vendored_files,
-    write_beside,
 )
 
 CDN_MARKERS = ("cdn.jsdelivr", "cdnjs", "code.jquery", "netdna")
@@ -116,21 +117,21 @@ def test_check_command_exits_one_naming_the_modified_file(installed_root: Path) 
 
 
 @needs_node_modules
-def test_write_beside_copies_the_assets_next_to_an_exported_map(installed_root: Path, tmp_path: Path) -> None:
-    html_path = tmp_path / "export" / "border map.html"
-    html_path.parent.mkdir()
+def test_standalone_html_embeds_every_library_and_font_and_links_nothing(installed_root: Path) -> None:
+    m = folium.Map(location=[41, 126], zoom_start=6, tiles=None)
+    folium.Marker([40.1, 124.4], icon=folium.DivIcon(html='<i class="fa-solid fa-train"></i>')).add_to(m)
 
-    base_url = write_beside(html_path, root=installed_root)
+    html = standalone_html(m, root=installed_root)
 
-    assert base_url == "border%20map_files"
-    folder = html_path.parent / "border map_files"
-    assert all((folder / name).is_file() for name in vendored_files())
-    assert (folder / "@fortawesome/fontawesome-free/webfonts/fa-solid-900.woff2").is_file()
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="', html)
+    assert "L.map(" in html and "jQuery" in html and "font/woff2;base64," in html
+    assert not any(marker in html for marker in CDN_MARKERS)
+    assert ".ttf" not in html
 
 
-def test_write_beside_refuses_when_nothing_is_installed(tmp_path: Path) -> None:
+def test_standalone_html_refuses_when_nothing_is_installed(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="install_assets"):
-        write_beside(tmp_path / "map.html", root=tmp_path)
+        standalone_html(folium.Map(), root=tmp_path)
 
 
 def test_install_assets_without_npm_exits_zero_with_a_notice(tmp_path: Path) -> None:

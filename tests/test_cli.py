@@ -38,7 +38,7 @@ def test_validate_without_paths_is_a_usage_error():
     assert geo("validate").returncode == 2
 
 
-def test_export_html_writes_the_filtered_map_with_its_libraries_beside_it(tmp_path):
+def test_export_html_writes_the_filtered_map_as_one_self_contained_file(tmp_path):
     out = tmp_path / "map.html"
     result = geo("export-html", "--data", str(EVENTS_PATH), "--out", str(out),
                  "--layer", "incidents", "--layer", "worker_locations", "--event-type", "disappearance",
@@ -48,7 +48,8 @@ def test_export_html_writes_the_filtered_map_with_its_libraries_beside_it(tmp_pa
     html = out.read_text(encoding="utf-8")
     assert html.count("geo-event geo-") == 3
     assert "geo-event geo-customs_reopening" not in html
-    assert "cdn.jsdelivr.net" not in html and (tmp_path / "map_files" / "leaflet" / "dist" / "leaflet.js").is_file()
+    assert "cdn.jsdelivr.net" not in html and "<script src=" not in html
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
 
 
 def test_export_html_with_a_bad_date_is_a_usage_error(tmp_path):
