@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from geo.dates import date_label
+from geo.evidence import confidence_label
 from geo.schema import EVENT_TYPES, ROUTE_STATUSES
 
 
@@ -59,7 +60,8 @@ def details_html(row: dict[str, Any]) -> str:
         )
         lines.append(f"<p><b>Status:</b> {escape(ROUTE_STATUSES[row['status']])}</p><ul>{history}</ul>")
     sources = "".join(source_html(s) for s in row["sources"])
-    lines.append(f"<p><b>Sources ({len(row['sources'])})</b></p><ol>{sources}</ol>")
+    lines.append(f"<p><b>Sources ({len(row['sources'])})</b> · confidence: "
+                 f"<b class='geo-confidence'>{escape(confidence_label(row['sources']))}</b></p><ol>{sources}</ol>")
     return "".join(lines)
 
 

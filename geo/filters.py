@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from geo.evidence import is_corroborated
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -24,6 +26,7 @@ class Filters:
     until: dt.date | None = None
     text: str = ""
     include_undated: bool = True
+    corroborated_only: bool = False
 
 
 def by_layers(frame: gpd.GeoDataFrame, layers: Iterable[str]) -> gpd.GeoDataFrame:
@@ -77,6 +80,11 @@ def by_text(frame: gpd.GeoDataFrame, text: str) -> gpd.GeoDataFrame:
     return frame[keep]
 
 
+def by_corroboration(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rows reported by at least two independent publishers."""
+    return frame[frame["sources"].map(is_corroborated).astype(bool)]
+
+
 def apply_filters(frame: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
     """The rows that pass every filter in `filters`."""
     if filters.layers is not None:
@@ -84,6 +92,8 @@ def apply_filters(frame: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame
     if filters.event_types is not None:
         frame = by_event_types(frame, filters.event_types)
     frame = by_date_range(frame, filters.since, filters.until, filters.include_undated)
+    if filters.corroborated_only:
+        frame = by_corroboration(frame)
     return by_text(frame, filters.text)
 
 

@@ -21,31 +21,9 @@ from shapely.geometry import LineString, MultiLineString
 from geo.basemap import add_basemap
 from geo.dataset import records
 from geo.details import source_html, when_label, where_label
+from geo.evidence import confidence_label
 from geo.schema import EVENT_TYPES, LAYERS, ROUTE_STATUSES
-
-# One colour and Font Awesome icon per event type; the legend is drawn from this same table.
-EVENT_STYLE: dict[str, tuple[str, str]] = {
-    "border_closure": ("#b71c1c", "ban"),
-    "rail_freight_resumption": ("#1565c0", "train"),
-    "road_freight_resumption": ("#00838f", "truck"),
-    "customs_reopening": ("#2e7d32", "stamp"),
-    "worker_deployment": ("#6a1b9a", "helmet-safety"),
-    "repatriation": ("#4e342e", "rotate-left"),
-    "defection": ("#d84315", "person-running"),
-    "disappearance": ("#ad1457", "user-slash"),
-    "escape": ("#ef6c00", "door-open"),
-    "detention": ("#37474f", "handcuffs"),
-    "extortion": ("#827717", "sack-dollar"),
-    "surveillance": ("#455a64", "eye"),
-}
-
-# Route lines by status: closed is a wide red dashed band, resumed a solid green line.
-STATUS_STYLE: dict[str, dict[str, Any]] = {
-    "closed": {"color": "#c62828", "weight": 9, "opacity": 0.45, "dash_array": "10 8"},
-    "partially_resumed": {"color": "#ef6c00", "weight": 5, "opacity": 0.95, "dash_array": "2 8"},
-    "resumed": {"color": "#2e7d32", "weight": 5, "opacity": 0.95, "dash_array": None},
-    "unknown": {"color": "#757575", "weight": 4, "opacity": 0.8, "dash_array": "1 6"},
-}
+from geo.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
 
 REGION_CENTER = (37.5, 126.0)
 REGION_ZOOM = 5
@@ -60,8 +38,9 @@ PIN_CSS = """
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff}
 .geo-legend{position:absolute;z-index:1000;bottom:24px;right:10px;background:rgba(255,255,255,.93);
  padding:6px 9px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);
- font:11px/1.45 system-ui,sans-serif;max-height:75%;overflow:auto}
+ font:11px/1.4 system-ui,sans-serif;max-height:60%;max-width:330px;overflow:auto}
 .geo-legend summary{cursor:pointer;font-weight:600}
+.geo-legend-grid{display:grid;grid-template-columns:auto auto;column-gap:10px}
 .geo-legend .geo-pin{width:18px;height:18px;font-size:9px;border-width:1px;display:inline-flex;
  vertical-align:middle;margin-right:6px}
 .geo-legend svg{vertical-align:middle;margin-right:6px}
@@ -90,11 +69,16 @@ def line_sample_svg(status: str) -> str:
 
 def legend_html() -> str:
     """The map legend, generated from EVENT_STYLE and STATUS_STYLE so it always matches."""
-    rows = [f"<div>{pin_html(t, 18)}{escape(label)}</div>" for t, label in EVENT_TYPES.items()]
+    rows = [f"<div>{pin_html(t, 16)}{escape(label)}</div>" for t, label in EVENT_TYPES.items()]
     routes = [f"<div>{line_sample_svg(s)}Route {escape(label.lower())}</div>"
               for s, label in ROUTE_STATUSES.items() if s != "unknown"]
+    radii = ", ".join(f"{p} {r // 1000} km" for p, r in UNCERTAINTY_RADIUS_M.items())
+    uncertainty = ('<div><svg width="34" height="16"><circle cx="17" cy="8" r="7" fill="#555" fill-opacity=".15" '
+                   f'stroke="#555" stroke-opacity=".5"/></svg>Location known only roughly ({radii})</div>'
+                   "<div>No circle: exact location. Events with no known location are listed below the map.</div>")
     return ('<details class="geo-legend" id="geo-legend" open><summary>Legend</summary><b>Event types</b>'
-            + "".join(rows) + "<b>Trade routes</b>" + "".join(routes) + "</details>")
+            + '<div class="geo-legend-grid">' + "".join(rows) + "</div><b>Trade routes</b>" + "".join(routes)
+            + "<b>Location precision</b>" + uncertainty + "</details>")
 
 
 def tooltip_text(row: dict[str, Any]) -> str:
@@ -124,7 +108,7 @@ def popup_html(row: dict[str, Any]) -> str:
         f"(location: {escape(row['location_precision'])})</div>"
         f"<div class='meta'>When: {escape(when)}</div>{status_html}"
         f"<p>{escape(row['summary'])}</p>"
-        f"<div><b>Sources</b><ol>{sources}</ol></div>"
+        f"<div><b>Sources</b> ({escape(confidence_label(row['sources']))})<ol>{sources}</ol></div>"
         f"<div class='meta'>id: {escape(row['id'])}</div></div>"
     )
 
@@ -143,6 +127,17 @@ def _route_line(row: dict[str, Any]) -> folium.PolyLine:
         tooltip=folium.Tooltip(tooltip_text(row)),
         popup=folium.Popup(popup_html(row), max_width=340),
     )
+
+
+def _uncertainty(row: dict[str, Any]) -> folium.Circle | None:
+    """A translucent disc showing how far the true location may be from a city- or region-level point."""
+    radius = UNCERTAINTY_RADIUS_M.get(row["location_precision"])
+    if radius is None:
+        return None
+    colour = EVENT_STYLE[row["event_type"]][0]
+    return folium.Circle((row["geometry"].y, row["geometry"].x), radius=radius, color=colour, weight=1,
+                         opacity=0.5, fill=True, fill_color=colour, fill_opacity=0.12, interactive=False,
+                         class_name=f"geo-uncertainty geo-uncertainty-{row['location_precision']}")
 
 
 def _pin(row: dict[str, Any], offset: int) -> folium.Marker:
@@ -192,6 +187,9 @@ def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
     for row in records(order):
         if row["geometry"].geom_type == "Point":
             key = (round(row["geometry"].x, 5), round(row["geometry"].y, 5))
+            disc = _uncertainty(row)
+            if disc is not None:
+                disc.add_to(groups[row["layer"]])
             _pin(row, seen_points[key]).add_to(groups[row["layer"]])
             seen_points[key] += 1
         else:

@@ -9,8 +9,6 @@ import geopandas as gpd
 from geo.dataset import records
 from geo.filters import Filters, apply_filters
 from geo.layers import (
-    EVENT_STYLE,
-    STATUS_STYLE,
     build_map,
     event_layers,
     feature_id_from_tooltip,
@@ -19,6 +17,7 @@ from geo.layers import (
     tooltip_text,
 )
 from geo.schema import EVENT_TYPES
+from geo.style import EVENT_STYLE, STATUS_STYLE
 
 
 def render(frame: gpd.GeoDataFrame, places) -> str:
