@@ -6,22 +6,25 @@ Run:  streamlit run dashboard.py      (BORDER_DATA=path/to/events.geojson to map
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets
+from geo import assets, urlstate
 from geo.dataset import DatasetError, load_events, records, to_csv, to_geojson
 from geo.details import details_html, event_list_html
 from geo.filters import Filters, apply_filters, date_bounds, located, unlocated
-from geo.layers import base_map, event_layers, feature_id_from_tooltip
+from geo.layers import base_map, build_map, event_layers, feature_id_from_tooltip
 from geo.places import load_places
 from geo.schema import EVENT_TYPES, LAYERS
+from geo.timeline import as_of, map_steps, snap_to_step, timeline_charts
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "events.geojson"
 DATA_PATH = Path(os.environ.get("BORDER_DATA", BUNDLED))
+PLAY_SECONDS = 1.2
 
 st.set_page_config(page_title="NK–China border dashboard", page_icon="🗺️", layout="wide")
 st.title("North Korea–China border: trade, workers, incidents")
@@ -49,28 +52,58 @@ if problems:
     st.code("\n".join(problems), language=None)
     st.stop()
 
+# --- The view a shared link asks for (read once per session) ----------------------------------
+present_types = [t for t in EVENT_TYPES if t in set(events["event_type"])]
+first, last = date_bounds(events)
+steps = map_steps(first, last)
+default = urlstate.default_view(list(LAYERS), present_types, (first, last))
+default = urlstate.View(default.filters, as_of=steps[-1])
+if "view_loaded" not in st.session_state:
+    linked, st.session_state["link_notices"] = urlstate.parse(st.query_params.to_dict(), default,
+                                                              list(events["id"]))
+    f = linked.filters
+    st.session_state.update({f"layer_{layer}": layer in f.layers for layer in LAYERS})
+    st.session_state.update(event_types=list(f.event_types), dates=(f.since, f.until), search=f.text,
+                            undated=f.include_undated, corroborated=f.corroborated_only,
+                            as_of=snap_to_step(linked.as_of, steps), view_loaded=True)
+    if linked.selected:
+        st.session_state["selected_id"] = linked.selected
+if "next_as_of" in st.session_state:  # the play loop's next step, applied before the slider exists
+    st.session_state["as_of"] = st.session_state.pop("next_as_of")
+for notice in st.session_state["link_notices"]:
+    st.warning(notice)
+
 # --- Sidebar: the user's choices --------------------------------------------------------------
 with st.sidebar:
     st.header("Filters")
-    chosen_layers = [layer for layer, label in LAYERS.items() if st.checkbox(label, True, key=f"layer_{layer}")]
-    present_types = [t for t in EVENT_TYPES if t in set(events["event_type"])]
-    chosen_types = st.multiselect("Event types", present_types, default=present_types,
-                                  format_func=EVENT_TYPES.get, key="event_types")
-    first, last = date_bounds(events)
-    since, until = st.slider("Dates (events overlapping this range)", first, last, (first, last),
-                             format="YYYY-MM-DD", key="dates")
-    include_undated = st.checkbox("Include events with no known date", True, key="undated")
+    chosen_layers = [layer for layer, label in LAYERS.items() if st.checkbox(label, key=f"layer_{layer}")]
+    chosen_types = st.multiselect("Event types", present_types, format_func=EVENT_TYPES.get, key="event_types")
+    since, until = st.slider("Dates (events overlapping this range)", first, last, format="YYYY-MM-DD",
+                             key="dates")
+    include_undated = st.checkbox("Include events with no known date", key="undated")
+    corroborated = st.checkbox("Only events corroborated by independent publishers", key="corroborated")
     text = st.text_input("Search text", key="search", placeholder="e.g. Hunchun, defection, Shanghai")
 
 filters = Filters(layers=tuple(chosen_layers), event_types=tuple(chosen_types), since=since, until=until,
-                  text=text, include_undated=include_undated)
+                  text=text, include_undated=include_undated, corroborated_only=corroborated)
 shown = apply_filters(events, filters)
-on_map, off_map = located(shown), unlocated(shown)
+off_map = unlocated(shown)
 
-# --- Map ----------------------------------------------------------------------------------------
+# --- Map at the chosen date -------------------------------------------------------------------
+left, right = st.columns([6, 1], vertical_alignment="bottom")
+map_day = left.select_slider("Map date: events pile up to this month; routes show their status then",
+                             options=steps, key="as_of", format_func=lambda d: d.strftime("%Y-%m"))
+playing = st.session_state.get("playing", False)
+if right.button("■ Stop" if playing else "▶ Play", key="play", width="stretch"):
+    playing = st.session_state["playing"] = not playing
+    if playing and map_day == steps[-1]:
+        st.session_state["next_as_of"] = steps[0]
+        st.rerun()
+on_map = located(as_of(shown, map_day))
+
 c1, c2, c3 = st.columns(3)
 c1.metric("Events shown", f"{len(shown)} of {len(events)}")
-c2.metric("On the map", len(on_map))
+c2.metric(f"On the map by {map_day:%Y-%m}", len(on_map))
 c3.metric("Location unknown (listed below)", len(off_map))
 
 missing_assets = assets.missing()
@@ -90,6 +123,12 @@ clicked = st_folium(
     height=600,
 )
 
+# --- Timeline of what the filters show ----------------------------------------------------------
+st.subheader("Timeline")
+periods_chart, events_chart = timeline_charts(shown, events, last)
+st.altair_chart(periods_chart, width="stretch")
+st.altair_chart(events_chart, width="stretch")
+
 # --- Details of the clicked (or chosen) event ---------------------------------------------------
 st.subheader("Details")
 rows = {row["id"]: row for row in records(shown)}
@@ -104,6 +143,7 @@ if rows:
                             format_func=lambda i: rows[i]["title"], key="selected_id")
     st.html(details_html(rows[selected]))
 else:
+    selected = None
     st.info("No events match the filters.")
 
 # --- Events without a location -----------------------------------------------------------------
@@ -116,7 +156,24 @@ table = shown.drop(columns="geometry")[["id", "title", "event_type", "layer", "p
                                        "date_precision", "date_inferred", "location_precision", "status"]]
 table = table.assign(sources=[len(s) for s in shown["sources"]])
 st.dataframe(table, hide_index=True, width="stretch")
-d1, d2 = st.columns(2)
+d1, d2, d3 = st.columns(3)
 d1.download_button("Download GeoJSON (filtered)", to_geojson(shown), "events-filtered.geojson",
-                   "application/geo+json")
-d2.download_button("Download CSV (filtered)", to_csv(shown), "events-filtered.csv", "text/csv")
+                   "application/geo+json", on_click="ignore")
+d2.download_button("Download CSV (filtered)", to_csv(shown), "events-filtered.csv", "text/csv",
+                   on_click="ignore")
+d3.download_button("Download map (HTML, works offline)",
+                   lambda: assets.standalone_html(build_map(as_of(shown, map_day), places())),
+                   "border-map.html", "text/html", on_click="ignore", disabled=bool(missing_assets))
+
+# --- Keep the URL in step with the view, so a copied link reopens it -------------------------------
+view = urlstate.View(filters, as_of=map_day, selected=selected if selected != next(iter(rows), None) else None)
+st.query_params.from_dict(urlstate.encode(view, default))
+
+if playing:
+    position = steps.index(map_day)
+    if position + 1 < len(steps):
+        time.sleep(PLAY_SECONDS)
+        st.session_state["next_as_of"] = steps[position + 1]
+    else:
+        st.session_state["playing"] = False
+    st.rerun()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -102,3 +103,53 @@ def test_a_rerun_that_changes_no_filter_sends_identical_layers_so_the_map_keeps_
     app.selectbox(key="selected_id").set_value("escapes-small-scale").run()
     after = map_args(app)
     assert after["feature_group"] == before["feature_group"] and after["script"] == before["script"]
+
+
+def test_a_shared_link_reopens_the_same_view():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"types": "disappearance,worker_deployment", "layers": "incidents,worker_locations",
+                            "q": "Shanghai", "asof": "2022-02-15"})
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.multiselect(key="event_types").value == ["worker_deployment", "disappearance"]
+    assert at.checkbox(key="layer_trade_routes").value is False
+    assert at.text_input(key="search").value == "Shanghai"
+    assert at.select_slider(key="as_of").value.isoformat() == "2022-02-28"
+    assert map_args(at)["feature_group"].count("geo-event geo-") == 2
+
+
+def test_the_url_follows_the_filters(app):
+    app.multiselect(key="event_types").set_value(["defection"]).run()
+    assert app.query_params["types"] == "defection"
+    app.text_input(key="search").input("workers").run()
+    assert app.query_params["q"] == "workers"
+
+
+def test_unknown_values_in_a_link_show_a_notice_instead_of_failing():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"types": "kidnap", "since": "soon", "event": "no-such-event"})
+    at.run()
+    assert not at.exception
+    notices = " ".join(w.value for w in at.warning)
+    assert "kidnap" in notices and "soon" in notices and "no-such-event" in notices
+    assert at.multiselect(key="event_types").value == []
+
+
+def test_the_timeline_follows_the_filters(app):
+    def chart_data() -> bytes:
+        """The Arrow bytes of every dataset the charts received (titles appear as UTF-8)."""
+        return b"".join(d.data.data for c in app.get("vega_lite_chart") for d in c.proto.datasets)
+
+    assert len(app.get("vega_lite_chart")) == 2
+    assert b"Construction workers defect en masse" in chart_data()
+    app.multiselect(key="event_types").set_value(["disappearance"]).run()
+    data = chart_data()
+    assert b"Over 20 garment workers" in data and b"Construction workers defect en masse" not in data
+    assert b"Partially resumed" in data  # policy periods stay as context
+
+
+def test_the_map_date_shows_routes_in_their_status_then(app):
+    app.select_slider(key="as_of").set_value(dt.date(2020, 1, 31)).run()
+    layers = map_args(app)["feature_group"]
+    assert layers.count("L.polyline(") == 3 and "geo-event geo-disappearance" not in layers
+    assert '"dashArray": "10 8"' in layers and '"color": "#2e7d32"' not in layers  # all closed in 2020-01

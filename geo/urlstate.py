@@ -1,0 +1,125 @@
+"""The view in the page URL: every filter, the map date and the chosen event, as query parameters.
+
+`parse` reads a URL's parameters against what the dataset allows and never fails: unknown or stale
+values are dropped (or clamped) and each is reported as a notice for the page to show. `encode`
+writes only what differs from the default view, so links stay short and readable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from geo.filters import Filters
+
+PARAMS = ("layers", "types", "since", "until", "q", "undated", "corroborated", "asof", "event")
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class View:
+    """What a link reproduces: the filters, the date the map shows, and the selected event."""
+
+    filters: Filters
+    as_of: dt.date | None = None
+    selected: str | None = None
+
+
+def default_view(layers: Sequence[str], event_types: Sequence[str], bounds: tuple[dt.date, dt.date]) -> View:
+    """Everything shown: all layers and types, the whole date range, the map at the latest date."""
+    return View(Filters(layers=tuple(layers), event_types=tuple(event_types), since=bounds[0], until=bounds[1]))
+
+
+def _names(raw: str, allowed: Sequence[str], what: str, notices: list[str]) -> tuple[str, ...]:
+    chosen = []
+    for name in (part.strip() for part in raw.split(",")):
+        if not name:
+            continue
+        if name in allowed:
+            chosen.append(name)
+        else:
+            notices.append(f"Ignored unknown {what} '{name[:60]}' in the link.")
+    return tuple(n for n in allowed if n in chosen)
+
+
+def _date(raw: str, what: str, bounds: tuple[dt.date, dt.date], notices: list[str]) -> dt.date | None:
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        notices.append(f"Ignored {what} '{raw[:30]}' in the link: not a YYYY-MM-DD date.")
+        return None
+    clamped = min(max(day, bounds[0]), bounds[1])
+    if clamped != day:
+        notices.append(f"The link's {what} {day} is outside the data ({bounds[0]} to {bounds[1]}); "
+                       f"using {clamped}.")
+    return clamped
+
+
+def _flag(raw: str, what: str, notices: list[str]) -> bool | None:
+    if raw in ("1", "true", "yes"):
+        return True
+    if raw in ("0", "false", "no"):
+        return False
+    notices.append(f"Ignored {what} '{raw[:30]}' in the link: expected 1 or 0.")
+    return None
+
+
+def parse(params: Mapping[str, str], default: View, ids: Sequence[str]) -> tuple[View, list[str]]:
+    """The view a URL asks for, starting from `default`, and a notice for each value ignored."""
+    notices: list[str] = []
+    f = default.filters
+    bounds = (f.since, f.until)
+    changes: dict = {}
+    for key in params:
+        if key not in PARAMS:
+            notices.append(f"Ignored unknown link parameter '{key[:40]}'.")
+    if "layers" in params:
+        changes["layers"] = _names(params["layers"], f.layers, "layer", notices)
+    if "types" in params:
+        changes["event_types"] = _names(params["types"], f.event_types, "event type", notices)
+    for key in ("since", "until"):
+        if key in params and (day := _date(params[key], f"'{key}' date", bounds, notices)):
+            changes[key] = day
+    if changes.get("since", f.since) > changes.get("until", f.until):
+        notices.append("The link's 'since' is after its 'until'; showing the whole date range.")
+        changes.pop("since", None), changes.pop("until", None)
+    if "q" in params:
+        changes["text"] = params["q"][:MAX_TEXT]
+    for key, field in (("undated", "include_undated"), ("corroborated", "corroborated_only")):
+        if key in params and (flag := _flag(params[key], f"'{key}'", notices)) is not None:
+            changes[field] = flag
+    as_of = default.as_of
+    if "asof" in params:
+        as_of = _date(params["asof"], "map date", bounds, notices) or default.as_of
+    selected = default.selected
+    if "event" in params:
+        if params["event"] in ids:
+            selected = params["event"]
+        else:
+            notices.append(f"The linked event '{params['event'][:80]}' is not in this dataset.")
+    return View(replace(f, **changes), as_of, selected), notices
+
+
+def encode(view: View, default: View) -> dict[str, str]:
+    """Query parameters for `view`, leaving out whatever equals `default`."""
+    f, d = view.filters, default.filters
+    out: dict[str, str] = {}
+    if f.layers != d.layers:
+        out["layers"] = ",".join(f.layers or ())
+    if f.event_types != d.event_types:
+        out["types"] = ",".join(f.event_types or ())
+    for key in ("since", "until"):
+        if getattr(f, key) != getattr(d, key) and getattr(f, key) is not None:
+            out[key] = getattr(f, key).isoformat()
+    if f.text != d.text:
+        out["q"] = f.text
+    if f.include_undated != d.include_undated:
+        out["undated"] = "1" if f.include_undated else "0"
+    if f.corroborated_only != d.corroborated_only:
+        out["corroborated"] = "1" if f.corroborated_only else "0"
+    if view.as_of != default.as_of and view.as_of is not None:
+        out["asof"] = view.as_of.isoformat()
+    if view.selected and view.selected != default.selected:
+        out["event"] = view.selected
+    return out

@@ -1,0 +1,92 @@
+"""Time: date-precision intervals, routes' status on a date, policy periods, the chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+
+from geo.dataset import records
+from geo.filters import by_event_types
+from geo.timeline import (
+    as_of,
+    event_intervals,
+    map_steps,
+    policy_periods,
+    snap_to_step,
+    status_at,
+    timeline_charts,
+)
+
+HORIZON = dt.date(2023, 3, 31)
+
+
+def interval(events, event_id):
+    frame = event_intervals(events, HORIZON).set_index("id")
+    return frame.loc[event_id]
+
+
+def test_a_month_precise_event_spans_its_whole_month(events):
+    row = interval(events, "disappearance-shanghai-garment-workers-2022-02")
+    assert (row["start"], row["end"], row["kind"]) == (pd.Timestamp("2022-02-01"), pd.Timestamp("2022-03-01"), "span")
+
+
+def test_a_season_precise_event_spans_the_season(events):
+    row = interval(events, "rail-freight-dandong-sinuiju-partial-resumption")
+    assert row["start"] == pd.Timestamp("2022-12-01") and row["end"] == pd.Timestamp("2023-02-24")
+    assert row["precision"] == "season" and row["inferred"]
+
+
+def test_an_event_known_only_by_its_latest_day_is_a_mark_at_that_day(events):
+    row = interval(events, "escapes-small-scale")
+    assert row["kind"] == "by" and row["start"] == pd.Timestamp("2023-02-23")
+
+
+def test_undated_events_have_no_interval(events, collection, write_json):
+    from geo.dataset import load_events
+
+    props = collection["features"][-1]["properties"]
+    props.pop("date_end"), props.pop("date_start", None)
+    frame = load_events(write_json(collection))
+    assert props["id"] not in set(event_intervals(frame, HORIZON)["id"])
+
+
+def test_a_routes_status_follows_its_history(events):
+    [rail] = records(events.loc[["rail-freight-dandong-sinuiju-partial-resumption"]])
+    assert status_at(rail, dt.date(2019, 12, 31)) is None
+    assert status_at(rail, dt.date(2021, 6, 1)) == "closed"
+    assert status_at(rail, dt.date(2022, 12, 1)) == "partially_resumed"
+
+
+def test_policy_periods_come_from_the_routes_histories_with_their_sources(events):
+    periods = policy_periods(events, HORIZON)
+    rail = periods[periods["id"] == "rail-freight-dandong-sinuiju-partial-resumption"]
+    assert list(rail["status"]) == ["closed", "partially_resumed"]
+    assert rail.iloc[0]["end"] == rail.iloc[1]["start"] == pd.Timestamp("2022-12-01")
+    assert (periods["sources"] == "The Asia Business Daily (Asia Economy)").all()
+
+
+def test_the_map_as_of_a_date_piles_up_events_and_shows_routes_in_their_status_then(events):
+    mid_2021 = as_of(events, dt.date(2021, 6, 30))
+    assert "disappearance-shanghai-garment-workers-2022-02" not in mid_2021.index
+    assert mid_2021.loc["rail-freight-dandong-sinuiju-partial-resumption", "status"] == "closed"
+    assert mid_2021.loc["road-freight-rason-hunchun-resumption", "status"] == "closed"
+    later = as_of(events, HORIZON)
+    assert later.loc["rail-freight-dandong-sinuiju-partial-resumption", "status"] == "partially_resumed"
+    assert len(later) == len(events)
+
+
+def test_map_steps_are_month_ends_ending_on_the_last_day():
+    steps = map_steps(dt.date(2022, 11, 15), dt.date(2023, 2, 23))
+    assert steps == [dt.date(2022, 11, 30), dt.date(2022, 12, 31), dt.date(2023, 1, 31), dt.date(2023, 2, 23)]
+    assert snap_to_step(dt.date(2022, 12, 5), steps) == dt.date(2022, 12, 31)
+    assert snap_to_step(None, steps) == steps[-1] == snap_to_step(dt.date(2030, 1, 1), steps)
+
+
+def test_the_chart_follows_the_filters_and_keeps_the_policy_context(events):
+    only = by_event_types(events, ["disappearance"])
+    periods_chart, events_chart = timeline_charts(only, events, HORIZON)
+    spec = json.dumps(events_chart.to_dict())
+    assert "Over 20 garment workers" in spec and "Construction workers defect" not in spec
+    assert "partially_resumed" in json.dumps(periods_chart.to_dict())

@@ -1,0 +1,57 @@
+"""A link reproduces the view; unknown or stale values are ignored with a notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from geo.urlstate import View, default_view, encode, parse
+
+LAYERS = ["trade_routes", "worker_locations", "incidents"]
+TYPES = ["border_closure", "defection", "disappearance"]
+BOUNDS = (dt.date(2020, 1, 1), dt.date(2023, 3, 31))
+DEFAULT = default_view(LAYERS, TYPES, BOUNDS)
+IDS = ["a", "b"]
+
+
+def test_the_default_view_encodes_to_an_empty_query():
+    assert encode(DEFAULT, DEFAULT) == {}
+
+
+def test_a_view_survives_the_round_trip_through_the_url():
+    view = View(replace(DEFAULT.filters, layers=("incidents",), event_types=("defection", "disappearance"),
+                        since=dt.date(2022, 1, 1), until=dt.date(2022, 12, 31), text="Shanghai",
+                        include_undated=False, corroborated_only=True),
+                as_of=dt.date(2022, 6, 30), selected="b")
+    params = encode(view, DEFAULT)
+    assert params["types"] == "defection,disappearance" and params["q"] == "Shanghai"
+    again, notices = parse(params, DEFAULT, IDS)
+    assert again == view and notices == []
+
+
+def test_no_layers_or_types_chosen_is_kept_as_empty_not_as_all():
+    view = View(replace(DEFAULT.filters, event_types=()))
+    again, _ = parse(encode(view, DEFAULT), DEFAULT, IDS)
+    assert again.filters.event_types == ()
+
+
+def test_unknown_values_are_dropped_with_a_notice_each():
+    view, notices = parse({"types": "defection,kidnap", "layers": "incidents,rumours", "zoom": "9"},
+                          DEFAULT, IDS)
+    assert view.filters.event_types == ("defection",) and view.filters.layers == ("incidents",)
+    assert len(notices) == 3
+    assert any("kidnap" in n for n in notices) and any("rumours" in n for n in notices)
+    assert any("'zoom'" in n for n in notices)
+
+
+def test_bad_or_stale_dates_and_ids_are_ignored_or_clamped_with_notices():
+    view, notices = parse({"since": "yesterday", "until": "2031-01-01", "asof": "2019-01-01", "event": "gone",
+                           "undated": "maybe"}, DEFAULT, IDS)
+    assert view.filters.since == BOUNDS[0] and view.filters.until == BOUNDS[1]
+    assert view.as_of == BOUNDS[0] and view.selected is None and view.filters.include_undated
+    assert len(notices) == 5
+
+
+def test_since_after_until_falls_back_to_the_whole_range():
+    view, notices = parse({"since": "2023-01-01", "until": "2022-01-01"}, DEFAULT, IDS)
+    assert (view.filters.since, view.filters.until) == BOUNDS and len(notices) == 1
