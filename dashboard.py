@@ -90,21 +90,20 @@ shown = apply_filters(events, filters)
 off_map = unlocated(shown)
 
 # --- Map at the chosen date -------------------------------------------------------------------
-left, right = st.columns([6, 1], vertical_alignment="bottom")
-map_day = left.select_slider("Map date: events pile up to this month; routes show their status then",
-                             options=steps, key="as_of", format_func=lambda d: d.strftime("%Y-%m"))
-playing = st.session_state.get("playing", False)
-if right.button("■ Stop" if playing else "▶ Play", key="play", width="stretch"):
-    playing = st.session_state["playing"] = not playing
-    if playing and map_day == steps[-1]:
-        st.session_state["next_as_of"] = steps[0]
-        st.rerun()
+with st.sidebar:
+    st.header("Map date")
+    map_day = st.select_slider("Events pile up to this month; routes show their status then", options=steps,
+                               key="as_of", format_func=lambda d: d.strftime("%Y-%m"))
+    playing = st.session_state.get("playing", False)
+    if st.button("■ Stop" if playing else "▶ Play through time", key="play", width="stretch"):
+        playing = st.session_state["playing"] = not playing
+        if playing and map_day == steps[-1]:
+            st.session_state["next_as_of"] = steps[0]
+            st.rerun()
 on_map = located(as_of(shown, map_day))
 
-c1, c2, c3 = st.columns(3)
-c1.metric("Events shown", f"{len(shown)} of {len(events)}")
-c2.metric(f"On the map by {map_day:%Y-%m}", len(on_map))
-c3.metric("Location unknown (listed below)", len(off_map))
+st.markdown(f"**{len(shown)} of {len(events)} events shown** · {len(on_map)} on the map as of "
+            f"{map_day:%Y-%m} · {len(off_map)} with no known location (listed below the map)")
 
 missing_assets = assets.missing()
 if missing_assets:
@@ -117,10 +116,10 @@ clicked = st_folium(
     fmap,
     key="map",
     feature_group_to_add=event_layers(on_map),
-    layer_control=folium.LayerControl(collapsed=False),
+    layer_control=folium.LayerControl(collapsed=True),
     returned_objects=["last_object_clicked_tooltip"],
     use_container_width=True,
-    height=600,
+    height=560,
 )
 
 # --- Timeline of what the filters show ----------------------------------------------------------

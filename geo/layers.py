@@ -40,6 +40,7 @@ PIN_CSS = """
  padding:6px 9px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);
  font:11px/1.4 system-ui,sans-serif;max-height:60%;max-width:330px;overflow:auto}
 .geo-legend summary{cursor:pointer;font-weight:600}
+.geo-uncertainty{pointer-events:none}
 .geo-legend-grid{display:grid;grid-template-columns:auto auto;column-gap:10px}
 .geo-legend .geo-pin{width:18px;height:18px;font-size:9px;border-width:1px;display:inline-flex;
  vertical-align:middle;margin-right:6px}
@@ -124,6 +125,7 @@ def _route_line(row: dict[str, Any]) -> folium.PolyLine:
         _latlon_lines(row["geometry"]),
         color=style["color"], weight=style["weight"], opacity=style["opacity"],
         dash_array=style["dash_array"],
+        class_name=f"geo-route geo-route-{row['status']}",
         tooltip=folium.Tooltip(tooltip_text(row)),
         popup=folium.Popup(popup_html(row), max_width=340),
     )
@@ -141,13 +143,13 @@ def _uncertainty(row: dict[str, Any]) -> folium.Circle | None:
 
 
 def _pin(row: dict[str, Any], offset: int) -> folium.Marker:
-    """A pin at the event's point; co-located pins are shifted sideways on screen, not in space."""
+    """A pin at the event's point; co-located pins stack upwards on screen, not in space."""
     point = row["geometry"]
     half = PIN_SIZE // 2
     return folium.Marker(
         (point.y, point.x),
         icon=folium.DivIcon(html=pin_html(row["event_type"]), icon_size=(PIN_SIZE, PIN_SIZE),
-                            icon_anchor=(half - offset * (PIN_SIZE + 2), half),
+                            icon_anchor=(half, half + offset * (PIN_SIZE + 2)),
                             class_name=f"geo-event geo-{row['event_type']}"),
         tooltip=folium.Tooltip(tooltip_text(row)),
         popup=folium.Popup(popup_html(row), max_width=340),
@@ -201,18 +203,24 @@ def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
 
 
 def places_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """Name labels for the reference places (towns and the cited bridge crossings)."""
+    """Name labels for the reference towns, and a small square (named on hover) for each crossing.
+
+    A town whose `label_side` is 'left' puts its name left of the dot, so neighbours across the
+    river (Dandong/Sinuiju) or along it (Tumen/Hunchun) do not print over each other.
+    """
     group = folium.FeatureGroup(name="Places", show=True)
     for row in records(places):
         point = row["geometry"]
         crossing = row["kind"] == "crossing"
-        dot = "#263238" if crossing else "#fff"
-        html = (f'<div class="geo-label"><span style="display:inline-block;width:8px;height:8px;'
-                f'border-radius:{"1px" if crossing else "50%"};background:{dot};border:2px solid #263238;'
-                f'margin-right:12px"></span>{escape(row["label"])}</div>')
+        dot = (f'<span style="display:inline-block;width:8px;height:8px;border:2px solid #263238;'
+               f'border-radius:{"1px" if crossing else "50%"};background:{"#263238" if crossing else "#fff"}">'
+               "</span>")
+        left = row.get("label_side") == "left"
+        text = "" if crossing else f'<span style="margin:0 12px">{escape(row["label"])}</span>'
+        html = f'<div class="geo-label" style="direction:{"rtl" if left else "ltr"}">{dot}{text}</div>'
         folium.Marker(
             (point.y, point.x),
-            icon=folium.DivIcon(html=html, icon_size=(180, 16), icon_anchor=(6, 8),
+            icon=folium.DivIcon(html=html, icon_size=(180, 16), icon_anchor=(174 if left else 6, 8),
                                 class_name="geo-place"),
             tooltip=folium.Tooltip(escape(f"{row['name']} — {row['source']}")),
         ).add_to(group)
@@ -253,5 +261,5 @@ def build_map(frame: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
     m = base_map(places, asset_base_url, tuple(located.total_bounds) if len(located) else None)
     for group in event_layers(frame):
         group.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return m

