@@ -31,15 +31,20 @@ def default_view(layers: Sequence[str], event_types: Sequence[str], bounds: tupl
     return View(Filters(layers=tuple(layers), event_types=tuple(event_types), since=bounds[0], until=bounds[1]))
 
 
-def _names(raw: str, allowed: Sequence[str], what: str, notices: list[str]) -> tuple[str, ...]:
-    chosen = []
+def _names(raw: str, allowed: Sequence[str], what: str, notices: list[str]) -> tuple[str, ...] | None:
+    """The known names in a comma-separated value; None (keep the default) when it names only unknown
+    ones, so a stale link shows everything rather than nothing."""
+    chosen, unknown = [], False
     for name in (part.strip() for part in raw.split(",")):
         if not name:
             continue
         if name in allowed:
             chosen.append(name)
         else:
+            unknown = True
             notices.append(f"Ignored unknown {what} '{name[:60]}' in the link.")
+    if unknown and not chosen:
+        return None
     return tuple(n for n in allowed if n in chosen)
 
 
@@ -74,10 +79,10 @@ def parse(params: Mapping[str, str], default: View, ids: Sequence[str]) -> tuple
     for key in params:
         if key not in PARAMS:
             notices.append(f"Ignored unknown link parameter '{key[:40]}'.")
-    if "layers" in params:
-        changes["layers"] = _names(params["layers"], f.layers, "layer", notices)
-    if "types" in params:
-        changes["event_types"] = _names(params["types"], f.event_types, "event type", notices)
+    if "layers" in params and (names := _names(params["layers"], f.layers, "layer", notices)) is not None:
+        changes["layers"] = names
+    if "types" in params and (names := _names(params["types"], f.event_types, "event type", notices)) is not None:
+        changes["event_types"] = names
     for key in ("since", "until"):
         if key in params and (day := _date(params[key], f"'{key}' date", bounds, notices)):
             changes[key] = day

@@ -55,3 +55,8 @@ def test_bad_or_stale_dates_and_ids_are_ignored_or_clamped_with_notices():
 def test_since_after_until_falls_back_to_the_whole_range():
     view, notices = parse({"since": "2023-01-01", "until": "2022-01-01"}, DEFAULT, IDS)
     assert (view.filters.since, view.filters.until) == BOUNDS and len(notices) == 1
+
+
+def test_a_link_naming_only_unknown_types_shows_everything_not_nothing():
+    view, notices = parse({"types": "kidnap,ransom"}, DEFAULT, IDS)
+    assert view.filters.event_types == DEFAULT.filters.event_types and len(notices) == 2
