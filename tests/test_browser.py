@@ -1,0 +1,514 @@
+"""The real dashboard and the exported map in headless Chromium, with every outside request blocked.
+
+No mocks: a Streamlit server runs `dashboard.py` as a subprocess, Chromium (Debian's, via Playwright's
+sync API) opens it, and the tests check what a user sees with the bundled dataset. Expected numbers come
+from `geo.dataset.load_events`, so they follow the data. Any request that would leave this machine is
+aborted and recorded, and every test ends by asserting there was none and that no JavaScript error
+occurred: the map must work on a closed network.
+
+Run: `.venv/bin/python -m pytest tests/test_browser.py` (or `scripts/test`, which installs Chromium).
+Screenshots go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import geopandas as gpd
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    FrameLocator,
+    Locator,
+    Page,
+    Route,
+    expect,
+    sync_playwright,
+)
+
+from geo.basemap import BASEMAP_PATH, BORDER_STYLE
+from geo.dataset import load_events
+from geo.schema import EVENT_TYPES
+from geo.style import STATUS_STYLE
+
+ROOT = Path(__file__).parent.parent.resolve()
+DATASET = ROOT / "data" / "events.geojson"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+LOCAL_SCHEMES = {"data", "blob", "about"}  # never leave the machine
+
+MAP_FRAME = "iframe[title*='st_folium']"
+CHIP = ".react-aria-ComboBox [data-tag]"
+STARTUP_SECONDS = 60
+LOAD_MS = 30_000  # first page load: Streamlit + the component + Leaflet
+RERUN_MS = 15_000  # one rerun after a widget change or a map click
+
+# The event types the filter test removes from the sidebar multiselect (both are pins, no routes).
+REMOVED_TYPES = ("disappearance", "worker_deployment")
+
+
+# --- Expected numbers, from the real dataset ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def events() -> gpd.GeoDataFrame:
+    """The bundled dataset as the app loads it (same as conftest's `events`; kept here so this file stands alone)."""
+    return load_events(DATASET)
+
+
+def points(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    located = frame[frame.geometry.notna()]
+    return located[located.geom_type == "Point"]
+
+
+def lines(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    located = frame[frame.geometry.notna()]
+    return located[located.geom_type != "Point"]
+
+
+def border_feature_count() -> int:
+    features = json.loads(BASEMAP_PATH.read_text(encoding="utf-8"))["features"]
+    return sum(1 for f in features if f["properties"]["kind"] == "border")
+
+
+def stroke_selector(style: dict) -> str:
+    """SVG paths drawn with this Leaflet style: Leaflet writes `color` and `weight` as attributes."""
+    return f'path[stroke="{style["color"]}"][stroke-width="{style["weight"]:g}"]'
+
+
+def route_selector(statuses: list[str]) -> str:
+    """Event route lines of these statuses (geo.layers gives each route line `geo-route-<status>`)."""
+    return ", ".join(f"path.geo-route-{s}" for s in statuses)
+
+
+ROUTES = route_selector(list(STATUS_STYLE))
+BORDER = stroke_selector(BORDER_STYLE)
+
+
+# --- Timing -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module", autouse=True)
+def module_timer(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print (never assert) how long the module took, server start-up and browser launch included."""
+    start = time.perf_counter()
+    yield
+    line = f"tests/test_browser.py took {time.perf_counter() - start:.1f} s"
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():  # shown even when the run passes, also under -q
+        reporter.write("\n" + line + "\n")
+
+
+# --- The Streamlit server -----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class App:
+    url: str
+    process: subprocess.Popen
+    stderr_path: Path
+
+    def stderr_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.stderr_path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            return f"(cannot read {self.stderr_path}: {error})"
+        return "\n".join(text.splitlines()[-lines:]) or "(empty)"
+
+    @contextmanager
+    def log_on_failure(self) -> Iterator[None]:
+        """Re-raise a failed check with the server's stderr tail, which usually says why."""
+        try:
+            yield
+        except (AssertionError, Error) as error:
+            raise AssertionError(f"{error}\n--- streamlit stderr (last lines) ---\n{self.stderr_tail()}") from error
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End the server's whole process group (it was started in its own session)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    port = free_port()
+    logs = tmp_path_factory.mktemp("streamlit")
+    env = {k: v for k, v in os.environ.items() if k != "BORDER_DATA"}  # the bundled dataset, always
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               # Others may edit source files during the run: no "File change" banner, no surprise rerun.
+               "--server.fileWatcherType", "none"]
+    with (logs / "stdout.log").open("wb") as out, (logs / "stderr.log").open("wb") as err:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    running = App(f"http://127.0.0.1:{port}/", process, logs / "stderr.log")
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with code {process.returncode} before it was healthy:\n"
+                            f"{running.stderr_tail()}", pytrace=False)
+            try:
+                with urllib.request.urlopen(f"{running.url}_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit not healthy after {STARTUP_SECONDS} s on port {port}:\n"
+                            f"{running.stderr_tail()}", pytrace=False)
+            time.sleep(0.25)  # no Playwright route is installed while the server starts
+        yield running
+    finally:
+        stop(process)
+
+
+# --- The browser --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/test, which installs Debian's chromium package "
+                    "(Playwright's own browser download does not work here)", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Session:
+    """One browser context: its page, the requests it blocked and the JavaScript errors it saw."""
+
+    context: BrowserContext
+    page: Page
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def assert_no_outside_request_and_no_js_error(self) -> None:
+        assert self.blocked == [], f"the page tried to reach outside this machine: {self.blocked}"
+        assert self.errors == [], f"JavaScript errors: {self.errors}"
+
+
+def is_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in LOCAL_SCHEMES or (parts.scheme in {"http", "https", "ws", "wss"}
+                                             and parts.hostname in LOOPBACK_HOSTS)
+
+
+def is_file(url: str) -> bool:
+    return urlsplit(url).scheme == "file"
+
+
+@pytest.fixture
+def open_session(browser: Browser) -> Iterator[Callable[[Callable[[str], bool]], Session]]:
+    """Open a fresh context (so a fresh Streamlit session) that lets through only URLs `allowed` accepts."""
+    contexts: list[BrowserContext] = []
+
+    def make(allowed: Callable[[str], bool]) -> Session:
+        context = browser.new_context(viewport=VIEWPORT)
+        contexts.append(context)
+        session = Session(context, context.new_page())
+
+        def gate(route: Route) -> None:
+            url = route.request.url
+            if allowed(url):
+                route.continue_()
+            else:
+                session.blocked.append(url)
+                route.abort()
+
+        def console(message: ConsoleMessage) -> None:
+            # Only errors count. Chromium also logs warnings here that are harmless and not ours:
+            # "Unrecognized feature: '...'" (Streamlit's iframe `allow` list) and "An iframe which has both
+            # allow-scripts and allow-same-origin ..." (Streamlit's component sandbox).
+            if message.type == "error":
+                session.errors.append(f"console: {message.text} ({message.location.get('url')})")
+
+        context.route("**/*", gate)
+        session.page.on("console", console)  # also receives the map iframe's messages
+        session.page.on("pageerror", lambda error: session.errors.append(f"pageerror: {error}"))
+        return session
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+# --- Page helpers -------------------------------------------------------------------------------
+
+def map_frame(page: Page) -> FrameLocator:
+    return page.frame_locator(MAP_FRAME)
+
+
+def open_dashboard(session: Session, app: App) -> FrameLocator:
+    session.page.goto(app.url)
+    frame = map_frame(session.page)
+    expect(frame.locator(".leaflet-container")).to_be_visible(timeout=LOAD_MS)
+    return frame
+
+
+def wait_until_idle(page: Page) -> None:
+    """Streamlit marks its root with the script state; wait until the rerun has finished."""
+    expect(page.locator("[data-test-script-state]")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=RERUN_MS)
+
+
+def wait_for_icon_font(frame: FrameLocator) -> None:
+    """The pins' Font Awesome glyphs are drawn (font served locally), so a screenshot shows icons."""
+    loaded = frame.locator("html").evaluate(
+        "async () => { await document.fonts.ready;"
+        " return [...document.fonts].some(f => f.family.includes('Font Awesome') && f.status === 'loaded'); }")
+    assert loaded, "the Font Awesome web font did not load in the map: pins show empty or boxed icons"
+
+
+def counts(page: Page) -> Locator:
+    """The line above the map: '<shown> of <total> events shown · <n> on the map as of … · <m> with no …'."""
+    return page.locator("[data-testid='stMarkdownContainer']").filter(has_text="events shown")
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def expect_routes_by_status(frame: FrameLocator | Page, frame_lines: gpd.GeoDataFrame) -> None:
+    """One line per located route, in its status style."""
+    expect(frame.locator(ROUTES)).to_have_count(len(frame_lines))
+    for status in STATUS_STYLE:
+        expected = int((frame_lines["status"] == status).sum())
+        expect(frame.locator(route_selector([status])), f"{status} routes").to_have_count(expected)
+
+
+# --- Tests --------------------------------------------------------------------------------------
+
+def test_default_view_shows_every_located_event_with_no_outside_request(
+        app: App, open_session, events: gpd.GeoDataFrame) -> None:
+    pins, routes = points(events), lines(events)
+    assert len(pins) and len(routes), "the bundled dataset should have both pins and routes to check"
+    session = open_session(is_loopback)
+    page = session.page
+    with app.log_on_failure():
+        frame = open_dashboard(session, app)
+        expect(frame.locator(".geo-event")).to_have_count(len(pins), timeout=LOAD_MS)
+        for event_type, count in pins["event_type"].value_counts().items():
+            expect(frame.locator(f".geo-event.geo-{event_type}")).to_have_count(count)
+        expect_routes_by_status(frame, routes)
+        expect(frame.locator(BORDER)).to_have_count(border_feature_count())
+        expect(frame.locator(BORDER).first).to_be_visible()
+        expect(frame.locator("#geo-legend")).to_be_visible()
+
+        located = len(pins) + len(routes)
+        expect(counts(page)).to_contain_text(
+            f"{len(events)} of {len(events)} events shown · {located} on the map as of "
+            f"{max(events['date_end'].dropna())[:7]} · {len(events) - located} with no known location")
+
+        wait_until_idle(page)
+        wait_for_icon_font(frame)
+        screenshot(page, "dashboard.png")
+    session.assert_no_outside_request_and_no_js_error()
+
+
+def test_removing_event_types_in_the_sidebar_removes_their_pins_from_the_map(
+        app: App, open_session, events: gpd.GeoDataFrame) -> None:
+    pins, routes = points(events), lines(events)
+    session = open_session(is_loopback)
+    page = session.page
+    with app.log_on_failure():
+        frame = open_dashboard(session, app)
+        expect(frame.locator(".geo-event")).to_have_count(len(pins), timeout=LOAD_MS)
+        chips = page.locator(CHIP)
+        chip_count = chips.count()
+        assert chip_count == events["event_type"].nunique(), "one chip per event type in the data"
+
+        removed: list[str] = []
+        for event_type in REMOVED_TYPES:
+            assert (pins["event_type"] == event_type).any(), f"no {event_type} pin: the test would prove nothing"
+            label = EVENT_TYPES[event_type]
+            chip = page.locator(f'{CHIP}[aria-label="{label}"]')
+            expect(chip).to_have_count(1)
+            chip.locator('button[aria-label^="Remove"]').click()
+            removed.append(event_type)
+            expect(chip).to_have_count(0, timeout=RERUN_MS)
+            remaining = pins[~pins["event_type"].isin(removed)]
+            # Wait for this rerun to reach the map before the next click, so the clicks never race.
+            expect(frame.locator(".geo-event")).to_have_count(len(remaining), timeout=RERUN_MS)
+            wait_until_idle(page)
+
+        expect(chips).to_have_count(chip_count - len(REMOVED_TYPES))
+        for event_type in REMOVED_TYPES:
+            expect(frame.locator(f".geo-event.geo-{event_type}")).to_have_count(0)
+        kept_routes = routes[~routes["event_type"].isin(removed)]
+        expect_routes_by_status(frame, kept_routes)
+        shown = events[~events["event_type"].isin(removed)]
+        expect(counts(page)).to_contain_text(
+            f"{len(shown)} of {len(events)} events shown · {len(remaining) + len(kept_routes)} on the map")
+
+        wait_for_icon_font(frame)
+        screenshot(page, "dashboard-filtered.png")
+    session.assert_no_outside_request_and_no_js_error()
+
+
+def test_clicking_the_shanghai_disappearance_pin_shows_its_sources_and_details(
+        app: App, open_session, events: gpd.GeoDataFrame) -> None:
+    pins = points(events)
+    disappearances = pins[pins["event_type"] == "disappearance"]
+    assert len(disappearances) == 1, "the pin is found by its type class, so it must be the only one"
+    row = disappearances.iloc[0]
+    assert "Shanghai" in (row["place"] or ""), row["place"]
+    publishers = [source["publisher"] for source in row["sources"]]
+    refs = [source["ref"] for source in row["sources"]]
+    assert any("Asia Business Daily" in p for p in publishers) and "seeds/000_c849781cc78fe4c5.txt" in refs
+
+    session = open_session(is_loopback)
+    page = session.page
+    with app.log_on_failure():
+        frame = open_dashboard(session, app)
+        expect(frame.locator(".geo-event")).to_have_count(len(pins), timeout=LOAD_MS)
+        wait_until_idle(page)
+        # st.html(details_html(...)) below the map: the only st.html block with a heading.
+        details = page.locator("[data-testid='stHtml']").filter(has=page.locator("h3"))
+        details_title = details.locator("h3")
+        expect(details_title).to_have_count(1)
+        expect(details_title).not_to_have_text(row["title"])  # the default selection is another event
+
+        # Mark the pins, so we can tell whether the rerun the click causes re-creates them.
+        frame.locator(".geo-event").evaluate_all("pins => pins.forEach(p => p.dataset.probe = 'before-click')")
+        # No scrolling first: the whole map fits the 1400x1000 view, as it must for a user's click to land
+        # (if its bottom were below the fold, mousedown would focus the pin and Chromium would scroll it
+        # away from the pointer, so the click would miss).
+        frame.locator(".geo-event.geo-disappearance").click()
+
+        popup = frame.locator(".leaflet-popup-content")
+        expect(popup).to_be_visible()
+        expect(popup).to_contain_text(row["title"])
+        expect(popup).to_contain_text("Asia Business Daily")
+        expect(popup).to_contain_text("seeds/000_c849781cc78fe4c5.txt")
+        for publisher, ref in zip(publishers, refs, strict=True):
+            expect(popup).to_contain_text(publisher)
+            expect(popup).to_contain_text(ref)
+
+        # The app reads the clicked tooltip's id and shows that event under "Details".
+        expect(details_title).to_have_text(row["title"], timeout=RERUN_MS)
+        expect(details).to_contain_text("Asia Business Daily")
+        expect(details).to_contain_text("seeds/000_c849781cc78fe4c5.txt")
+
+        # That rerun keeps the map still: same pin elements, popup still open. (Checked once the rerun
+        # is done; if the component applied its update later this could miss a regression, never flake.)
+        wait_until_idle(page)
+        expect(frame.locator(".geo-event[data-probe='before-click']")).to_have_count(len(pins))
+        expect(popup).to_be_visible()
+        expect(popup).to_contain_text(row["title"])
+    session.assert_no_outside_request_and_no_js_error()
+
+
+def test_exported_html_map_draws_every_located_event_from_local_files_only(
+        open_session, events: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    out = tmp_path / "map.html"
+    result = subprocess.run([sys.executable, "-m", "geo", "export-html", "--out", str(out)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"export-html failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    assert out.is_file(), result.stdout
+
+    pins, routes = points(events), lines(events)
+    session = open_session(is_file)
+    page = session.page
+    page.goto(out.as_uri())
+    expect(page.locator(".leaflet-container")).to_be_visible(timeout=LOAD_MS)
+    expect(page.locator(".geo-event")).to_have_count(len(pins), timeout=LOAD_MS)
+    expect_routes_by_status(page, routes)
+    expect(page.locator(BORDER)).to_have_count(border_feature_count())
+    expect(page.locator(BORDER).first).to_be_visible()
+    expect(page.locator("#geo-legend")).to_be_visible()
+    session.assert_no_outside_request_and_no_js_error()
+
+
+def test_a_copied_link_reopens_the_same_markers_and_filters(
+        app: App, open_session, events: gpd.GeoDataFrame) -> None:
+    pins = points(events)
+    session = open_session(is_loopback)
+    page = session.page
+    with app.log_on_failure():
+        frame = open_dashboard(session, app)
+        expect(frame.locator(".geo-event")).to_have_count(len(pins), timeout=LOAD_MS)
+        page.locator(f'{CHIP}[aria-label="{EVENT_TYPES["worker_deployment"]}"] button[aria-label^="Remove"]').click()
+        remaining = pins[pins["event_type"] != "worker_deployment"]
+        expect(frame.locator(".geo-event")).to_have_count(len(remaining), timeout=RERUN_MS)
+        wait_until_idle(page)
+        expect(page).to_have_url(re.compile(r"[?&]types="), timeout=RERUN_MS)
+        link = page.url
+
+    colleague = open_session(is_loopback)  # a new browser context: a new Streamlit session
+    with app.log_on_failure():
+        frame = map_frame(colleague.page)
+        colleague.page.goto(link)
+        expect(frame.locator(".geo-event")).to_have_count(len(remaining), timeout=LOAD_MS)
+        expect(frame.locator(".geo-event.geo-worker_deployment")).to_have_count(0)
+        expect(colleague.page.locator(CHIP)).to_have_count(events["event_type"].nunique() - 1)
+        shown = int((events["event_type"] != "worker_deployment").sum())
+        expect(counts(colleague.page)).to_contain_text(f"{shown} of {len(events)} events shown")
+        wait_until_idle(colleague.page)
+        wait_for_icon_font(frame)
+        screenshot(colleague.page, "shared-link.png")
+    session.assert_no_outside_request_and_no_js_error()
+    colleague.assert_no_outside_request_and_no_js_error()
+
+
+def test_a_link_to_january_2020_shows_every_route_closed_and_no_later_event(
+        app: App, open_session, events: gpd.GeoDataFrame) -> None:
+    session = open_session(is_loopback)
+    page = session.page
+    with app.log_on_failure():
+        page.goto(f"{app.url}?asof=2020-01-31&types=kidnap")
+        frame = map_frame(page)
+        expect(frame.locator(".leaflet-container")).to_be_visible(timeout=LOAD_MS)
+        expect(page.locator("[data-testid='stAlert']").filter(has_text="kidnap")).to_be_visible()
+        expect(frame.locator("path.geo-route-closed")).to_have_count(len(lines(events)), timeout=LOAD_MS)
+        expect(frame.locator(".geo-event")).to_have_count(0)
+        expect(frame.locator(route_selector(["partially_resumed", "resumed"]))).to_have_count(0)
+        wait_until_idle(page)
+        screenshot(page, "map-date-2020-01.png")
+        page.get_by_text("Policy periods: each trade route's status").scroll_into_view_if_needed()
+        expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(2)
+        page.wait_for_timeout(500)  # let Vega finish drawing before the picture
+        screenshot(page, "timeline.png")
+    session.assert_no_outside_request_and_no_js_error()
