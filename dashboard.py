@@ -14,35 +14,45 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import assets, urlstate
+from geo.crossings import load_crossings
 from geo.dataset import DatasetError, load_events, records, to_csv, to_geojson
 from geo.details import details_html, event_list_html
 from geo.filters import Filters, apply_filters, date_bounds, located, unlocated
-from geo.layers import base_map, build_map, event_layers, feature_id_from_tooltip
+from geo.geography import load_geography, with_analysis
+from geo.layers import base_map, build_map, crossings_layer, event_layers, feature_id_from_tooltip
 from geo.places import load_places
 from geo.schema import EVENT_TYPES, LAYERS
 from geo.timeline import as_of, map_steps, snap_to_step, timeline_charts
+from geo.urlstate import snap_to_choice
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "events.geojson"
 DATA_PATH = Path(os.environ.get("BORDER_DATA", BUNDLED))
 PLAY_SECONDS = 1.2
+BORDER_CHOICES = [1, 5, 10, 25, 50, 100, 250, 500, None]  # km; None: any distance
 
 st.set_page_config(page_title="NK–China border dashboard", page_icon="🗺️", layout="wide")
 st.title("North Korea–China border: trade, workers, incidents")
 st.caption("Every pin cites its source. Dates and locations carry their precision; inferred dates say so.")
 
 
-@st.cache_data(show_spinner="Loading events…")
-def load(path: str, mtime: float) -> tuple[object, list[str]]:
-    """The validated frame, or the validator's messages; cached on the file's path and mtime."""
-    try:
-        return load_events(Path(path)), []
-    except DatasetError as error:
-        return None, [str(p) for p in error.problems]
-
-
 @st.cache_data
 def places():
     return load_places()
+
+
+@st.cache_data
+def crossings():
+    return load_crossings()
+
+
+@st.cache_data(show_spinner="Loading events…")
+def load(path: str, mtime: float) -> tuple[object, list[str]]:
+    """The validated frame with each event's border geography, or the validator's messages;
+    cached on the file's path and modification time."""
+    try:
+        return with_analysis(load_events(Path(path)), load_geography(crossings())), []
+    except DatasetError as error:
+        return None, [str(p) for p in error.problems]
 
 
 mtime = DATA_PATH.stat().st_mtime if DATA_PATH.exists() else 0.0
@@ -65,6 +75,7 @@ if "view_loaded" not in st.session_state:
     st.session_state.update({f"layer_{layer}": layer in f.layers for layer in LAYERS})
     st.session_state.update(event_types=list(f.event_types), dates=(f.since, f.until), search=f.text,
                             undated=f.include_undated, corroborated=f.corroborated_only,
+                            border_km=snap_to_choice(f.max_border_km, BORDER_CHOICES),
                             as_of=snap_to_step(linked.as_of, steps), view_loaded=True)
     if linked.selected:
         st.session_state["selected_id"] = linked.selected
@@ -82,10 +93,13 @@ with st.sidebar:
                              key="dates")
     include_undated = st.checkbox("Include events with no known date", key="undated")
     corroborated = st.checkbox("Only events corroborated by independent publishers", key="corroborated")
+    border_km = st.select_slider("Within this distance of the China–DPRK border", BORDER_CHOICES,
+                                 key="border_km", format_func=lambda km: "any distance" if km is None else f"{km} km")
     text = st.text_input("Search text", key="search", placeholder="e.g. Hunchun, defection, Shanghai")
 
 filters = Filters(layers=tuple(chosen_layers), event_types=tuple(chosen_types), since=since, until=until,
-                  text=text, include_undated=include_undated, corroborated_only=corroborated)
+                  text=text, include_undated=include_undated, corroborated_only=corroborated,
+                  max_border_km=border_km)
 shown = apply_filters(events, filters)
 off_map = unlocated(shown)
 
@@ -115,12 +129,17 @@ fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STRE
 clicked = st_folium(
     fmap,
     key="map",
-    feature_group_to_add=event_layers(on_map),
+    feature_group_to_add=[*event_layers(on_map), crossings_layer(crossings(), map_day)],
     layer_control=folium.LayerControl(collapsed=True),
     returned_objects=["last_object_clicked_tooltip"],
     use_container_width=True,
     height=560,
 )
+
+unplaced_crossings = crossings()[crossings().geometry.isna()]
+if len(unplaced_crossings):
+    st.caption("Crossings not drawn because no source we found gives their coordinates: "
+               + ", ".join(unplaced_crossings["name"]) + ".")
 
 # --- Timeline of what the filters show ----------------------------------------------------------
 st.subheader("Timeline")
@@ -152,7 +171,9 @@ st.html(event_list_html(records(off_map)))
 # --- Table and downloads of exactly what is shown ----------------------------------------------
 st.subheader("Table")
 table = shown.drop(columns="geometry")[["id", "title", "event_type", "layer", "place", "date_start", "date_end",
-                                       "date_precision", "date_inferred", "location_precision", "status"]]
+                                       "date_precision", "date_inferred", "location_precision", "status",
+                                       "country_found", "province", "distance_to_border_km", "nearest_crossing",
+                                       "nearest_crossing_km"]]
 table = table.assign(sources=[len(s) for s in shown["sources"]])
 st.dataframe(table, hide_index=True, width="stretch")
 d1, d2, d3 = st.columns(3)
@@ -161,7 +182,8 @@ d1.download_button("Download GeoJSON (filtered)", to_geojson(shown), "events-fil
 d2.download_button("Download CSV (filtered)", to_csv(shown), "events-filtered.csv", "text/csv",
                    on_click="ignore")
 d3.download_button("Download map (HTML, works offline)",
-                   lambda: assets.standalone_html(build_map(as_of(shown, map_day), places())),
+                   lambda: assets.standalone_html(build_map(as_of(shown, map_day), places(),
+                                                            crossings=crossings(), day=map_day)),
                    "border-map.html", "text/html", on_click="ignore", disabled=bool(missing_assets))
 
 # --- Keep the URL in step with the view, so a copied link reopens it -------------------------------

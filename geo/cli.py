@@ -15,6 +15,7 @@ from geo.filters import Filters, apply_filters
 from geo.schema import EVENT_TYPES, LAYERS
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "events.geojson"
+DEFAULT_CROSSINGS = Path(__file__).resolve().parent.parent / "data" / "crossings.geojson"
 
 
 def _iso_date(text: str) -> dt.date:
@@ -24,10 +25,27 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
+def validate_any(path: Path) -> list:
+    """Problems with an events file, or with a crossings file (recognised by its china_side names)."""
+    from geo.crossings import validate_crossings
+    from geo.dataset import read_json
+
+    try:
+        data = read_json(path)
+    except DatasetError as error:
+        return error.problems
+    features = data.get("features") if isinstance(data, dict) else None
+    if isinstance(features, list) and any(
+            isinstance(f, dict) and isinstance(f.get("properties"), dict) and "china_side" in f["properties"]
+            for f in features):
+        return validate_crossings(data, str(path))
+    return validate_file(path)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     total = 0
     for path in args.paths:
-        problems = validate_file(path)
+        problems = validate_any(path)
         total += len(problems)
         for problem in problems:
             print(problem)
@@ -36,16 +54,42 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if total else 0
 
 
+def _load_or_report(path: Path):
+    try:
+        return load_events(path)
+    except DatasetError as error:
+        for problem in error.problems:
+            print(problem)
+        return None
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from geo.crossings import load_crossings
+    from geo.geography import analyze, load_geography
+
+    frame = _load_or_report(args.data)
+    if frame is None:
+        return 1
+    try:
+        crossings = load_crossings(args.crossings)
+    except DatasetError as error:
+        for problem in error.problems:
+            print(problem)
+        return 1
+    table = analyze(frame, load_geography(crossings)).rename(columns={"country_found": "country"})
+    table.insert(0, "id", frame["id"])
+    columns = ["id", "country", "province", "distance_to_border_km", "nearest_crossing", "nearest_crossing_km"]
+    table[columns].to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
 def cmd_export_html(args: argparse.Namespace) -> int:
     from geo import assets
     from geo.layers import build_map
     from geo.places import load_places
 
-    try:
-        frame = load_events(args.data)
-    except DatasetError as error:
-        for problem in error.problems:
-            print(problem)
+    frame = _load_or_report(args.data)
+    if frame is None:
         return 1
     filters = Filters(
         layers=tuple(args.layer) if args.layer else None,
@@ -86,6 +130,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD")
     export.add_argument("--until", type=_iso_date, metavar="YYYY-MM-DD")
     export.set_defaults(run=cmd_export_html)
+
+    analyze = commands.add_parser("analyze", help="CSV of each event's country, province, distance to the "
+                                                  "border and nearest crossing")
+    analyze.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    analyze.add_argument("--crossings", type=Path, default=DEFAULT_CROSSINGS,
+                         help="crossings file (default: bundled)")
+    analyze.set_defaults(run=cmd_analyze)
     return root
 
 

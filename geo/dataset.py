@@ -125,12 +125,14 @@ def format_sources(sources: list[dict[str, Any]]) -> str:
 CSV_COLUMNS = (
     "id", "layer", "event_type", "title", "summary", "place", "location_precision",
     "date_start", "date_end", "date_precision", "date_inferred", "date_note", "status",
-    "longitude", "latitude", "geometry_wkt", "sources",
+    "longitude", "latitude", "geometry_wkt", "country_found", "province", "distance_to_border_km",
+    "nearest_crossing", "nearest_crossing_km", "sources",
 )
 
 
 def to_csv(frame: gpd.GeoDataFrame) -> str:
-    """CSV of exactly the rows in `frame`: one row per event, sources joined with '; '."""
+    """CSV of exactly the rows in `frame`: one row per event, sources joined with '; ' (geography
+    columns are filled when the frame carries geo.geography's analysis)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()

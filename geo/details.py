@@ -7,7 +7,7 @@ from typing import Any
 
 from geo.dates import date_label
 from geo.evidence import confidence_label
-from geo.schema import EVENT_TYPES, ROUTE_STATUSES
+from geo.schema import COUNTRY_NAMES, EVENT_TYPES, ROUTE_STATUSES
 
 
 def source_html(source: dict[str, Any]) -> str:
@@ -36,6 +36,17 @@ def when_label(row: dict[str, Any]) -> str:
                       bool(row.get("date_inferred")))
 
 
+def geography_label(row: dict[str, Any]) -> str | None:
+    """'North Korea (Rason) · 0.9 km from the border · nearest crossing: X, 1.9 km', or None."""
+    if row.get("distance_to_border_km") is None:
+        return None
+    countries = " / ".join(COUNTRY_NAMES.get(c, c) for c in (row.get("country_found") or "").split("/") if c)
+    province = f" ({row['province']})" if row.get("province") else ""
+    crossing = (f" · nearest crossing: {row['nearest_crossing']}, {row['nearest_crossing_km']:g} km"
+                if row.get("nearest_crossing") else "")
+    return f"{countries}{province} · {row['distance_to_border_km']:g} km from the China–DPRK border{crossing}"
+
+
 def details_html(row: dict[str, Any]) -> str:
     """Full details of one event; every dataset string is HTML-escaped."""
     when = when_label(row)
@@ -47,6 +58,7 @@ def details_html(row: dict[str, Any]) -> str:
         f"{escape(row['location_precision'])})"
         + (f"<br><small>As written: “{escape(row['place_text'])}”</small>" if row.get("place_text") else "")
         + (f"<br><small>{escape(row['location_note'])}</small>" if row.get("location_note") else "")
+        + (f"<br>{escape(geo)}" if (geo := geography_label(row)) else "")
         + "</p>",
         f"<p><b>When:</b> {escape(when)} (date precision: {escape(row['date_precision'])}; "
         f"{'inferred' if row.get('date_inferred') else 'as reported'})"

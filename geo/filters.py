@@ -27,6 +27,7 @@ class Filters:
     text: str = ""
     include_undated: bool = True
     corroborated_only: bool = False
+    max_border_km: float | None = None
 
 
 def by_layers(frame: gpd.GeoDataFrame, layers: Iterable[str]) -> gpd.GeoDataFrame:
@@ -85,6 +86,13 @@ def by_corroboration(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame[frame["sources"].map(is_corroborated).astype(bool)]
 
 
+def by_border_distance(frame: gpd.GeoDataFrame, max_km: float) -> gpd.GeoDataFrame:
+    """Located rows within `max_km` of the China–DPRK border (needs geo.geography's analysis columns);
+    rows with no location have no distance and are left out."""
+    distance = pd.to_numeric(frame["distance_to_border_km"], errors="coerce")
+    return frame[distance.le(max_km).fillna(False).astype(bool)]
+
+
 def apply_filters(frame: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
     """The rows that pass every filter in `filters`."""
     if filters.layers is not None:
@@ -94,6 +102,8 @@ def apply_filters(frame: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame
     frame = by_date_range(frame, filters.since, filters.until, filters.include_undated)
     if filters.corroborated_only:
         frame = by_corroboration(frame)
+    if filters.max_border_km is not None:
+        frame = by_border_distance(frame, filters.max_border_km)
     return by_text(frame, filters.text)
 
 

@@ -7,6 +7,7 @@ together for a standalone export. All dataset text is HTML-escaped before it rea
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections import Counter
@@ -19,8 +20,9 @@ from branca.element import Element
 from shapely.geometry import LineString, MultiLineString
 
 from geo.basemap import add_basemap
+from geo.crossings import crossing_status_at
 from geo.dataset import records
-from geo.details import source_html, when_label, where_label
+from geo.details import geography_label, source_html, when_label, where_label
 from geo.evidence import confidence_label
 from geo.schema import EVENT_TYPES, LAYERS, ROUTE_STATUSES
 from geo.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
@@ -73,6 +75,10 @@ def legend_html() -> str:
     rows = [f"<div>{pin_html(t, 16)}{escape(label)}</div>" for t, label in EVENT_TYPES.items()]
     routes = [f"<div>{line_sample_svg(s)}Route {escape(label.lower())}</div>"
               for s, label in ROUTE_STATUSES.items() if s != "unknown"]
+    squares = "".join(f'<span style="display:inline-block;width:10px;height:10px;margin-right:3px;'
+                      f'background:{STATUS_STYLE[s]["color"]}"></span>' for s in ROUTE_STATUSES)
+    routes.append(f"<div>{squares} Border crossing, coloured by its status on the map date "
+                  "(closed, partly resumed, resumed, unknown)</div>")
     radii = ", ".join(f"{p} {r // 1000} km" for p, r in UNCERTAINTY_RADIUS_M.items())
     uncertainty = ('<div><svg width="34" height="16"><circle cx="17" cy="8" r="7" fill="#555" fill-opacity=".15" '
                    f'stroke="#555" stroke-opacity=".5"/></svg>Location known only roughly ({radii})</div>'
@@ -103,11 +109,13 @@ def popup_html(row: dict[str, Any]) -> str:
     status = row.get("status")
     status_html = (f"<div class='meta'>Status: {escape(ROUTE_STATUSES[status])}</div>" if status else "")
     sources = "".join(source_html(s) for s in row["sources"])
+    geo = geography_label(row)
+    geo_html = f"<div class='meta'>{escape(geo)}</div>" if geo else ""
     return (
         f"<div class='geo-popup'><h4>{escape(row['title'])}</h4>"
         f"<div class='meta'>{escape(EVENT_TYPES[row['event_type']])} · {escape(where)} "
         f"(location: {escape(row['location_precision'])})</div>"
-        f"<div class='meta'>When: {escape(when)}</div>{status_html}"
+        f"<div class='meta'>When: {escape(when)}</div>{status_html}{geo_html}"
         f"<p>{escape(row['summary'])}</p>"
         f"<div><b>Sources</b> ({escape(confidence_label(row['sources']))})<ol>{sources}</ol></div>"
         f"<div class='meta'>id: {escape(row['id'])}</div></div>"
@@ -203,20 +211,18 @@ def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
 
 
 def places_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """Name labels for the reference towns, and a small square (named on hover) for each crossing.
+    """Name labels for the reference towns (crossings have their own layer).
 
     A town whose `label_side` is 'left' puts its name left of the dot, so neighbours across the
     river (Dandong/Sinuiju) or along it (Tumen/Hunchun) do not print over each other.
     """
     group = folium.FeatureGroup(name="Places", show=True)
-    for row in records(places):
+    for row in records(places[places["kind"] == "town"]):
         point = row["geometry"]
-        crossing = row["kind"] == "crossing"
-        dot = (f'<span style="display:inline-block;width:8px;height:8px;border:2px solid #263238;'
-               f'border-radius:{"1px" if crossing else "50%"};background:{"#263238" if crossing else "#fff"}">'
-               "</span>")
+        dot = ('<span style="display:inline-block;width:8px;height:8px;border:2px solid #263238;'
+               'border-radius:50%;background:#fff"></span>')
         left = row.get("label_side") == "left"
-        text = "" if crossing else f'<span style="margin:0 12px">{escape(row["label"])}</span>'
+        text = f'<span style="margin:0 12px">{escape(row["label"])}</span>'
         html = f'<div class="geo-label" style="direction:{"rtl" if left else "ltr"}">{dot}{text}</div>'
         folium.Marker(
             (point.y, point.x),
@@ -224,6 +230,48 @@ def places_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
                                 class_name="geo-place"),
             tooltip=folium.Tooltip(escape(f"{row['name']} — {row['source']}")),
         ).add_to(group)
+    return group
+
+
+def _crossing_popup(row: dict[str, Any], status: str) -> str:
+    def names(side: dict[str, Any]) -> str:
+        return " · ".join(escape(side[k]) for k in ("en", "ko", "zh") if side.get(k))
+
+    history = "".join(
+        f"<li>{escape(ROUTE_STATUSES[c['status']])} from {escape(str(c['since']))}"
+        f"{' (inferred)' if c.get('inferred') else ''}: "
+        + "; ".join(f"{escape(src['publisher'])}, “{escape(src['title'])}”" for src in c.get("sources") or [])
+        + "</li>"
+        for c in row.get("status_history") or []
+    )
+    coordinate = row.get("coordinate_source") or {}
+    link = (f'<a href="{escape(coordinate["url"])}" target="_blank" rel="noopener noreferrer">'
+            f'{escape(coordinate.get("title") or coordinate["url"])}</a>' if coordinate.get("url") else "")
+    return (f"<div class='geo-popup'><h4>{escape(row['name'])}</h4>"
+            f"<div class='meta'>Crossing ({escape(row['kind'])}) · status then: {escape(ROUTE_STATUSES[status])}</div>"
+            f"<div>China: {names(row['china_side'])}</div><div>DPRK: {names(row['dprk_side'])}</div>"
+            f"<div><b>Status history</b><ol>{history}</ol></div>"
+            f"<div class='meta'>Coordinate: {link}</div><div class='meta'>id: {escape(row['id'])}</div></div>")
+
+
+def crossings_layer(crossings: gpd.GeoDataFrame, day: dt.date) -> folium.FeatureGroup:
+    """Each located border crossing as a square in the colour of its status on `day`."""
+    group = folium.FeatureGroup(name="Crossings", show=True)
+    for row in records(crossings[crossings.geometry.notna()]):
+        status = crossing_status_at(row, day)
+        colour = STATUS_STYLE[status]["color"]
+        html = (f'<div class="geo-crossing" style="width:12px;height:12px;background:{colour};'
+                'border:2px solid #fff;outline:1px solid #263238"></div>')
+        folium.Marker(
+            (row["geometry"].y, row["geometry"].x),
+            icon=folium.DivIcon(html=html, icon_size=(16, 16), icon_anchor=(8, 8),
+                                class_name=f"geo-crossing-marker geo-crossing-{status}"),
+            tooltip=folium.Tooltip(f"{escape(row['name'])}: {escape(ROUTE_STATUSES[status].lower())} "
+                                   f"[{escape(row['id'])}]"),
+            popup=folium.Popup(_crossing_popup(row, status), max_width=340),
+        ).add_to(group)
+    group._id = hashlib.sha1(b"crossings").hexdigest()[:32]
+    _stable_ids(group, "crossings")
     return group
 
 
@@ -254,12 +302,14 @@ def base_map(places: gpd.GeoDataFrame, asset_base_url: str | None = None,
     return m
 
 
-def build_map(frame: gpd.GeoDataFrame, places: gpd.GeoDataFrame,
-              asset_base_url: str | None = None) -> folium.Map:
-    """The complete map (base, event layers, layer control), fitted to what is shown."""
+def build_map(frame: gpd.GeoDataFrame, places: gpd.GeoDataFrame, asset_base_url: str | None = None,
+              crossings: gpd.GeoDataFrame | None = None, day: dt.date | None = None) -> folium.Map:
+    """The complete map (base, event layers, crossings at `day`, layer control), fitted to what is shown."""
     located = frame[frame.geometry.notna()]
     m = base_map(places, asset_base_url, tuple(located.total_bounds) if len(located) else None)
     for group in event_layers(frame):
         group.add_to(m)
+    if crossings is not None:
+        crossings_layer(crossings, day or dt.date.today()).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

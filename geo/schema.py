@@ -45,6 +45,9 @@ ROUTE_STATUSES: dict[str, str] = {
     "unknown": "Unknown",
 }
 
+COUNTRY_NAMES: dict[str, str] = {"CN": "China", "KP": "North Korea", "KR": "South Korea", "RU": "Russia",
+                                  "JP": "Japan"}
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 Layer = Literal["trade_routes", "worker_locations", "incidents"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from geo.filters import Filters
 
-PARAMS = ("layers", "types", "since", "until", "q", "undated", "corroborated", "asof", "event")
+PARAMS = ("layers", "types", "since", "until", "q", "undated", "corroborated", "border", "asof", "event")
 MAX_TEXT = 200
 
 
@@ -94,6 +94,14 @@ def parse(params: Mapping[str, str], default: View, ids: Sequence[str]) -> tuple
     for key, field in (("undated", "include_undated"), ("corroborated", "corroborated_only")):
         if key in params and (flag := _flag(params[key], f"'{key}'", notices)) is not None:
             changes[field] = flag
+    if "border" in params:
+        try:
+            km = float(params["border"])
+            if not 0 < km < 40_000:
+                raise ValueError
+            changes["max_border_km"] = km
+        except ValueError:
+            notices.append(f"Ignored 'border' '{params['border'][:30]}' in the link: expected a distance in km.")
     as_of = default.as_of
     if "asof" in params:
         as_of = _date(params["asof"], "map date", bounds, notices) or default.as_of
@@ -123,8 +131,18 @@ def encode(view: View, default: View) -> dict[str, str]:
         out["undated"] = "1" if f.include_undated else "0"
     if f.corroborated_only != d.corroborated_only:
         out["corroborated"] = "1" if f.corroborated_only else "0"
+    if f.max_border_km != d.max_border_km and f.max_border_km is not None:
+        out["border"] = f"{f.max_border_km:g}"
     if view.as_of != default.as_of and view.as_of is not None:
         out["asof"] = view.as_of.isoformat()
     if view.selected and view.selected != default.selected:
         out["event"] = view.selected
     return out
+
+
+def snap_to_choice(value: float | None, choices: Sequence[float | None]) -> float | None:
+    """The smallest numeric choice at or above `value` (the last choice when none is, or for None),
+    so a link's distance always lands on an option the control offers."""
+    if value is None:
+        return choices[-1]
+    return next((c for c in choices if c is not None and c >= value), choices[-1])

@@ -63,3 +63,33 @@ def test_export_html_on_invalid_data_prints_problems_and_writes_nothing(collecti
     result = geo("export-html", "--data", str(write_json(collection)), "--out", str(out))
     assert result.returncode == 1 and "at least one source is required" in result.stdout
     assert not out.exists()
+
+
+def test_analyze_prints_one_csv_row_per_event_with_the_contract_columns(events):
+    import csv
+    import io
+
+    result = geo("analyze", "--data", str(EVENTS_PATH))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["id", "country", "province", "distance_to_border_km", "nearest_crossing",
+                             "nearest_crossing_km"]
+    assert [r["id"] for r in rows] == list(events["id"])
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["customs-hunchun-reactivated"]["nearest_crossing"] == "Tumen River Bridge (Quanhe–Wonjong)"
+    assert float(by_id["workers-shanghai-garment-factory"]["distance_to_border_km"]) > 500
+    assert by_id["defection-construction-workers-winter-2022"]["country"] == ""  # no location, no guess
+
+
+def test_validate_recognises_and_checks_a_crossings_file(tmp_path):
+    import json
+
+    from geo.crossings import CROSSINGS_PATH
+
+    assert geo("validate", str(CROSSINGS_PATH)).returncode == 0
+    data = json.loads(CROSSINGS_PATH.read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["kind"] = "ferry"
+    bad = tmp_path / "crossings.geojson"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    result = geo("validate", str(bad))
+    assert result.returncode == 1 and "properties.kind" in result.stdout

@@ -160,3 +160,19 @@ def test_the_map_date_shows_routes_in_their_status_then(app):
     layers = map_args(app)["feature_group"]
     assert layers.count("L.polyline(") == 3 and "geo-event geo-disappearance" not in layers
     assert '"dashArray": "10 8"' in layers and '"color": "#2e7d32"' not in layers  # all closed in 2020-01
+
+
+def test_the_map_shows_the_crossings_in_their_status_on_the_map_date(app):
+    layers = map_args(app)["feature_group"]
+    assert layers.count("geo-crossing-marker ") == 7  # the crossings with a cited coordinate
+    assert "geo-crossing-partially_resumed" in layers and "geo-crossing-resumed" in layers
+    app.select_slider(key="as_of").set_value(dt.date(2020, 1, 31)).run()
+    layers = map_args(app)["feature_group"]
+    assert "geo-crossing-partially_resumed" not in layers and layers.count("geo-crossing-closed") >= 6
+
+
+def test_the_border_distance_filter_narrows_the_view(app):
+    app.select_slider(key="border_km").set_value(10).run()
+    assert counts(app).startswith("5 of 13 events shown")
+    assert app.query_params["border"] == "10"
+    assert "Shanghai" not in " ".join(str(v) for v in app.dataframe[0].value["place"])

@@ -71,3 +71,15 @@ def test_filters_compose_and_split_into_located_and_unlocated(events):
 
 def test_date_bounds_span_the_dataset(events):
     assert date_bounds(events) == (dt.date(2020, 1, 1), dt.date(2023, 3, 31))
+
+
+def test_the_border_distance_filter_keeps_located_events_within_the_distance(events):
+    from geo.crossings import load_crossings
+    from geo.geography import load_geography, with_analysis
+
+    enriched = with_analysis(events, load_geography(load_crossings()))
+    near = apply_filters(enriched, Filters(max_border_km=10))
+    assert "workers-tumen-economic-development-zone" in near.index  # 0.9 km
+    assert "customs-hunchun-reactivated" in near.index  # 8.2 km
+    assert "disappearance-shanghai-garment-workers-2022-02" not in near.index  # ~1,000 km
+    assert near.geometry.notna().all()  # no distance is known for unlocated events

@@ -108,6 +108,21 @@ def test_co_located_pins_are_offset_on_screen_not_moved(events, places):
     assert markers.count(("31.22222", "121.45806")) == 3  # two pins and the place label, all at Shanghai
 
 
+def test_crossings_are_drawn_in_their_status_on_a_given_day(events, places):
+    import datetime as dt
+
+    from geo.crossings import load_crossings
+
+    crossings = load_crossings()
+    located = int(crossings.geometry.notna().sum())
+    early = build_map(events, places, crossings=crossings, day=dt.date(2021, 1, 1)).get_root().render()
+    late = build_map(events, places, crossings=crossings, day=dt.date(2023, 3, 1)).get_root().render()
+    assert early.count("geo-crossing-marker geo-crossing-closed") == located
+    assert late.count("geo-crossing-marker geo-crossing-partially_resumed") == 1
+    assert late.count("geo-crossing-marker geo-crossing-resumed") == 1
+    assert "\\uc2e0\\uc758\\uc8fc" in late or "신의주" in late  # Sinuiju in Hangul, in the popup
+
+
 def test_event_layers_are_always_the_three_layers_even_when_empty(events):
     groups = event_layers(events.iloc[0:0])
     assert [g.layer_name for g in groups] == ["Trade routes", "Worker locations", "Incidents"]

@@ -60,3 +60,14 @@ def test_since_after_until_falls_back_to_the_whole_range():
 def test_a_link_naming_only_unknown_types_shows_everything_not_nothing():
     view, notices = parse({"types": "kidnap,ransom"}, DEFAULT, IDS)
     assert view.filters.event_types == DEFAULT.filters.event_types and len(notices) == 2
+
+
+def test_the_border_distance_round_trips_and_a_bad_one_is_ignored():
+    from geo.urlstate import snap_to_choice
+
+    view = View(replace(DEFAULT.filters, max_border_km=25.0))
+    assert encode(view, DEFAULT) == {"border": "25"}
+    assert parse({"border": "25"}, DEFAULT, IDS)[0] == view
+    ignored, notices = parse({"border": "-3"}, DEFAULT, IDS)
+    assert ignored.filters.max_border_km is None and len(notices) == 1
+    assert snap_to_choice(7, [1, 5, 10, None]) == 10 and snap_to_choice(None, [1, 5, None]) is None
