@@ -43,6 +43,7 @@ from playwright.sync_api import (
 )
 
 from geo.basemap import BASEMAP_PATH, BORDER_STYLE
+from geo.crossings import load_crossings
 from geo.dataset import load_events
 from geo.schema import EVENT_TYPES
 from geo.style import STATUS_STYLE
@@ -336,6 +337,8 @@ def test_default_view_shows_every_located_event_with_no_outside_request(
         expect(frame.locator(BORDER)).to_have_count(border_feature_count())
         expect(frame.locator(BORDER).first).to_be_visible()
         expect(frame.locator("#geo-legend")).to_be_visible()
+        crossings = load_crossings()
+        expect(frame.locator(".geo-crossing-marker")).to_have_count(int(crossings.geometry.notna().sum()))
 
         located = len(pins) + len(routes)
         expect(counts(page)).to_contain_text(
