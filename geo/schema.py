@@ -124,6 +124,7 @@ class EventProperties(_Strict):
     summary: str = Text
     place: str = Field(default="", max_length=300)
     place_text: str | None = Field(default=None, max_length=500)
+    evidence: str | None = Field(default=None, max_length=2000, description="the source sentence it rests on")
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     location_precision: LocationPrecision
     location_note: str | None = Field(default=None, max_length=2000)
