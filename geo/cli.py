@@ -112,6 +112,47 @@ def cmd_export_html(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import json
+
+    from geo.ingest import candidates_from_text
+
+    try:
+        text = args.article.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"{args.article}: file: cannot read the article as UTF-8 text ({error})", file=sys.stderr)
+        return 1
+    title = args.title or next((line.strip() for line in text.splitlines() if line.strip()), str(args.article))
+    collection = candidates_from_text(text, args.published, args.publisher, title[:1000], str(args.article))
+    print(json.dumps(collection, ensure_ascii=False, indent=1))
+    located = sum(f["geometry"] is not None for f in collection["features"])
+    print(f"{len(collection['features'])} candidates, {located} with a location", file=sys.stderr)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from geo.dataset import read_json
+    from geo.store import ConflictError, append_features
+
+    try:
+        candidates = read_json(args.candidates)
+        features = candidates["features"] if isinstance(candidates, dict) else None
+        if not isinstance(features, list):
+            print(f"{args.candidates}: features: expected a FeatureCollection of candidates")
+            return 1
+        added = append_features(args.data, features)
+    except DatasetError as error:
+        for problem in error.problems:
+            print(problem)
+        print(f"nothing was added to {args.data}", file=sys.stderr)
+        return 1
+    except ConflictError as error:
+        print(f"{args.data}: file: {error}")
+        return 1
+    print(f"added {added} events to {args.data} (previous version kept as {args.data.name}.bak)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m geo", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True)
@@ -137,6 +178,19 @@ def parser() -> argparse.ArgumentParser:
     analyze.add_argument("--crossings", type=Path, default=DEFAULT_CROSSINGS,
                          help="crossings file (default: bundled)")
     analyze.set_defaults(run=cmd_analyze)
+
+    ingest = commands.add_parser("ingest", help="print candidate events found in a news article (GeoJSON)")
+    ingest.add_argument("article", type=Path, metavar="ARTICLE.txt")
+    ingest.add_argument("--published", type=_iso_date, required=True, metavar="YYYY-MM-DD",
+                        help="publication date: relative dates ('last winter') are resolved against it")
+    ingest.add_argument("--publisher", default="unknown publisher", metavar="NAME")
+    ingest.add_argument("--title", metavar="TEXT", help="default: the article's first line")
+    ingest.set_defaults(run=cmd_ingest)
+
+    add = commands.add_parser("add", help="append reviewed candidates to the dataset, safely")
+    add.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    add.add_argument("candidates", type=Path, metavar="CANDIDATES.geojson")
+    add.set_defaults(run=cmd_add)
     return root
 
 

@@ -93,3 +93,23 @@ def test_validate_recognises_and_checks_a_crossings_file(tmp_path):
     bad.write_text(json.dumps(data), encoding="utf-8")
     result = geo("validate", str(bad))
     assert result.returncode == 1 and "properties.kind" in result.stdout
+
+
+def test_ingest_then_add_round_trip_through_the_command_line(tmp_path):
+    seed = ROOT / "seeds" / "000_c849781cc78fe4c5.txt"
+    result = geo("ingest", str(seed), "--published", "2023-02-23", "--publisher", "The Asia Business Daily")
+    assert result.returncode == 0, result.stderr
+    candidates = tmp_path / "candidates.geojson"
+    candidates.write_text(result.stdout, encoding="utf-8")
+    assert geo("validate", str(candidates)).returncode == 0
+    data = tmp_path / "events.geojson"
+    data.write_bytes(EVENTS_PATH.read_bytes())
+    added = geo("add", "--data", str(data), str(candidates))
+    assert added.returncode == 0 and "added" in added.stdout
+    again = geo("add", "--data", str(data), str(candidates))
+    assert again.returncode == 1 and "duplicate id" in again.stdout  # nothing appended twice
+    assert geo("validate", str(data)).returncode == 0
+
+
+def test_ingest_needs_a_publication_date():
+    assert geo("ingest", str(ROOT / "seeds" / "000_c849781cc78fe4c5.txt")).returncode == 2
