@@ -250,14 +250,14 @@ def _unique_ids(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-REVIEW_COLUMNS = ("accept", "id", "event_type", "place", "title", "summary", "date_start", "date_end",
-                  "date_precision", "location_precision", "evidence")
+REVIEW_COLUMNS = ("accept", "place", "event_type", "title", "date_start", "date_end", "date_precision",
+                  "location_precision", "evidence", "summary", "id")
 
 
 def review_rows(collection: dict[str, Any]) -> list[dict[str, Any]]:
-    """One editable row per candidate; located candidates start accepted, the rest unticked."""
+    """One editable row per candidate, located ones first and ticked, the rest unticked."""
     rows = []
-    for feature in collection["features"]:
+    for feature in sorted(collection["features"], key=lambda f: f["geometry"] is None):
         p = feature["properties"]
         rows.append({"accept": feature["geometry"] is not None,
                      **{k: p.get(k) for k in REVIEW_COLUMNS if k != "accept"}})
