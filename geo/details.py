@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from geo.dates import date_label
 from geo.evidence import confidence_label
+from geo.markup import escape
 from geo.schema import COUNTRY_NAMES, EVENT_TYPES, ROUTE_STATUSES
 
 

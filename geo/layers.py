@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
-from html import escape
 from typing import Any
 
 import folium
@@ -24,6 +23,7 @@ from geo.crossings import crossing_status_at
 from geo.dataset import records
 from geo.details import geography_label, source_html, when_label, where_label
 from geo.evidence import confidence_label
+from geo.markup import escape
 from geo.schema import EVENT_TYPES, LAYERS, ROUTE_STATUSES
 from geo.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
 
