@@ -169,11 +169,14 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+@contextmanager
+def serve(logs: Path, data: Path | None = None) -> Iterator[App]:
+    """Run `streamlit run dashboard.py` on a free loopback port until the block ends; `data` sets
+    BORDER_DATA (None: the bundled dataset)."""
     port = free_port()
-    logs = tmp_path_factory.mktemp("streamlit")
-    env = {k: v for k, v in os.environ.items() if k != "BORDER_DATA"}  # the bundled dataset, always
+    env = {k: v for k, v in os.environ.items() if k != "BORDER_DATA"}
+    if data is not None:
+        env["BORDER_DATA"] = str(data)
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                # Others may edit source files during the run: no "File change" banner, no surprise rerun.
@@ -201,6 +204,12 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         yield running
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    with serve(tmp_path_factory.mktemp("streamlit")) as running:
+        yield running
 
 
 # --- The browser --------------------------------------------------------------------------------
@@ -514,4 +523,93 @@ def test_a_link_to_january_2020_shows_every_route_closed_and_no_later_event(
         expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(2)
         page.wait_for_timeout(500)  # let Vega finish drawing before the picture
         screenshot(page, "timeline.png")
+    session.assert_no_outside_request_and_no_js_error()
+
+
+# --- Hostile text ---------------------------------------------------------------------------------
+
+def payloads(where: str) -> str:
+    """Text that would run script if it ever became markup or code, tagged with where it was put."""
+    return (f"<script>window.top.__xss='{where}-script'</script>"
+            f"<img src=x onerror=\"window.top.__xss='{where}-img'\">"
+            f"`+(window.top.__xss='{where}-tick')+`${{window.top.__xss='{where}-tpl'}}\\`"
+            f"<a href=\"javascript:window.top.__xss='{where}-href'\">link</a>")
+
+
+@pytest.fixture(scope="module")
+def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real dataset with every text field replaced by script-shaped strings (still valid data)."""
+    collection = json.loads((ROOT / "data" / "events.geojson").read_text(encoding="utf-8"))
+    for feature in collection["features"]:
+        props = feature["properties"]
+        for key in ("title", "summary", "place_text", "location_note", "date_note"):
+            props[key] = payloads(key)
+        for source in props["sources"]:
+            source.update(publisher=payloads("publisher"), title=payloads("source-title"), note=payloads("note"),
+                          ref="javascript:window.top.__xss='ref'")
+        props["sources"].append({"publisher": "Example", "title": "quote test", "published": "2023-01-01",
+                                 "ref": "https://example.org/\"onmouseover=\"window.top.__xss='attr'"})
+    path = tmp_path_factory.mktemp("hostile") / "events.geojson"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    assert subprocess.run([sys.executable, "-m", "geo", "validate", str(path)], cwd=ROOT).returncode == 0
+    return path
+
+
+def assert_no_script_ran(page: Page, frame: FrameLocator | None = None) -> None:
+    assert page.evaluate("() => window.__xss === undefined"), page.evaluate("() => window.__xss")
+    if frame is not None:
+        assert frame.locator("html").evaluate("() => window.__xss === undefined")
+
+
+def test_text_full_of_script_shows_as_text_everywhere_and_never_runs(
+        hostile_data: Path, open_session, tmp_path_factory: pytest.TempPathFactory) -> None:
+    with serve(tmp_path_factory.mktemp("hostile-streamlit"), hostile_data) as hostile:
+        session = open_session(is_loopback)
+        page = session.page
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        with hostile.log_on_failure():
+            frame = open_dashboard(session, hostile)
+            pins = frame.locator(".geo-event")
+            expect(pins).to_have_count(4, timeout=LOAD_MS)
+            wait_until_idle(page)
+            # Popups pan the map, so later pins may leave the view: send the events to each pin directly.
+            for n in range(pins.count()):
+                pins.nth(n).dispatch_event("mouseover")
+                pins.nth(n).dispatch_event("click")
+                popup = frame.locator(".leaflet-popup-content").last
+                expect(popup).to_contain_text("<script>window.top.__xss='title-script'</script>")
+                expect(popup).to_contain_text("${window.top.__xss='summary-tpl'}")
+                popup.locator("a").evaluate_all(
+                    "links => links.forEach(a => a.dispatchEvent(new MouseEvent('mouseover')))")
+                assert_no_script_ran(page, frame)
+                frame.locator(".leaflet-popup-close-button").last.dispatch_event("click")
+            wait_until_idle(page)
+            details = page.locator("[data-testid='stHtml']").filter(has=page.locator("h3"))
+            expect(details).to_contain_text("<img src=x onerror=")
+            expect(page.locator("[data-testid='stHtml'] script")).to_have_count(0)
+            expect(page.locator("[data-testid='stHtml'] img")).to_have_count(0)
+            expect(page.locator("[data-testid='stHtml'] a[href^='javascript']")).to_have_count(0)
+            page.get_by_text("Not on the map: location unknown").scroll_into_view_if_needed()
+            screenshot(page, "hostile-text.png")
+            assert_no_script_ran(page, frame)
+        assert dialogs == []
+        session.assert_no_outside_request_and_no_js_error()
+
+
+def test_an_export_of_hostile_text_runs_no_script(hostile_data: Path, open_session, tmp_path: Path) -> None:
+    out = tmp_path / "hostile.html"
+    result = subprocess.run([sys.executable, "-m", "geo", "export-html", "--data", str(hostile_data),
+                             "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    session = open_session(is_file)
+    page = session.page
+    page.goto(out.as_uri())
+    pins = page.locator(".geo-event")
+    expect(pins).to_have_count(4, timeout=LOAD_MS)
+    for n in range(pins.count()):
+        pins.nth(n).dispatch_event("click")
+        expect(page.locator(".leaflet-popup-content").last).to_contain_text("<script>")
+        page.locator(".leaflet-popup-close-button").last.dispatch_event("click")
+    assert page.evaluate("() => window.__xss === undefined")
     session.assert_no_outside_request_and_no_js_error()
