@@ -81,6 +81,8 @@ def append_features(path: Path, features: list[dict[str, Any]], expected_digest:
     """
     path = Path(path)
     with locked(path):
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer killed mid-write
+            stale.unlink(missing_ok=True)
         current_bytes = path.read_bytes()
         if expected_digest is not None and hashlib.sha256(current_bytes).hexdigest() != expected_digest:
             raise ConflictError(f"{path} changed since it was read; reload it and try again")
