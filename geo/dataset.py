@@ -6,9 +6,11 @@ so the app never shows a partial dataset that looks complete.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import mapping, shape
 
-from geo.schema import EventProperties, Problem, validate_collection
+from geo.schema import EventProperties, Problem, show, validate_collection
 
 PROPERTY_FIELDS: tuple[str, ...] = tuple(EventProperties.model_fields)
 CRS = "EPSG:4326"
@@ -30,28 +32,123 @@ class DatasetError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+MAX_FILE_BYTES = 200_000_000
+"""Largest events file read (200 MB; the bundled one is about 20 KB). Checked before reading."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects accepted (a valid events file nests 7 deep)."""
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+_JSON_WHITESPACE = b" \t\r\n"
+
+
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
-def read_json(path: Path) -> Any:
-    """Parse a JSON file strictly (no NaN/Infinity), raising DatasetError on failure."""
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {show(text, 40)} is too large for a 64-bit float")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text) > 4000:  # Python refuses to convert more than 4300 digits, with an unhelpful message
+        raise ValueError(f"a number has {len(text):,} digits")
+    return int(text)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key given twice is an error (the second value would silently win)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise ValueError(f"the key {show(key, 40)} appears twice in one object")
+    return out
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether arrays and objects nest deeper than MAX_DEPTH (checked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _position(raw: bytes, offset: int) -> str:
+    line = raw.count(b"\n", 0, offset) + 1
+    column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def read_json(path: Path, max_bytes: int | None = MAX_FILE_BYTES) -> Any:
+    """Parse a JSON file strictly, raising DatasetError (one `file` problem) on failure.
+
+    The file must be at most `max_bytes` long (None: no limit), checked before it is read; UTF-8
+    (a UTF-8 byte order mark is accepted and ignored; UTF-16/32 and Latin-1 are not); one JSON
+    value with no NaN/Infinity, no number beyond a 64-bit float, no key repeated within an object,
+    and nested at most MAX_DEPTH deep.
+    """
     file = str(path)
+
+    def fail(message: str) -> DatasetError:
+        return DatasetError([Problem(file, "file", message)])
+
+    def too_big(size: int | None) -> DatasetError:
+        known = f"{size:,} bytes, " if size is not None else ""
+        megabytes = f" ({max_bytes / 1e6:g} MB)" if max_bytes >= 1_000_000 else ""
+        return fail(f"the file is {known}over the limit of {max_bytes:,} bytes{megabytes}; "
+                    f"split it into smaller files")
+
     try:
-        raw = Path(path).read_bytes()
+        size = Path(path).stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise too_big(size)
+        with Path(path).open("rb") as stream:  # bounded: a pipe or a growing file says nothing by its size
+            raw = stream.read() if max_bytes is None else stream.read(max_bytes + 1)
     except OSError as error:
-        raise DatasetError([Problem(file, "file", f"cannot read file: {error.strerror or error}")]) from None
+        raise fail(f"cannot read file: {error.strerror or error}") from None
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise too_big(None)
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            raise fail(f"the file is {encoding} text (it starts with a {encoding} byte order mark); "
+                       f"save it as UTF-8")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise fail(f"NUL byte at {_position(raw, nul)} (byte {nul}): the file looks like UTF-16 or UTF-32 "
+                   f"text, or is not text at all; save it as UTF-8")
+    if not raw.removeprefix(codecs.BOM_UTF8).strip(_JSON_WHITESPACE):
+        raise fail("the file is empty" if not raw else "the file has nothing but whitespace in it")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DatasetError([Problem(file, "file", f"not UTF-8 text (byte {error.start})")]) from None
+        raise fail(f"not UTF-8 text: byte 0x{raw[error.start]:02X} at {_position(raw, error.start)} "
+                   f"(byte {error.start}) is not valid UTF-8 (Latin-1 or Windows-1252?); save it as UTF-8") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_int,
+                          object_pairs_hook=_object)
     except json.JSONDecodeError as error:
         message = f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        raise DatasetError([Problem(file, "file", message)]) from None
-    except (ValueError, RecursionError) as error:
-        raise DatasetError([Problem(file, "file", f"not valid JSON: {error}")]) from None
+        raise fail(message) from None
+    except RecursionError:
+        raise fail(f"not valid JSON: arrays and objects nested more than {MAX_DEPTH} deep") from None
+    except ValueError as error:
+        raise fail(f"not valid JSON: {error}") from None
+    if _too_deep(data):
+        raise fail(f"not valid JSON: arrays and objects nested more than {MAX_DEPTH} deep")
+    return data
 
 
 def validate_file(path: Path) -> list[Problem]:

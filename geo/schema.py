@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from geojson_pydantic import LineString, MultiLineString, Point
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 LAYERS: dict[str, str] = {
     "trade_routes": "Trade routes",
@@ -71,16 +72,63 @@ RouteStatus = Literal["closed", "partially_resumed", "resumed", "unknown"]
 
 Text = Field(min_length=1, max_length=5000)
 
+GEOMETRY_TYPES = ("Point", "LineString", "MultiLineString")
+MAX_SHOWN_CHARS = 80  # a value from the data echoed in a message is cut to this many characters
+MAX_PROBLEMS = 1000  # problems listed per file; the rest are counted in one last line
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _one_line(text: str, limit: int) -> str:
+    """`text` safe to print as part of one line: control characters, line separators and lone
+    surrogates escaped, at most `limit` characters (cut with an ellipsis)."""
+    text = _UNSAFE_CHARS.sub(_escape_char, text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def show(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
+    """A value from the data as a message quotes it: its repr, on one line, at most `limit` chars."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int beyond Python's str-conversion limit; absurd nesting
+        text = f"<{type(value).__name__}>"
+    return _one_line(text, limit)
+
+
+class FieldError(ValueError):
+    """A cross-field rule broken inside a model validator, naming the field to blame."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a dataset, located as precisely as we can."""
+    """One thing wrong with a dataset, located as precisely as we can.
+
+    Every part is made printable on one line (newlines and other control characters escaped),
+    and the parts that can come from the data (field names, feature ids) are cut short.
+    """
 
     file: str
     field: str
     message: str
     index: int | None = None
     feature_id: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", _one_line(str(self.file), 4096))
+        object.__setattr__(self, "field", _one_line(str(self.field), 200))
+        object.__setattr__(self, "message", _one_line(str(self.message), 1000))
+        if self.feature_id is not None:
+            object.__setattr__(self, "feature_id", _one_line(str(self.feature_id), MAX_SHOWN_CHARS))
 
     def __str__(self) -> str:
         if self.index is None:
@@ -93,6 +141,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def _iso_date_text(value: Any) -> Any:
+    """Dates are ISO `YYYY-MM-DD` text (no timestamps, numbers or datetimes, which pydantic would
+    otherwise turn into a date: 0 into 1970-01-01) between EARLIEST_DATE and LATEST_DATE (a year
+    such as 0023 or 2203 is a typo, and the app's date widgets cannot show years like 0001 or 9999)."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"must be a date in YYYY-MM-DD form, got {show(value)}")
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value  # pydantic says what is wrong with it (month 13, day 30 of February, ...)
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"{value} is not between {EARLIEST_DATE} and {LATEST_DATE}; a typo in the year?")
+    return value
+
+
 class Source(_Strict):
     """Who reported it: every feature cites at least one."""
 
@@ -103,6 +171,8 @@ class Source(_Strict):
     author: str | None = Field(default=None, max_length=300)
     note: str | None = Field(default=None, max_length=2000)
 
+    _published_is_iso = field_validator("published", mode="before")(_iso_date_text)
+
 
 class StatusChange(_Strict):
     """A route's or crossing's status from a date on."""
@@ -110,8 +180,10 @@ class StatusChange(_Strict):
     status: RouteStatus
     since: dt.date
     precision: DatePrecision
-    inferred: bool = False
+    inferred: StrictBool = False
     note: str | None = Field(default=None, max_length=2000)
+
+    _since_is_iso = field_validator("since", mode="before")(_iso_date_text)
 
 
 class EventProperties(_Strict):
@@ -131,12 +203,14 @@ class EventProperties(_Strict):
     date_start: dt.date | None = None
     date_end: dt.date | None = None
     date_precision: DatePrecision
-    date_inferred: bool = False
+    date_inferred: StrictBool = False
     date_note: str | None = Field(default=None, max_length=2000)
     status: RouteStatus | None = None
     status_history: list[StatusChange] = Field(default_factory=list)
     via: list[list[str]] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
+
+    _dates_are_iso = field_validator("date_start", "date_end", mode="before")(_iso_date_text)
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -148,17 +222,21 @@ class EventProperties(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> EventProperties:
         if self.date_start and self.date_end and self.date_end < self.date_start:
-            raise ValueError(f"date_end {self.date_end} is before date_start {self.date_start}")
+            raise FieldError("date_end", f"date_end {self.date_end} is before date_start {self.date_start}")
         if self.date_precision != "unknown" and not (self.date_start or self.date_end):
-            raise ValueError("date_precision is not 'unknown' but there is no date_start or date_end")
+            raise FieldError("date_precision",
+                             "date_precision is not 'unknown' but there is no date_start or date_end")
         if self.date_inferred and not self.date_note:
-            raise ValueError("date_inferred is true: date_note must say how the date was inferred")
+            raise FieldError("date_note", "date_inferred is true: date_note must say how the date was inferred")
         if self.status_history:
             dates = [change.since for change in self.status_history]
             if dates != sorted(dates):
-                raise ValueError("status_history must be in date order")
+                first = next(n for n in range(1, len(dates)) if dates[n] < dates[n - 1])
+                raise FieldError(f"status_history[{first}].since",
+                                 f"status_history must be in date order: {dates[first]} comes after "
+                                 f"{dates[first - 1]}")
             if self.status != self.status_history[-1].status:
-                raise ValueError("status must equal the last status_history entry")
+                raise FieldError("status", "status must equal the last status_history entry")
         return self
 
 
@@ -175,29 +253,53 @@ class EventFeature(_Strict):
         props, geom = self.properties, self.geometry
         if geom is None:
             if props.location_precision in ("exact", "city"):
-                raise ValueError(
-                    f"geometry is null but location_precision is '{props.location_precision}'"
+                raise FieldError(
+                    "geometry", f"geometry is null but location_precision is '{props.location_precision}'"
                 )
             return self
         if geom.type != "Point":
             if props.layer != "trade_routes":
-                raise ValueError(f"{props.layer} features must be Points, not {geom.type}")
+                raise FieldError("geometry", f"{props.layer} features must be Points, not {geom.type}")
             if props.status is None:
-                raise ValueError("a route line needs a status (closed, partially_resumed, resumed, unknown)")
+                raise FieldError("properties.status",
+                                 "a route line needs a status (closed, partially_resumed, resumed, unknown)")
         if geom.type == "Point" and not props.place:
-            raise ValueError("a located point needs the name of its place")
+            raise FieldError("properties.place", "a located point needs the name of its place")
         if props.location_precision == "unknown":
-            raise ValueError("a feature with geometry cannot have location_precision 'unknown'")
+            raise FieldError("properties.location_precision",
+                             "a feature with geometry cannot have location_precision 'unknown'")
         return self
 
 
-def _positions(coordinates: Any) -> list[list[float]]:
-    """Flatten nested GeoJSON coordinates to a list of positions."""
-    if isinstance(coordinates, list) and coordinates and isinstance(coordinates[0], (int, float)):
-        return [coordinates]
-    out: list[list[float]] = []
-    for item in coordinates if isinstance(coordinates, list) else []:
-        out.extend(_positions(item))
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type (object, array, string, number, boolean, null)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _positions(coordinates: Any) -> list[list[Any]]:
+    """Flatten nested GeoJSON coordinates to a list of positions (lists starting with a number).
+
+    Iterative, so absurdly nested input cannot exhaust the stack."""
+    out: list[list[Any]] = []
+    stack = [coordinates]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list):
+            continue
+        if item and isinstance(item[0], (int, float)):
+            out.append(item)
+        else:
+            stack.extend(reversed(item))
     return out
 
 
@@ -207,22 +309,75 @@ def coordinate_problems(geometry: Any) -> list[tuple[str, str]]:
         return []
     problems = []
     for n, pos in enumerate(_positions(geometry.get("coordinates"))):
-        if len(pos) < 2 or not all(isinstance(v, (int, float)) for v in pos):
+        if len(pos) < 2:
             continue
-        lon, lat = pos[0], pos[1]
         field = f"geometry.coordinates[{n}]" if geometry.get("type") != "Point" else "geometry.coordinates"
+        if not all(_is_number(v) for v in pos):
+            problems.append((field, f"coordinates must be numbers, got {show(pos)}"))
+            continue
+        try:
+            lon, lat = float(pos[0]), float(pos[1])
+        except OverflowError:  # an integer too large for a float
+            lon = lat = math.inf
         if not all(math.isfinite(v) for v in (lon, lat)):
-            problems.append((field, f"coordinates must be finite numbers, got {pos}"))
+            problems.append((field, f"coordinates must be finite numbers, got {show(pos)}"))
         elif abs(lat) > 90 and abs(lon) <= 90:
             problems.append(
-                (field, f"latitude {lat} is out of range; longitude and latitude look swapped "
+                (field, f"latitude {show(pos[1])} is out of range; longitude and latitude look swapped "
                         f"(GeoJSON order is [longitude, latitude])")
             )
         elif abs(lat) > 90:
-            problems.append((field, f"latitude {lat} is out of range (-90..90)"))
+            problems.append((field, f"latitude {show(pos[1])} is out of range (-90..90)"))
         elif abs(lon) > 180:
-            problems.append((field, f"longitude {lon} is out of range (-180..180)"))
+            problems.append((field, f"longitude {show(pos[0])} is out of range (-180..180)"))
     return problems
+
+
+_SHAPES = {
+    "Point": "[longitude, latitude]",
+    "LineString": "a list of two or more [longitude, latitude] positions",
+    "MultiLineString": "a non-empty list of lines, each a list of two or more [longitude, latitude] positions",
+}
+
+
+def _is_position(value: Any) -> bool:
+    return isinstance(value, list) and len(value) in (2, 3) and all(_is_number(v) for v in value)
+
+
+def _is_line(value: Any) -> bool:
+    return isinstance(value, list) and len(value) >= 2 and all(_is_position(p) for p in value)
+
+
+def geometry_problems(geometry: Any) -> list[tuple[str, str]]:
+    """One clear problem for a geometry of the wrong kind or shape, else its coordinate problems.
+
+    Checked here rather than left to geojson-pydantic, whose union of models reports each mistake
+    several times under internal names (Position2D, Position3D), accepts numbers given as text or
+    booleans, and accepts shapes shapely cannot build (positions mixing 2 and 3 values)."""
+    if geometry is None:
+        return []
+    if not isinstance(geometry, dict):
+        return [("geometry", f"geometry must be a GeoJSON geometry object or null, got {_json_type(geometry)}")]
+    claimed = geometry.get("type")
+    if claimed not in GEOMETRY_TYPES:
+        return [("geometry", f"geometry must be a Point, LineString, MultiLineString or null, got {show(claimed)}")]
+    if "coordinates" not in geometry:
+        return [("geometry.coordinates", f"a {claimed} needs coordinates: {_SHAPES[claimed]}")]
+    coordinates = geometry["coordinates"]
+    if coordinates == [] or coordinates is None:
+        return [("geometry.coordinates", f"empty coordinates; a {claimed} needs {_SHAPES[claimed]} "
+                                         f"(use geometry null when the location is unknown)")]
+    shaped = {
+        "Point": _is_position,
+        "LineString": _is_line,
+        "MultiLineString": lambda c: isinstance(c, list) and bool(c) and all(_is_line(line) for line in c),
+    }[claimed](coordinates)
+    if not shaped:
+        return [("geometry.coordinates", f"{claimed} coordinates must be {_SHAPES[claimed]}, got {show(coordinates)}")]
+    if len({len(pos) for pos in _positions(coordinates)}) > 1:
+        return [("geometry.coordinates", "positions mix [longitude, latitude] and [longitude, latitude, altitude]; "
+                                         "give every position the same number of values")]
+    return coordinate_problems(geometry)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -230,18 +385,31 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
-        elif item in ("Point", "LineString", "MultiLineString"):
+        elif item in GEOMETRY_TYPES:
             continue
-        else:
-            parts.append(str(item))
+        elif isinstance(item, str) and _PLAIN_KEY.fullmatch(item):
+            parts.append(item)
+        else:  # a key from the data that is not a plain name: quoted, escaped and cut short
+            key = f"[{show(str(item), 40)}]"
+            parts[-1:] = [f"{parts[-1]}{key}"] if parts else [key]
     return ".".join(parts) or "feature"
 
 
+def _geometry_field(loc: tuple[Any, ...]) -> str:
+    """`geometry.<member>` for a geojson-pydantic error, without its internal model names."""
+    for item in loc[1:]:
+        if isinstance(item, str) and item not in GEOMETRY_TYPES:
+            return _field_name(("geometry", item))
+    return "geometry"
+
+
 def _raw_id(feature: Any) -> str | None:
+    """The feature's id as written (whole, so duplicates are compared exactly; `Problem` shortens it
+    for display)."""
     if isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
         value = feature["properties"].get("id")
         if isinstance(value, str) and value:
-            return value[:120]
+            return value
     return None
 
 
@@ -249,10 +417,12 @@ def _date_order_problem(properties: Any) -> str | None:
     """End-before-start, checked on the raw values so it is reported alongside other errors."""
     if not isinstance(properties, dict):
         return None
+    start, end = properties.get("date_start"), properties.get("date_end")
+    if not all(isinstance(v, str) and _ISO_DATE.fullmatch(v) for v in (start, end)):
+        return None
     try:
-        start = dt.date.fromisoformat(properties.get("date_start"))
-        end = dt.date.fromisoformat(properties.get("date_end"))
-    except (TypeError, ValueError):
+        start, end = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
         return None
     return f"date_end {end} is before date_start {start}" if end < start else None
 
@@ -265,42 +435,55 @@ def validate_feature(feature: Any, index: int, file: str) -> list[Problem]:
         return Problem(file, field, message, index, fid)
 
     if not isinstance(feature, dict):
-        return [problem("feature", f"expected a GeoJSON Feature object, got {type(feature).__name__}")]
-    problems = [problem(f, m) for f, m in coordinate_problems(feature.get("geometry"))]
+        return [problem("feature", f"expected a GeoJSON Feature object, got {_json_type(feature)}")]
+    geometry = feature.get("geometry")
+    problems = [problem(f, m) for f, m in geometry_problems(geometry)]
+    geometry_reported = bool(problems)
     order = _date_order_problem(feature.get("properties"))
     if order:
         problems.append(problem("properties.date_end", order))
     try:
         EventFeature.model_validate(feature)
     except ValidationError as error:
+        geometry_fields: set[str] = set()
         for detail in error.errors(include_url=False):
             loc = tuple(detail["loc"])
-            # The geometry union reports one error per member; keep those of the member the
-            # feature claims to be, or one summary line when its type is not allowed at all.
-            if loc[:1] == ("geometry",) and len(loc) > 1 and isinstance(loc[1], str):
-                claimed = (feature.get("geometry") or {}).get("type") if isinstance(
-                    feature.get("geometry"), dict) else None
-                if claimed in ("Point", "LineString", "MultiLineString") and loc[1] != claimed:
-                    continue
-                if claimed not in ("Point", "LineString", "MultiLineString"):
-                    problems.append(problem(
-                        "geometry",
-                        f"geometry must be a Point, LineString, MultiLineString or null, got {claimed!r}",
-                    ))
-                    break
             message = detail["msg"].removeprefix("Value error, ")
+            if loc[:1] == ("geometry",):
+                # What geometry_problems did not already say (a bbox, say): one line per member,
+                # only from the union member the geometry claims to be.
+                if geometry_reported or (len(loc) > 1 and loc[1] in GEOMETRY_TYPES
+                                         and isinstance(geometry, dict) and loc[1] != geometry.get("type")):
+                    continue
+                field = _geometry_field(loc)
+                if field == "geometry.bbox":
+                    message = "bbox must be 4 numbers [west, south, east, north] (6 with altitudes)"
+                if field not in geometry_fields:
+                    geometry_fields.add(field)
+                    problems.append(problem(field, message))
+                continue
+            if loc[:1] == ("id",):  # the feature's own id: one line, not one per member of str | int
+                problems.append(problem("id", f"a feature's id must be a string or an integer, "
+                                              f"got {show(feature.get('id'))}"))
+                continue
+            field = _field_name(loc)
+            cause = (detail.get("ctx") or {}).get("error")
+            if isinstance(cause, FieldError):
+                field = f"{field}.{cause.field}" if loc else cause.field
             if order and message == order:
                 continue
-            problems.append(problem(_field_name(loc), message))
+            problems.append(problem(field, message))
     return list(dict.fromkeys(problems))
 
 
 def validate_collection(data: Any, file: str) -> list[Problem]:
-    """All problems with a parsed GeoJSON document; empty when the whole dataset is valid."""
+    """All problems with a parsed GeoJSON document; empty when the whole dataset is valid.
+
+    At most MAX_PROBLEMS are listed; one last line then says how many more were found."""
     if not isinstance(data, dict):
-        return [Problem(file, "document", f"expected a FeatureCollection object, got {type(data).__name__}")]
+        return [Problem(file, "document", f"expected a FeatureCollection object, got {_json_type(data)}")]
     if data.get("type") != "FeatureCollection":
-        return [Problem(file, "type", f"expected 'FeatureCollection', got {data.get('type')!r}")]
+        return [Problem(file, "type", f"expected 'FeatureCollection', got {show(data.get('type'))}")]
     problems: list[Problem] = []
     if "crs" in data:
         problems.append(Problem(file, "crs", "RFC 7946 GeoJSON has no 'crs' member; coordinates are WGS84 lon/lat"))
@@ -317,4 +500,8 @@ def validate_collection(data: Any, file: str) -> list[Problem]:
                 problems.append(Problem(file, "properties.id", message, index, fid))
             else:
                 seen[fid] = index
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = problems[:MAX_PROBLEMS] + [
+            Problem(file, "features", f"{more} more problems not listed (only the first {MAX_PROBLEMS} are)")]
     return problems
