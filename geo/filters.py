@@ -108,12 +108,12 @@ def apply_filters(frame: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame
 
 
 def date_bounds(frame: gpd.GeoDataFrame) -> tuple[dt.date, dt.date]:
-    """Earliest and latest date mentioned in the frame (today's date if it has none)."""
+    """Earliest and latest date mentioned in the frame, at least a day apart (a range control needs
+    two ends); yesterday and today when the frame has no dates."""
     dates = [d for d in [*frame["date_start"], *frame["date_end"]] if isinstance(d, str) and d]
-    if not dates:
-        today = dt.date.today()
-        return today, today
-    return dt.date.fromisoformat(min(dates)), dt.date.fromisoformat(max(dates))
+    last = dt.date.fromisoformat(max(dates)) if dates else dt.date.today()
+    first = dt.date.fromisoformat(min(dates)) if dates else last
+    return min(first, last - dt.timedelta(days=1)), last
 
 
 def located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

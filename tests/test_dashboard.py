@@ -176,3 +176,12 @@ def test_the_border_distance_filter_narrows_the_view(app):
     assert counts(app).startswith("5 of 13 events shown")
     assert app.query_params["border"] == "10"
     assert "Shanghai" not in " ".join(str(v) for v in app.dataframe[0].value["place"])
+
+
+@pytest.mark.parametrize("keep", [[], ["workers-tumen-economic-development-zone"]])
+def test_an_empty_or_single_date_dataset_opens_without_error(collection, write_json, monkeypatch, keep):
+    collection["features"] = [f for f in collection["features"] if f["properties"]["id"] in keep]
+    monkeypatch.setenv("BORDER_DATA", str(write_json(collection)))
+    at = run_app()
+    assert not at.exception
+    assert counts(at).startswith(f"{len(keep)} of {len(keep)} events shown")
