@@ -1,7 +1,9 @@
 """Escaping dataset text for the map's HTML, which folium places inside JavaScript template literals.
 
 html.escape alone is not enough there: a backtick would end folium's `...` string and `${...}`
-would run as code. Every piece of dataset text that reaches markup goes through `escape`.
+would run as code; and folium compiles rendered scripts as Jinja templates again, so `{{ ... }}` or
+`{% ... %}` in a title would be evaluated on the server. Every piece of dataset text that reaches
+markup goes through `escape`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import html
 
 
 def escape(text: object) -> str:
-    """`text` as inert HTML, safe inside a JS template literal too (no `, no ${, no \\ escapes)."""
+    """`text` as inert HTML, safe inside a JS template literal (no `, $ or \\) and inside a Jinja
+    template (no { or })."""
     return (html.escape(str(text), quote=True)
-            .replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;"))
+            .replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+            .replace("{", "&#123;").replace("}", "&#125;"))

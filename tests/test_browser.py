@@ -533,7 +533,8 @@ def payloads(where: str) -> str:
     return (f"<script>window.top.__xss='{where}-script'</script>"
             f"<img src=x onerror=\"window.top.__xss='{where}-img'\">"
             f"`+(window.top.__xss='{where}-tick')+`${{window.top.__xss='{where}-tpl'}}\\`"
-            f"<a href=\"javascript:window.top.__xss='{where}-href'\">link</a>")
+            f"<a href=\"javascript:window.top.__xss='{where}-href'\">link</a>"
+            "{{7*7}}{% if true %}jinja-ran{% endif %}")
 
 
 @pytest.fixture(scope="module")
@@ -609,7 +610,9 @@ def test_an_export_of_hostile_text_runs_no_script(hostile_data: Path, open_sessi
     expect(pins).to_have_count(4, timeout=LOAD_MS)
     for n in range(pins.count()):
         pins.nth(n).dispatch_event("click")
-        expect(page.locator(".leaflet-popup-content").last).to_contain_text("<script>")
+        popup = page.locator(".leaflet-popup-content").last
+        expect(popup).to_contain_text("<script>")
+        expect(popup).to_contain_text("{{7*7}}{% if true %}")  # the export's templates did not run it
         page.locator(".leaflet-popup-close-button").last.dispatch_event("click")
     assert page.evaluate("() => window.__xss === undefined")
     session.assert_no_outside_request_and_no_js_error()

@@ -17,3 +17,13 @@ def test_nothing_can_close_or_interpolate_a_javascript_template_literal():
 
 def test_escaping_keeps_the_text_readable():
     assert escape("Dandong – Sinuiju (丹东)") == "Dandong – Sinuiju (丹东)"
+
+
+def test_template_syntax_in_dataset_text_is_never_evaluated_in_an_export(events, places):
+    from geo.layers import build_map
+
+    frame = events.copy()
+    frame.loc[frame.index[6], "title"] = "TITLE{{ 7*7 }}{% if true %}IF{% endif %}END"
+    html = build_map(frame, places).get_root().render()
+    assert "TITLE49" not in html and "TITLE&#123;&#123; 7*7 &#125;&#125;" in html
+    assert "{" not in escape("{{ x }}{% y %}")
