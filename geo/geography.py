@@ -61,61 +61,68 @@ def load_geography(crossings: gpd.GeoDataFrame, basemap_path: Path = BASEMAP_PAT
     return Geography(countries, border, located, load_towns(towns_path))
 
 
-def _zone_frame(frame: gpd.GeoDataFrame) -> pd.Series:
-    centroids = frame.geometry.representative_point()
-    return centroids.x.map(lambda x: utm_for(x))
+def _zones(frame: gpd.GeoDataFrame) -> pd.Series:
+    return frame.geometry.representative_point().x.map(utm_for)
+
+
+def _nearest(left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, column: str) -> pd.DataFrame:
+    """For each row of `left`, `right[column]` of its nearest row and the distance in km (same CRS)."""
+    joined = gpd.sjoin_nearest(left[["geometry"]], right[[column, "geometry"]], distance_col="_m")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return pd.DataFrame({column: joined[column], "km": (joined["_m"] / 1000).round(2)})
 
 
 def analyze(frame: gpd.GeoDataFrame, geography: Geography) -> pd.DataFrame:
     """One row per event (same index): country_found, province, distance_to_border_km,
-    nearest_crossing, nearest_crossing_km. Empty (None/NaN) where the event has no location."""
+    nearest_crossing, nearest_crossing_km. Empty (None/NaN) where the event has no location.
+    Vectorised per UTM zone (spatial joins), so 100,000 events take seconds, not minutes."""
     out = pd.DataFrame(index=frame.index, columns=list(ANALYSIS_COLUMNS), dtype=object)
     located = frame[frame.geometry.notna()]
     if located.empty:
         return out
-    zones = _zone_frame(located)
+    zones = _zones(located)
     for zone in zones.unique():
         part = located[zones == zone].to_crs(zone)
         border = gpd.GeoSeries([geography.border], crs="EPSG:4326").to_crs(zone).iloc[0]
-        crossings = geography.crossings.to_crs(zone)
-        countries = geography.countries.to_crs(zone)
+        out.loc[part.index, "distance_to_border_km"] = (part.distance(border) / 1000).round(2)
+        if len(geography.crossings):
+            near = _nearest(part, geography.crossings.to_crs(zone), "name")
+            out.loc[near.index, "nearest_crossing"] = near["name"]
+            out.loc[near.index, "nearest_crossing_km"] = near["km"]
+        # A route's countries are those of the places it joins (its vertices), not of the straight
+        # segments drawn between them.
+        probes = part.geometry.map(lambda g: g if g.geom_type == "Point"
+                                   else shapely.multipoints(shapely.get_coordinates(g)))
+        probes = gpd.GeoDataFrame(geometry=probes, crs=zone)
+        hits = gpd.sjoin(probes, geography.countries.to_crs(zone), predicate="intersects")
+        found = hits.groupby(level=0)["iso_a2"].agg(lambda codes: "/".join(sorted(set(codes))))
+        if "country" in part:
+            near_border = out.loc[part.index, "distance_to_border_km"].astype(float) * 1000 <= NEAR_BORDER_M
+            own = part["country"].where(near_border & part.geom_type.eq("Point") & part["country"].notna())
+            found = own.dropna().combine_first(found)
+        out.loc[found.index, "country_found"] = found
         towns = geography.towns.to_crs(zone)
-        for index, geometry in part.geometry.items():
-            border_m = geometry.distance(border)
-            out.at[index, "distance_to_border_km"] = round(border_m / 1000, 2)
-            if len(crossings):
-                gaps = crossings.distance(geometry)
-                nearest = gaps.idxmin()
-                out.at[index, "nearest_crossing"] = crossings.at[nearest, "name"]
-                out.at[index, "nearest_crossing_km"] = round(gaps[nearest] / 1000, 2)
-            # A route's countries are those of the places it joins (its vertices), not of the straight
-            # segments drawn between them.
-            probe = geometry if geometry.geom_type == "Point" else points(shapely.get_coordinates(geometry))
-            found = sorted(set(countries[countries.intersects(probe if geometry.geom_type == "Point"
-                                                              else shapely.multipoints(probe))]["iso_a2"]))
-            known = frame.at[index, "country"] if "country" in frame else None
-            if known and border_m <= NEAR_BORDER_M and geometry.geom_type == "Point":
-                found = [known]
-            out.at[index, "country_found"] = "/".join(found) or None
-            out.at[index, "province"] = _province(geometry, found, towns)
+        points = part[part.geom_type == "Point"]
+        for country in found.reindex(points.index).dropna().unique():
+            in_country = points[found.reindex(points.index) == country]
+            candidates = towns[towns["country"].isin(country.split("/"))]
+            if len(candidates):
+                out.loc[in_country.index, "province"] = _nearest(in_country, candidates, "province")["province"]
+        for index, geometry in part[part.geom_type != "Point"].geometry.items():
+            out.at[index, "province"] = _line_provinces(geometry, (found.get(index) or "").split("/"), towns)
     return out
 
 
-def _province(geometry: BaseGeometry, countries: list[str], towns: gpd.GeoDataFrame) -> str | None:
-    """The province of the nearest town in the same country (for a line: of its two ends)."""
-    if geometry.geom_type == "Point":
-        ends = [geometry]
-    else:
-        parts = getattr(geometry, "geoms", [geometry])
-        ends = [points(parts[0].coords[0]), points(parts[-1].coords[-1])]
-    names = []
-    for end in ends:
-        candidates = towns[towns["country"].isin(countries)] if countries else towns
-        if candidates.empty:
-            continue
-        name = candidates.at[candidates.distance(end).idxmin(), "province"]
-        if name not in names:
-            names.append(name)
+def _line_provinces(geometry: BaseGeometry, countries: list[str], towns: gpd.GeoDataFrame) -> str | None:
+    """The provinces of a route's two ends (nearest town in the route's countries)."""
+    parts = getattr(geometry, "geoms", [geometry])
+    names: list[str] = []
+    candidates = towns[towns["country"].isin(countries)] if countries else towns
+    for end in (points(parts[0].coords[0]), points(parts[-1].coords[-1])):
+        if len(candidates):
+            name = candidates.at[candidates.distance(end).idxmin(), "province"]
+            if name not in names:
+                names.append(name)
     return " / ".join(names) or None
 
 

@@ -19,6 +19,7 @@ from branca.element import Element
 from shapely.geometry import LineString, MultiLineString
 
 from geo.basemap import add_basemap
+from geo.canvas import canvas_group
 from geo.crossings import crossing_status_at
 from geo.dataset import records
 from geo.details import geography_label, source_html, when_label, where_label
@@ -27,6 +28,7 @@ from geo.markup import escape
 from geo.schema import EVENT_TYPES, LAYERS, ROUTE_STATUSES
 from geo.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
 
+COMPACT_ABOVE = 2_000  # located events; above this the map draws on canvas from compact arrays
 REGION_CENTER = (37.5, 126.0)
 REGION_ZOOM = 5
 PIN_SIZE = 26
@@ -185,11 +187,19 @@ def _stable_ids(element: Element, prefix: str) -> None:
 def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
     """One FeatureGroup per map layer (always all three, possibly empty) holding the located rows.
 
-    Rows without geometry are skipped: they are listed beside the map, never placed.
+    Rows without geometry are skipped: they are listed beside the map, never placed. Above
+    COMPACT_ABOVE located events each layer is drawn on canvas from compact arrays (geo.canvas);
+    below it every event gets its own pin, popup and tooltip.
     """
+    located = frame[frame.geometry.notna()]
+    if len(located) > COMPACT_ABOVE:
+        groups = {layer: canvas_group(label, located[located["layer"] == layer]) for layer, label in LAYERS.items()}
+        for layer, group in groups.items():
+            group._id = hashlib.sha1(layer.encode()).hexdigest()[:32]
+            _stable_ids(group, layer)
+        return list(groups.values())
     groups = {layer: folium.FeatureGroup(name=label, show=True) for layer, label in LAYERS.items()}
     seen_points: Counter[tuple[float, float]] = Counter()
-    located = frame[frame.geometry.notna()]
     # Lines first, closures first, so resumed routes are drawn on top of the closure band.
     order = located.assign(_line=located.geometry.geom_type != "Point",
                            _closed=located["status"].eq("closed"))

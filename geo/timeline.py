@@ -81,18 +81,15 @@ def policy_periods(frame: gpd.GeoDataFrame, horizon: dt.date) -> pd.DataFrame:
 def as_of(frame: gpd.GeoDataFrame, day: dt.date) -> gpd.GeoDataFrame:
     """The map on `day`, cumulatively: events known to have begun by then pile up; route lines
     appear once their history starts and take the status they had on that day."""
-    keep, statuses = [], []
-    for row in records(frame):
-        if row.get("status_history"):
-            status = status_at(row, day)
-            keep.append(status is not None)
-            statuses.append(status or row["status"])
-        else:
-            first = _day(row["date_start"]) or _day(row["date_end"])
-            keep.append(first is None or first <= day)
-            statuses.append(row["status"])
-    shown = frame.assign(status=pd.Series(statuses, index=frame.index, dtype=object))
-    return shown[pd.Series(keep, index=frame.index, dtype=bool)]
+    first = frame["date_start"].fillna(frame["date_end"])
+    keep = first.isna() | (first.fillna("") <= day.isoformat())
+    has_history = frame["status_history"].map(bool)
+    status = frame["status"].copy()
+    for index, history in frame.loc[has_history, "status_history"].items():
+        now = status_at({"status_history": history}, day)
+        keep[index] = now is not None
+        status[index] = now or status[index]
+    return frame.assign(status=status)[keep.astype(bool)]
 
 
 def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
