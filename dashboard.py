@@ -28,6 +28,8 @@ from geo.urlstate import snap_to_choice
 BUNDLED = Path(__file__).resolve().parent / "data" / "events.geojson"
 DATA_PATH = Path(os.environ.get("BORDER_DATA", BUNDLED))
 PLAY_SECONDS = 1.2
+LIST_MAX = 500  # events offered in the details chooser and listed as unlocated; the table shows more
+TABLE_MAX = 10_000
 BORDER_CHOICES = [1, 5, 10, 25, 50, 100, 250, 500, None]  # km; None: any distance
 
 st.set_page_config(page_title="NK–China border dashboard", page_icon="🗺️", layout="wide")
@@ -45,18 +47,32 @@ def crossings():
     return load_crossings()
 
 
-@st.cache_data(show_spinner="Loading events…")
-def load(path: str, mtime: float) -> tuple[object, list[str]]:
-    """The validated frame with each event's border geography, or the validator's messages;
-    cached on the file's path and modification time."""
+@st.cache_data(show_spinner=False)
+def load_checked(path: str, mtime: float) -> tuple[object, list[str]]:
+    """The validated frame, or the validator's messages; cached on the file's path and mtime."""
     try:
-        return with_analysis(load_events(Path(path)), load_geography(crossings())), []
+        return load_events(Path(path)), []
     except DatasetError as error:
         return None, [str(p) for p in error.problems]
 
 
+@st.cache_data(show_spinner=False)
+def load(path: str, mtime: float) -> object:
+    """The validated frame with each event's border geography (same cache key)."""
+    return with_analysis(load_checked(path, mtime)[0], load_geography(crossings()))
+
+
 mtime = DATA_PATH.stat().st_mtime if DATA_PATH.exists() else 0.0
-events, problems = load(str(DATA_PATH), mtime)
+size = DATA_PATH.stat().st_size if DATA_PATH.exists() else 0
+with st.status(f"Loading {DATA_PATH.name} ({size / 1e6:.1f} MB)…", expanded=False) as loading:
+    loading.write("Reading and validating every event against the data contract…")
+    checked, problems = load_checked(str(DATA_PATH), mtime)
+    if not problems:
+        loading.write(f"{len(checked):,} valid events; measuring each one's distance to the border…")
+        events = load(str(DATA_PATH), mtime)
+    loading.update(label=f"{DATA_PATH.name}: " + (f"{len(problems):,} problems" if problems
+                                                 else f"{len(events):,} events loaded"),
+                   state="error" if problems else "complete")
 if problems:
     st.error(f"The dataset {DATA_PATH} is not valid, so nothing is shown. Fix these and reload:")
     st.code("\n".join(problems), language=None)
@@ -149,24 +165,32 @@ st.altair_chart(events_chart, width="stretch")
 
 # --- Details of the clicked (or chosen) event ---------------------------------------------------
 st.subheader("Details")
-rows = {row["id"]: row for row in records(shown)}
+titles = shown["title"]
 clicked_id = feature_id_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"))
-if clicked_id in rows and clicked_id != st.session_state.get("last_clicked_id"):
+if clicked_id in titles.index and clicked_id != st.session_state.get("last_clicked_id"):
     st.session_state["last_clicked_id"] = clicked_id
     st.session_state["selected_id"] = clicked_id
-if rows:
-    if st.session_state.get("selected_id") not in rows:
+if len(shown):
+    if st.session_state.get("selected_id") not in titles.index:
         st.session_state.pop("selected_id", None)
-    selected = st.selectbox("Event (click a pin or line on the map, or choose here)", list(rows),
-                            format_func=lambda i: rows[i]["title"], key="selected_id")
-    st.html(details_html(rows[selected]))
+    choices = list(shown["id"][:LIST_MAX])
+    if st.session_state.get("selected_id") not in (None, *choices):
+        choices.insert(0, st.session_state["selected_id"])
+    selected = st.selectbox("Event (click a pin or line on the map, or choose here)", choices,
+                            format_func=titles.get, key="selected_id")
+    if len(shown) > LIST_MAX:
+        st.caption(f"The list offers the first {LIST_MAX:,} of {len(shown):,} events; click any event on the "
+                   "map to see it here.")
+    st.html(details_html(records(shown.loc[[selected]])[0]))
 else:
     selected = None
     st.info("No events match the filters.")
 
 # --- Events without a location -----------------------------------------------------------------
-st.subheader(f"Not on the map: location unknown ({len(off_map)})")
-st.html(event_list_html(records(off_map)))
+st.subheader(f"Not on the map: location unknown ({len(off_map):,})")
+st.html(event_list_html(records(off_map.head(LIST_MAX))))
+if len(off_map) > LIST_MAX:
+    st.caption(f"The first {LIST_MAX:,} are listed; the table and downloads have all {len(off_map):,}.")
 
 # --- Table and downloads of exactly what is shown ----------------------------------------------
 st.subheader("Table")
@@ -174,12 +198,14 @@ table = shown.drop(columns="geometry")[["id", "title", "event_type", "layer", "p
                                        "date_precision", "date_inferred", "location_precision", "status",
                                        "country_found", "province", "distance_to_border_km", "nearest_crossing",
                                        "nearest_crossing_km"]]
-table = table.assign(sources=[len(s) for s in shown["sources"]])
+table = table.head(TABLE_MAX).assign(sources=shown["sources"].head(TABLE_MAX).map(len))
 st.dataframe(table, hide_index=True, width="stretch")
+if len(shown) > TABLE_MAX:
+    st.caption(f"The table shows the first {TABLE_MAX:,} of {len(shown):,} events; the downloads have all of them.")
 d1, d2, d3 = st.columns(3)
-d1.download_button("Download GeoJSON (filtered)", to_geojson(shown), "events-filtered.geojson",
+d1.download_button("Download GeoJSON (filtered)", lambda: to_geojson(shown), "events-filtered.geojson",
                    "application/geo+json", on_click="ignore")
-d2.download_button("Download CSV (filtered)", to_csv(shown), "events-filtered.csv", "text/csv",
+d2.download_button("Download CSV (filtered)", lambda: to_csv(shown), "events-filtered.csv", "text/csv",
                    on_click="ignore")
 d3.download_button("Download map (HTML, works offline)",
                    lambda: assets.standalone_html(build_map(as_of(shown, map_day), places(),
@@ -187,7 +213,8 @@ d3.download_button("Download map (HTML, works offline)",
                    "border-map.html", "text/html", on_click="ignore", disabled=bool(missing_assets))
 
 # --- Keep the URL in step with the view, so a copied link reopens it -------------------------------
-view = urlstate.View(filters, as_of=map_day, selected=selected if selected != next(iter(rows), None) else None)
+first_id = shown["id"].iloc[0] if len(shown) else None
+view = urlstate.View(filters, as_of=map_day, selected=selected if selected != first_id else None)
 st.query_params.from_dict(urlstate.encode(view, default))
 
 if playing:
