@@ -16,7 +16,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 from geo.schema import EVENT_TYPES, LOCATION_PRECISIONS, ROUTE_STATUSES
@@ -41,38 +41,58 @@ class CanvasEvents(MacroElement):
             var T = {{ this.types }}, R = {{ this.radii }}, S = {{ this.statuses }};
             var X = {{ this.lons }}, Y = {{ this.lats }}, K = {{ this.kinds }}, P = {{ this.precisions }},
                 I = {{ this.ids }};
-            function open(e) {
-                var layer = e.target;
+            var LC = {{ this.line_coords }}, LS = {{ this.line_status }}, LI = {{ this.line_ids }},
+                LK = {{ this.line_kinds }};
+            // Tooltips are bound on first use, not made up front for every event: the label comes
+            // from the arrays. A click binds it before streamlit-folium reads it (handlers run in order).
+            function label(layer) {
+                var n = layer._geoIndex;
+                return layer._geoLine ? T[LK[n]][0] + ', route ' + S[LS[n]][0].toLowerCase() + ' [' + LI[n] + ']'
+                                      : T[K[n]][0] + ' [' + I[n] + ']';
+            }
+            function ensureTooltip(layer) {
+                if (!layer.getTooltip()) { layer.bindTooltip(label(layer)); }
+                return layer;
+            }
+            function hover(e) { ensureTooltip(e.target).openTooltip(e.latlng); }
+            function click(e) {
+                var layer = ensureTooltip(e.target);
                 if (!layer.getPopup()) {
-                    layer.bindPopup(layer.getTooltip().getContent()
-                        + '<br><i>Dates, place and sources: see Details below the map.</i>');
+                    layer.bindPopup(label(layer) + '<br><i>Dates, place and sources: see Details below the map.</i>');
                 }
-                layer.openPopup();
+                layer.openPopup(e.latlng);
             }
             for (var n = 0; n < X.length; n++) {
                 var type = T[K[n]], radius = R[P[n]], at = [Y[n], X[n]];
                 var mark = radius
                     ? L.circle(at, {renderer: renderer, radius: radius, color: type[1], weight: 1,
-                                    fillColor: type[1], fillOpacity: 0.3, className: 'geo-canvas-event'})
+                                    fillColor: type[1], fillOpacity: 0.3})
                     : L.circleMarker(at, {renderer: renderer, radius: 5, color: '#ffffff', weight: 1,
                                           fillColor: type[1], fillOpacity: 0.95});
-                mark.bindTooltip(type[0] + ' [' + I[n] + ']').on('click', open);
+                mark._geoIndex = n;
+                mark.on('mouseover', hover).on('click', click);
                 group.addLayer(mark);
             }
-            var LC = {{ this.line_coords }}, LS = {{ this.line_status }}, LI = {{ this.line_ids }},
-                LK = {{ this.line_kinds }};
             for (var m = 0; m < LC.length; m++) {
                 var s = S[LS[m]], path = [];
                 for (var j = 0; j < LC[m].length; j += 2) { path.push([LC[m][j + 1], LC[m][j]]); }
                 var line = L.polyline(path, {renderer: renderer, color: s[1], weight: s[2], opacity: s[3],
                                               dashArray: s[4]});
-                line.bindTooltip(T[LK[m]][0] + ', route ' + s[0].toLowerCase() + ' [' + LI[m] + ']')
-                    .on('click', open);
+                line._geoIndex = m; line._geoLine = true;
+                line.on('mouseover', hover).on('click', click);
                 group.addLayer(line);
             }
         })();
         {% endmacro %}
     """)
+
+    def render(self, **kwargs) -> None:
+        """Add the script to the page without folium's usual step of compiling the rendered script
+        as a Jinja template again: for 100,000 events that re-parse of megabytes of arrays took
+        longer than building them."""
+        code = Element("{{ this.code }}")
+        code.code = self._template.module.script(self)
+        self.get_root().script.add_child(code, name=self.get_name())
 
     def __init__(self, frame: gpd.GeoDataFrame):
         super().__init__()
