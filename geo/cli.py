@@ -153,6 +153,17 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from geo import bench
+
+    try:
+        bench.run(args.events, naive_max=args.naive_max, repeat=args.repeat, seed=args.seed)
+    except ValueError as error:
+        print(f"python -m geo bench: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m geo", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True)
@@ -191,6 +202,16 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
     add.add_argument("candidates", type=Path, metavar="CANDIDATES.geojson")
     add.set_defaults(run=cmd_add)
+
+    bench = commands.add_parser("bench", help="measure load, filter and map build on synthetic data of "
+                                              "several sizes, against a naive map and the floor")
+    bench.add_argument("--events", type=int, nargs="+", default=[1_000, 10_000, 100_000], metavar="N",
+                       help="dataset sizes (default: 1000 10000 100000)")
+    bench.add_argument("--naive-max", type=int, default=10_000, metavar="N",
+                       help="build the naive one-Marker-per-event map only up to this size (default: 10000)")
+    bench.add_argument("--repeat", type=int, default=3, metavar="R", help="best of R runs (default: 3)")
+    bench.add_argument("--seed", type=int, default=0, help="seed of the synthetic data (default: 0)")
+    bench.set_defaults(run=cmd_bench)
     return root
 
 
