@@ -110,19 +110,23 @@ BORDER = stroke_selector(BORDER_STYLE)
 
 # --- Timing -------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module", autouse=True)
-def module_timer(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Print (never assert) how long the module took, server start-up and browser launch included."""
-    start = time.perf_counter()
-    yield
-    line = f"tests/test_browser.py took {time.perf_counter() - start:.1f} s"
+def report(request: pytest.FixtureRequest, line: str) -> None:
+    """Print a measurement in pytest's output (shown even when the run passes, also under -q)."""
     plugins = request.config.pluginmanager
     reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
     if reporter is None or capture is None:
         print(line)
         return
-    with capture.global_and_fixture_disabled():  # shown even when the run passes, also under -q
+    with capture.global_and_fixture_disabled():
         reporter.write("\n" + line + "\n")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_timer(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print (never assert) how long the module took, server start-up and browser launch included."""
+    start = time.perf_counter()
+    yield
+    report(request, f"tests/test_browser.py took {time.perf_counter() - start:.1f} s")
 
 
 # --- The Streamlit server -----------------------------------------------------------------------
@@ -616,3 +620,39 @@ def test_an_export_of_hostile_text_runs_no_script(hostile_data: Path, open_sessi
         page.locator(".leaflet-popup-close-button").last.dispatch_event("click")
     assert page.evaluate("() => window.__xss === undefined")
     session.assert_no_outside_request_and_no_js_error()
+
+
+# --- Scale ----------------------------------------------------------------------------------------
+
+def test_a_100k_event_dataset_draws_its_map_soon_after_the_page_settles(
+        open_session, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> None:
+    """Reported, not asserted: how long after Streamlit finishes the run the 100,000-event map is drawn."""
+    from geo.bench import synthetic_collection
+
+    data = tmp_path_factory.mktemp("scale") / "events.geojson"
+    data.write_text(json.dumps(synthetic_collection(100_000)), encoding="utf-8")
+    with serve(tmp_path_factory.mktemp("scale-streamlit"), data) as big:
+        with big.log_on_failure():
+            warm = open_session(is_loopback)  # the first visit validates and analyses (then cached)
+            warm.page.goto(big.url)
+            expect(map_frame(warm.page).locator("canvas").first).to_be_attached(timeout=240_000)
+            session = open_session(is_loopback)
+            page = session.page
+            start = time.perf_counter()
+            page.goto(big.url)
+            expect(page.locator("[data-test-script-state='running']")).to_have_count(1, timeout=LOAD_MS)
+            expect(page.locator("[data-test-script-state]")).to_have_attribute(
+                "data-test-script-state", "notRunning", timeout=120_000)
+            settled = time.perf_counter()
+            frame = map_frame(page)
+            expect(frame.locator("canvas").first).to_be_attached(timeout=120_000)
+            frame.locator("html").evaluate(
+                "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            drawn = time.perf_counter()
+            paths = frame.locator("html").evaluate(
+                "() => { let n = 0; window.map.eachLayer(l => { if (l instanceof L.Path) n++; }); return n; }")
+            assert paths > 90_000, f"only {paths} event shapes on the map"
+            report(request, f"100,000 events: page settled {settled - start:.1f} s after navigation, map drawn "
+                            f"{drawn - settled:.1f} s after that ({paths:,} shapes on canvas)")
+            screenshot(page, "scale-100k.png")
+        session.assert_no_outside_request_and_no_js_error()
