@@ -132,8 +132,8 @@ with st.sidebar:
             st.rerun()
 on_map = located(as_of(shown, map_day))
 
-st.markdown(f"**{len(shown)} of {len(events)} events shown** · {len(on_map)} on the map as of "
-            f"{map_day:%Y-%m} · {len(off_map)} with no known location (listed below the map)")
+st.markdown(f"**{len(shown):,} of {len(events):,} events shown** · {len(on_map):,} on the map as of "
+            f"{map_day:%Y-%m} · {len(off_map):,} with no known location (listed below the map)")
 
 missing_assets = assets.missing()
 if missing_assets:

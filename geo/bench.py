@@ -172,26 +172,17 @@ def synthetic_collection(n: int, seed: int = 0) -> dict[str, Any]:
 
 
 def _serializer() -> tuple[str, Callable[[list[folium.FeatureGroup]], int]]:
-    """How layers become what the browser receives, and its name: what st_folium sends for each group in
-    `feature_group_to_add` (its private helper, on a fresh bare Map), or, if that cannot be imported, a Map
-    holding just the groups rendered to HTML minus the same render of an empty Map."""
-    try:
-        from streamlit_folium import _get_feature_group_string
-    except ImportError:
-        def rendered(groups: list[folium.FeatureGroup]) -> int:
-            fmap = folium.Map(tiles=None)
-            for group in groups:
-                group.add_to(fmap)
-            empty = folium.Map(tiles=None).get_root().render()
-            return len(fmap.get_root().render().encode()) - len(empty.encode())
-
-        return "folium Map.get_root().render() minus an empty Map's", rendered
-
-    def st_folium_strings(groups: list[folium.FeatureGroup]) -> int:
+    """How layers become what the browser receives, and its name: a Map holding just the groups, rendered
+    to HTML, minus the same render of an empty Map. These are the scripts st_folium sends and export-html
+    writes; streamlit_folium's own helper is not called because nothing under geo/ imports Streamlit."""
+    def rendered(groups: list[folium.FeatureGroup]) -> int:
         fmap = folium.Map(tiles=None)
-        return sum(len(_get_feature_group_string(group, map=fmap, idx=i).encode()) for i, group in enumerate(groups))
+        for group in groups:
+            group.add_to(fmap)
+        empty = folium.Map(tiles=None).get_root().render()
+        return len(fmap.get_root().render().encode()) - len(empty.encode())
 
-    return "streamlit_folium._get_feature_group_string", st_folium_strings
+    return "folium Map.get_root().render() minus an empty Map's", rendered
 
 
 def _best_of(step: Callable[[], Any], runs: int) -> tuple[float, Any, int]:

@@ -630,7 +630,8 @@ def test_a_100k_event_dataset_draws_its_map_soon_after_the_page_settles(
     from geo.bench import synthetic_collection
 
     data = tmp_path_factory.mktemp("scale") / "events.geojson"
-    data.write_text(json.dumps(synthetic_collection(100_000)), encoding="utf-8")
+    collection = synthetic_collection(100_000)
+    data.write_text(json.dumps(collection), encoding="utf-8")
     with serve(tmp_path_factory.mktemp("scale-streamlit"), data) as big:
         with big.log_on_failure():
             warm = open_session(is_loopback)  # the first visit validates and analyses (then cached)
@@ -645,14 +646,37 @@ def test_a_100k_event_dataset_draws_its_map_soon_after_the_page_settles(
                 "data-test-script-state", "notRunning", timeout=120_000)
             settled = time.perf_counter()
             frame = map_frame(page)
-            expect(frame.locator("canvas").first).to_be_attached(timeout=120_000)
+            expect(frame.locator("canvas.geo-points")).to_have_count(3, timeout=120_000)
             frame.locator("html").evaluate(
                 "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
             drawn = time.perf_counter()
-            paths = frame.locator("html").evaluate(
-                "() => { let n = 0; window.map.eachLayer(l => { if (l instanceof L.Path) n++; }); return n; }")
-            assert paths > 90_000, f"only {paths} event shapes on the map"
+            drawn_points = frame.locator("html").evaluate(
+                "() => { let n = 0; window.map.eachLayer(l => { if (l instanceof L.GeoPoints) n += l.count(); });"
+                " return n; }")
+            assert drawn_points > 90_000, f"only {drawn_points} events on the map"
             report(request, f"100,000 events: page settled {settled - start:.1f} s after navigation, map drawn "
-                            f"{drawn - settled:.1f} s after that ({paths:,} shapes on canvas)")
+                            f"{drawn - settled:.1f} s after that ({drawn_points:,} points on 3 canvas layers)")
             screenshot(page, "scale-100k.png")
+
+            # A click finds the event under the pointer and the details below the map show it, by id.
+            target = frame.locator("html").evaluate("""() => {
+                let found = null;
+                window.map.eachLayer(l => {
+                    if (found || !(l instanceof L.GeoPoints)) { return; }
+                    for (let n = 0; n < l.count(); n++) {  // inland China: no crossing or label on top
+                        if (l._d.Y[n] < 33 || l._d.Y[n] > 37 || l._d.X[n] < 116 || l._d.X[n] > 119) { continue; }
+                        const p = window.map.latLngToContainerPoint([l._d.Y[n], l._d.X[n]]);
+                        found = {x: p.x, y: p.y};
+                        break;
+                    }
+                });
+                return found; }""")
+            box = page.locator(MAP_FRAME).bounding_box()
+            page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+            popup = frame.locator(".leaflet-popup-content")
+            expect(popup).to_contain_text("see Details below the map")
+            clicked = re.search(r"\[(synthetic-\d+)\]", popup.inner_text()).group(1)
+            title = next(f["properties"]["title"] for f in collection["features"] if f["properties"]["id"] == clicked)
+            details = page.locator("[data-testid='stHtml']").filter(has=page.locator("h3")).locator("h3")
+            expect(details).to_have_text(title, timeout=RERUN_MS)
         session.assert_no_outside_request_and_no_js_error()
