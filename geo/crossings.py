@@ -18,9 +18,8 @@ import geopandas as gpd
 import pandas as pd
 from geojson_pydantic import Point
 from pydantic import Field, ValidationError, field_validator, model_validator
-from shapely.geometry import shape
 
-from geo.dataset import CRS, DatasetError, read_json
+from geo.dataset import frame_from_collection, read_json
 from geo.schema import (
     SLUG_PATTERN,
     Problem,
@@ -31,6 +30,7 @@ from geo.schema import (
     _raw_id,
     _Strict,
     coordinate_problems,
+    validate_collection,
 )
 
 CROSSINGS_PATH = Path(__file__).resolve().parent.parent / "data" / "crossings.geojson"
@@ -181,28 +181,7 @@ def validate_crossing(feature: Any, index: int, file: str) -> list[Problem]:
 
 def validate_crossings(data: Any, file: str) -> list[Problem]:
     """All problems with a parsed crossings document; empty when the whole registry is valid."""
-    if not isinstance(data, dict):
-        return [Problem(file, "document", f"expected a FeatureCollection object, got {type(data).__name__}")]
-    if data.get("type") != "FeatureCollection":
-        return [Problem(file, "type", f"expected 'FeatureCollection', got {data.get('type')!r}")]
-    problems: list[Problem] = []
-    if "crs" in data:
-        problems.append(Problem(file, "crs", "RFC 7946 GeoJSON has no 'crs' member; coordinates are WGS84 lon/lat"))
-    features = data.get("features")
-    if not isinstance(features, list):
-        return problems + [Problem(file, "features", "expected a list of features")]
-    seen: dict[str, int] = {}
-    for index, feature in enumerate(features):
-        problems.extend(validate_crossing(feature, index, file))
-        fid = _raw_id(feature)
-        if fid is None:
-            continue
-        if fid in seen:
-            message = f"duplicate id, first used by feature {seen[fid]}"
-            problems.append(Problem(file, "properties.id", message, index, fid))
-        else:
-            seen[fid] = index
-    return problems
+    return validate_collection(data, file, validate_crossing)
 
 
 def load_crossings(path: Path = CROSSINGS_PATH) -> gpd.GeoDataFrame:
@@ -211,18 +190,7 @@ def load_crossings(path: Path = CROSSINGS_PATH) -> gpd.GeoDataFrame:
     Columns are the property fields (nested values as plain dicts and lists, dates as ISO strings)
     plus `geometry` (None where no coordinate is published). Raises DatasetError listing every problem.
     """
-    data = read_json(path)
-    problems = validate_crossings(data, str(path))
-    if problems:
-        raise DatasetError(problems)
-    rows, geometries = [], []
-    for feature in data["features"]:
-        props = CrossingProperties.model_validate(feature["properties"]).model_dump(mode="json")
-        rows.append({name: props.get(name) for name in PROPERTY_FIELDS})
-        geometries.append(shape(feature["geometry"]) if feature["geometry"] else None)
-    columns = pd.DataFrame(rows, columns=list(PROPERTY_FIELDS), dtype=object)
-    frame = gpd.GeoDataFrame(columns, geometry=geometries, crs=CRS)
-    return frame.set_index("id", drop=False).rename_axis(None)
+    return frame_from_collection(read_json(path), str(path), CrossingProperties, validate_crossing)
 
 
 def _as_date(value: dt.date | str) -> dt.date:

@@ -11,11 +11,13 @@ import csv
 import io
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from pydantic import BaseModel
 from shapely.geometry import mapping, shape
 
 from geo.schema import EventProperties, Problem, show, validate_collection
@@ -160,21 +162,24 @@ def validate_file(path: Path) -> list[Problem]:
     return validate_collection(data, str(path))
 
 
-def frame_from_collection(data: dict[str, Any], file: str = "<data>") -> gpd.GeoDataFrame:
-    """Validate a parsed FeatureCollection and return it as a GeoDataFrame in EPSG:4326.
+def frame_from_collection(data: dict[str, Any], file: str = "<data>", model: type[BaseModel] = EventProperties,
+                          validate_one: Callable[[Any, int, str], list[Problem]] | None = None) -> gpd.GeoDataFrame:
+    """Validate a parsed FeatureCollection and return it as a GeoDataFrame in EPSG:4326, indexed by id.
 
-    Columns are the property fields (dates as ISO strings, which sort and compare correctly
-    and stay JSON-serialisable) plus `geometry` (None where the location is unknown).
+    Columns are the fields of `model` (the events' properties unless told otherwise; dates as ISO
+    strings, which sort and compare correctly and stay JSON-serialisable) plus `geometry` (None where
+    the location is unknown). `validate_one` checks each feature (default: the events contract).
     """
-    problems = validate_collection(data, file)
+    problems = validate_collection(data, file, validate_one)
     if problems:
         raise DatasetError(problems)
+    fields = tuple(model.model_fields)
     rows, geometries = [], []
     for feature in data["features"]:
-        props = EventProperties.model_validate(feature["properties"]).model_dump(mode="json")
-        rows.append({name: props.get(name) for name in PROPERTY_FIELDS})
+        props = model.model_validate(feature["properties"]).model_dump(mode="json")
+        rows.append({name: props.get(name) for name in fields})
         geometries.append(shape(feature["geometry"]) if feature["geometry"] else None)
-    columns = pd.DataFrame(rows, columns=list(PROPERTY_FIELDS), dtype=object)
+    columns = pd.DataFrame(rows, columns=list(fields), dtype=object)
     columns = columns.astype(object).where(columns.notna(), None)
     frame = gpd.GeoDataFrame(columns, geometry=geometries, crs=CRS)
     return frame.set_index("id", drop=False).rename_axis(None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -476,10 +477,13 @@ def validate_feature(feature: Any, index: int, file: str) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
-def validate_collection(data: Any, file: str) -> list[Problem]:
+def validate_collection(data: Any, file: str,
+                        validate_one: Callable[[Any, int, str], list[Problem]] | None = None) -> list[Problem]:
     """All problems with a parsed GeoJSON document; empty when the whole dataset is valid.
 
-    At most MAX_PROBLEMS are listed; one last line then says how many more were found."""
+    Each feature is checked by `validate_one` (default: the events contract, `validate_feature`);
+    ids must be unique. At most MAX_PROBLEMS are listed; one last line then says how many more were found."""
+    validate_one = validate_one or validate_feature
     if not isinstance(data, dict):
         return [Problem(file, "document", f"expected a FeatureCollection object, got {_json_type(data)}")]
     if data.get("type") != "FeatureCollection":
@@ -492,7 +496,7 @@ def validate_collection(data: Any, file: str) -> list[Problem]:
         return problems + [Problem(file, "features", "expected a list of features")]
     seen: dict[str, int] = {}
     for index, feature in enumerate(features):
-        problems.extend(validate_feature(feature, index, file))
+        problems.extend(validate_one(feature, index, file))
         fid = _raw_id(feature)
         if fid is not None:
             if fid in seen:
