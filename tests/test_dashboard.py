@@ -185,3 +185,13 @@ def test_an_empty_or_single_date_dataset_opens_without_error(collection, write_j
     at = run_app()
     assert not at.exception
     assert counts(at).startswith(f"{len(keep)} of {len(keep)} events shown")
+
+
+def test_play_steps_the_map_date_to_the_end_and_stops(app):
+    slider = app.select_slider(key="as_of")
+    slider.set_value(dt.date(2023, 1, 31)).run()
+    app.button(key="play").click().run()
+    assert not app.exception
+    assert app.select_slider(key="as_of").value == dt.date(2023, 3, 31)  # Feb, then the last step
+    assert app.session_state["playing"] is False
+    assert app.button(key="play").label.startswith("▶")
