@@ -62,6 +62,13 @@ def load(path: str, mtime: float) -> object:
     return with_analysis(load_checked(path, mtime)[0], load_geography(crossings()))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def map_layers(path: str, mtime: float, view: str, _on_map: object) -> list[folium.FeatureGroup]:
+    """The event layers for one view (`view` names the filters and map date), so reruns that change
+    nothing on the map (choosing an event to read, say) do not rebuild them."""
+    return event_layers(_on_map)
+
+
 mtime = DATA_PATH.stat().st_mtime if DATA_PATH.exists() else 0.0
 size = DATA_PATH.stat().st_size if DATA_PATH.exists() else 0
 with st.status(f"Loading {DATA_PATH.name} ({size / 1e6:.1f} MB)…", expanded=False) as loading:
@@ -145,7 +152,8 @@ fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STRE
 clicked = st_folium(
     fmap,
     key="map",
-    feature_group_to_add=[*event_layers(on_map), crossings_layer(crossings(), map_day)],
+    feature_group_to_add=[*map_layers(str(DATA_PATH), mtime, f"{filters!r} {map_day}", on_map),
+                          crossings_layer(crossings(), map_day)],
     layer_control=folium.LayerControl(collapsed=True),
     returned_objects=["last_object_clicked_tooltip"],
     use_container_width=True,

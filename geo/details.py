@@ -60,8 +60,8 @@ def details_html(row: dict[str, Any]) -> str:
         + (f"<br><small>{escape(row['location_note'])}</small>" if row.get("location_note") else "")
         + (f"<br>{escape(geo)}" if (geo := geography_label(row)) else "")
         + "</p>",
-        f"<p><b>When:</b> {escape(when)} (date precision: {escape(row['date_precision'])}; "
-        f"{'inferred' if row.get('date_inferred') else 'as reported'})"
+        f"<p><b>When:</b> {escape(when)} (date precision: {escape(row['date_precision'])}"
+        f"{'' if row.get('date_inferred') else '; as reported'})"
         + (f"<br><small>{escape(row['date_note'])}</small>" if row.get("date_note") else "") + "</p>",
     ]
     if row.get("status"):

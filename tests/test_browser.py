@@ -361,6 +361,13 @@ def test_default_view_shows_every_located_event_with_no_outside_request(
         wait_until_idle(page)
         wait_for_icon_font(frame)
         screenshot(page, "dashboard.png")
+
+        # Zoomed in on Tumen and Hunchun: city-level events sit in translucent 15 km discs.
+        frame.locator("html").evaluate("() => window.map.setView([42.85, 130.15], 9, {animate: false})")
+        expect(frame.locator("path.geo-uncertainty-city")).to_have_count(
+            int((pins["location_precision"] == "city").sum()))
+        page.wait_for_timeout(300)  # let Leaflet finish placing the zoomed layers for the picture
+        screenshot(page, "uncertainty-discs.png")
     session.assert_no_outside_request_and_no_js_error()
 
 
@@ -447,6 +454,8 @@ def test_clicking_the_shanghai_disappearance_pin_shows_its_sources_and_details(
         expect(details_title).to_have_text(row["title"], timeout=RERUN_MS)
         expect(details).to_contain_text("Asia Business Daily")
         expect(details).to_contain_text("seeds/000_c849781cc78fe4c5.txt")
+        expect(details).to_contain_text("confidence: single source")
+        expect(details).to_contain_text("inferred")
 
         # That rerun keeps the map still: same pin elements, popup still open. (Checked once the rerun
         # is done; if the component applied its update later this could miss a regression, never flake.)
@@ -454,6 +463,8 @@ def test_clicking_the_shanghai_disappearance_pin_shows_its_sources_and_details(
         expect(frame.locator(".geo-event[data-probe='before-click']")).to_have_count(len(pins))
         expect(popup).to_be_visible()
         expect(popup).to_contain_text(row["title"])
+        details.scroll_into_view_if_needed()
+        screenshot(page, "details.png")
     session.assert_no_outside_request_and_no_js_error()
 
 

@@ -195,3 +195,20 @@ def test_play_steps_the_map_date_to_the_end_and_stops(app):
     assert app.select_slider(key="as_of").value == dt.date(2023, 3, 31)  # Feb, then the last step
     assert app.session_state["playing"] is False
     assert app.button(key="play").label.startswith("▶")
+
+
+def test_reruns_that_change_nothing_on_the_map_do_not_rebuild_its_layers(monkeypatch):
+    import streamlit as st
+
+    import geo.layers
+
+    st.cache_data.clear()  # earlier tests in this process may have cached these very views
+    builds = []
+    real = geo.layers.event_layers
+    monkeypatch.setattr(geo.layers, "event_layers", lambda frame: builds.append(len(frame)) or real(frame))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="selected_id").set_value("escapes-small-scale").run()
+    at.selectbox(key="selected_id").set_value("extortion-remittances").run()
+    at.multiselect(key="event_types").set_value(["disappearance"]).run()
+    assert builds == [7, 1]  # built for the first view and for the filter change, not for reading details
