@@ -30,6 +30,7 @@ from geo.schema import (
     _raw_id,
     _Strict,
     coordinate_problems,
+    require_sources,
     validate_collection,
 )
 
@@ -72,12 +73,7 @@ class CrossingStatusChange(StatusChange):
 
     sources: list[Source] = Field(min_length=1)
 
-    @field_validator("sources", mode="before")
-    @classmethod
-    def _sources_present(cls, value: Any) -> Any:
-        if value is None or value == []:
-            raise ValueError("every status change needs at least one source")
-        return value
+    _sources_present = field_validator("sources", mode="before")(require_sources)
 
     @model_validator(mode="after")
     def _inferred_explained(self) -> CrossingStatusChange:
@@ -102,12 +98,7 @@ class CrossingProperties(_Strict):
     sources: list[PageSource] = Field(min_length=1)
     note: str | None = Field(default=None, max_length=3000)
 
-    @field_validator("sources", mode="before")
-    @classmethod
-    def _sources_present(cls, value: Any) -> Any:
-        if value is None or value == []:
-            raise ValueError("at least one source is required")
-        return value
+    _sources_present = field_validator("sources", mode="before")(require_sources)
 
     @model_validator(mode="after")
     def _consistent(self) -> CrossingProperties:

@@ -162,6 +162,13 @@ def _iso_date_text(value: Any) -> Any:
     return value
 
 
+def require_sources(value: Any) -> Any:
+    """A `sources` list must be present and non-empty: every claim cites at least one report."""
+    if value is None or value == []:
+        raise ValueError("at least one source is required")
+    return value
+
+
 class Source(_Strict):
     """Who reported it: every feature cites at least one."""
 
@@ -213,12 +220,7 @@ class EventProperties(_Strict):
 
     _dates_are_iso = field_validator("date_start", "date_end", mode="before")(_iso_date_text)
 
-    @field_validator("sources", mode="before")
-    @classmethod
-    def _sources_present(cls, value: Any) -> Any:
-        if value is None or value == []:
-            raise ValueError("at least one source is required")
-        return value
+    _sources_present = field_validator("sources", mode="before")(require_sources)
 
     @model_validator(mode="after")
     def _consistent(self) -> EventProperties:
