@@ -162,6 +162,11 @@ def validate_file(path: Path) -> list[Problem]:
     return validate_collection(data, str(path))
 
 
+def _stripped(value: Any) -> Any:
+    """Text as the models read it (surrounding white space removed); other values unchanged."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def frame_from_collection(data: dict[str, Any], file: str = "<data>", model: type[BaseModel] = EventProperties,
                           validate_one: Callable[[Any, int, str], list[Problem]] | None = None) -> gpd.GeoDataFrame:
     """Validate a parsed FeatureCollection and return it as a GeoDataFrame in EPSG:4326, indexed by id.
@@ -173,13 +178,16 @@ def frame_from_collection(data: dict[str, Any], file: str = "<data>", model: typ
     problems = validate_collection(data, file, validate_one)
     if problems:
         raise DatasetError(problems)
-    fields = tuple(model.model_fields)
+    # Every feature has just been validated, so its properties are taken as they are (dates are ISO
+    # text by contract) with the model's defaults filled in, rather than validated a second time:
+    # that second pass was a third of the load time at 100,000 events.
+    defaults = {name: field.get_default(call_default_factory=True) for name, field in model.model_fields.items()}
     rows, geometries = [], []
     for feature in data["features"]:
-        props = model.model_validate(feature["properties"]).model_dump(mode="json")
-        rows.append({name: props.get(name) for name in fields})
+        props = feature["properties"]
+        rows.append({name: _stripped(props[name]) if name in props else defaults[name] for name in defaults})
         geometries.append(shape(feature["geometry"]) if feature["geometry"] else None)
-    columns = pd.DataFrame(rows, columns=list(fields), dtype=object)
+    columns = pd.DataFrame(rows, columns=list(defaults), dtype=object)
     columns = columns.astype(object).where(columns.notna(), None)
     frame = gpd.GeoDataFrame(columns, geometry=geometries, crs=CRS)
     return frame.set_index("id", drop=False).rename_axis(None)
