@@ -267,8 +267,7 @@ def test_thousands_of_problems_are_listed_up_to_a_limit(tmp_path):
     assert str(problems[-1]) == f"{path}: features: 4000 more problems not listed (only the first 1000 are)"
 
 
-@pytest.mark.parametrize("name", ["not_json.geojson", "utf16_bom.geojson", "deeply_nested_100000.geojson",
-                                  "nan_token.geojson", "oversize.geojson", "newline_in_id.geojson"])
+@pytest.mark.parametrize("name", CASES)
 def test_the_dashboard_shows_the_problems_not_a_traceback(name, corpus, cli, monkeypatch):
     monkeypatch.setenv("BORDER_DATA", str(corpus[name]))
     at = AppTest.from_file(APP, default_timeout=60)
