@@ -17,7 +17,7 @@ from geo import assets, urlstate
 from geo.crossings import load_crossings
 from geo.dataset import DatasetError, load_events, records, to_csv, to_geojson
 from geo.details import details_html, event_list_html
-from geo.filters import Filters, apply_filters, date_bounds, located, unlocated
+from geo.filters import Filters, apply_filters, located, unlocated
 from geo.geography import load_geography, with_analysis
 from geo.layers import base_map, build_map, crossings_layer, event_layers, feature_id_from_tooltip
 from geo.places import load_places
@@ -86,11 +86,9 @@ if problems:
     st.stop()
 
 # --- The view a shared link asks for (read once per session) ----------------------------------
-present_types = [t for t in EVENT_TYPES if t in set(events["event_type"])]
-first, last = date_bounds(events)
+default = urlstate.dataset_view(events, list(LAYERS))
+present_types, first, last = list(default.filters.event_types), default.filters.since, default.filters.until
 steps = map_steps(first, last)
-default = urlstate.default_view(list(LAYERS), present_types, (first, last))
-default = urlstate.View(default.filters, as_of=steps[-1])
 if "view_loaded" not in st.session_state:
     linked, st.session_state["link_notices"] = urlstate.parse(st.query_params.to_dict(), default,
                                                               list(events["id"]))

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from geo.dataset import DatasetError, load_events, validate_file
-from geo.filters import Filters, apply_filters
+from geo.filters import apply_filters
 from geo.schema import EVENT_TYPES, LAYERS
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "events.geojson"
@@ -84,21 +84,36 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_export_html(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from geo import assets
+    from geo.crossings import load_crossings
+    from geo.geography import load_geography, with_analysis
     from geo.layers import build_map
     from geo.places import load_places
+    from geo.timeline import as_of
+    from geo.urlstate import dataset_view, view_from_link
 
     frame = _load_or_report(args.data)
     if frame is None:
         return 1
-    filters = Filters(
-        layers=tuple(args.layer) if args.layer else None,
-        event_types=tuple(args.event_type) if args.event_type else None,
-        since=args.since, until=args.until,
-    )
-    shown = apply_filters(frame, filters)
+    crossings = load_crossings()
+    view = dataset_view(frame, list(LAYERS))
+    if args.view:
+        view, notices = view_from_link(args.view, view, list(frame["id"]))
+        for notice in notices:
+            print(f"notice: {notice}", file=sys.stderr)
+    changes = {key: value for key, value in {
+        "layers": tuple(args.layer) if args.layer else None,
+        "event_types": tuple(args.event_type) if args.event_type else None,
+        "since": args.since, "until": args.until}.items() if value is not None}
+    filters = replace(view.filters, **changes)
+    if filters.max_border_km is not None:
+        frame = with_analysis(frame, load_geography(crossings))
+    day = view.as_of
+    shown = as_of(apply_filters(frame, filters), day)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    fmap = build_map(shown, load_places())
+    fmap = build_map(shown, load_places(), crossings=crossings, day=day)
     try:
         html, offline = assets.standalone_html(fmap), True
     except FileNotFoundError as error:
@@ -107,7 +122,7 @@ def cmd_export_html(args: argparse.Namespace) -> int:
         html, offline = fmap.get_root().render(), False
     args.out.write_text(html, encoding="utf-8")
     located = int(shown.geometry.notna().sum())
-    print(f"wrote {args.out}: {located} events on the map, {len(shown) - located} without a location"
+    print(f"wrote {args.out}: {located} events on the map as of {day}, {len(shown) - located} without a location"
           + ("; works offline (libraries embedded)" if offline else ""))
     return 0
 
@@ -181,6 +196,9 @@ def parser() -> argparse.ArgumentParser:
                         help=f"repeatable; one of {', '.join(EVENT_TYPES)}")
     export.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD")
     export.add_argument("--until", type=_iso_date, metavar="YYYY-MM-DD")
+    export.add_argument("--view", metavar="LINK",
+                        help="a dashboard link (or its ?query) to reproduce: every filter and the map date; "
+                             "--layer/--event-type/--since/--until override it")
     export.set_defaults(run=cmd_export_html)
 
     analyze = commands.add_parser("analyze", help="CSV of each event's country, province, distance to the "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from geo.filters import Filters
 
@@ -29,6 +30,25 @@ class View:
 def default_view(layers: Sequence[str], event_types: Sequence[str], bounds: tuple[dt.date, dt.date]) -> View:
     """Everything shown: all layers and types, the whole date range, the map at the latest date."""
     return View(Filters(layers=tuple(layers), event_types=tuple(event_types), since=bounds[0], until=bounds[1]))
+
+
+def dataset_view(frame: Any, layers: Sequence[str]) -> View:
+    """The default view of a loaded dataset: every layer, every event type it contains, its whole date
+    range, and the map at its last date."""
+    from geo.filters import date_bounds
+    from geo.schema import EVENT_TYPES
+
+    present = [t for t in EVENT_TYPES if t in set(frame["event_type"])]
+    bounds = date_bounds(frame)
+    return replace(default_view(layers, present, bounds), as_of=bounds[1])
+
+
+def view_from_link(link: str, default: View, ids: Sequence[str]) -> tuple[View, list[str]]:
+    """The view a dashboard link (a whole URL, or just its `?query`) asks for, with notices."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    query = urlsplit(link).query if "?" in link or "://" in link else link
+    return parse(dict(parse_qsl(query, keep_blank_values=True)), default, ids)
 
 
 def _names(raw: str, allowed: Sequence[str], what: str, notices: list[str]) -> tuple[str, ...] | None:

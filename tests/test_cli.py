@@ -44,7 +44,7 @@ def test_export_html_writes_the_filtered_map_as_one_self_contained_file(tmp_path
                  "--layer", "incidents", "--layer", "worker_locations", "--event-type", "disappearance",
                  "--event-type", "worker_deployment", "--since", "2022-01-01", "--until", "2022-12-31")
     assert result.returncode == 0, result.stderr
-    assert "3 events on the map, 0 without a location" in result.stdout
+    assert "3 events on the map as of 2023-03-31, 0 without a location" in result.stdout
     html = out.read_text(encoding="utf-8")
     assert html.count("geo-event geo-") == 3
     assert "geo-event geo-customs_reopening" not in html
@@ -113,3 +113,21 @@ def test_ingest_then_add_round_trip_through_the_command_line(tmp_path):
 
 def test_ingest_needs_a_publication_date():
     assert geo("ingest", str(ROOT / "seeds" / "000_c849781cc78fe4c5.txt")).returncode == 2
+
+
+def test_export_html_reproduces_a_dashboard_link_with_crossings_at_its_date(tmp_path):
+    out = tmp_path / "view.html"
+    link = "http://localhost:8501/?types=rail_freight_resumption,customs_reopening&asof=2021-06-30&q=kidnap-free"
+    result = geo("export-html", "--out", str(out), "--view", link.replace("&q=kidnap-free", ""))
+    assert result.returncode == 0, result.stderr
+    assert "events on the map as of 2021-06-30" in result.stdout
+    html = out.read_text(encoding="utf-8")
+    assert "geo-route-closed" in html and "geo-route-partially_resumed" not in html  # the rail line in 2021
+    assert "geo-event geo-customs_reopening" not in html  # reported only by 2023
+    assert "geo-crossing-marker geo-crossing-closed" in html
+
+
+def test_export_html_ignores_unknown_link_values_with_a_notice(tmp_path):
+    result = geo("export-html", "--out", str(tmp_path / "m.html"), "--view", "?types=kidnap&asof=someday")
+    assert result.returncode == 0
+    assert "Ignored unknown event type 'kidnap'" in result.stderr and "someday" in result.stderr
