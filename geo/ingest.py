@@ -240,12 +240,15 @@ def _candidate(event_type: str, mention: Mention | None, sentence: str, guess: D
 
 
 def _unique_ids(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[str] = set()
+    """One candidate per event type, place and dates: a headline that repeats the body (or two sentences
+    saying the same) gives one candidate, whose evidence is the first sentence that said it."""
+    seen: set[tuple[Any, ...]] = set()
     out = []
     for feature in features:
-        fid = feature["properties"]["id"]
-        if fid not in seen:
-            seen.add(fid)
+        p = feature["properties"]
+        key = (p["event_type"], p["place"], p.get("country"), p.get("date_start"), p.get("date_end"))
+        if key not in seen:  # the id hashes type, place and sentence, so equal ids have equal keys
+            seen.add(key)
             out.append(feature)
     return out
 
