@@ -52,3 +52,13 @@ def basemap_layer(path: Path = BASEMAP_PATH, land_pane: str | None = None) -> fo
         zoom_on_click=False,
     ).add_to(group)
     return group
+
+
+def border_bounds(path: Path = BASEMAP_PATH) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of the China–DPRK border line, in degrees."""
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    [border] = _collection(features, "border")["features"]
+    coordinates = border["geometry"]["coordinates"]
+    points = coordinates if border["geometry"]["type"] == "LineString" else [p for line in coordinates for p in line]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)

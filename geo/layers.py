@@ -18,7 +18,7 @@ import geopandas as gpd
 from branca.element import Element
 from shapely.geometry import LineString, MultiLineString
 
-from geo.basemap import add_basemap
+from geo.basemap import add_basemap, border_bounds
 from geo.canvas import canvas_group
 from geo.crossings import crossing_status_at
 from geo.dataset import records
@@ -27,6 +27,7 @@ from geo.evidence import confidence_label
 from geo.markup import escape
 from geo.schema import EVENT_TYPES, LAYERS, ROUTE_STATUSES
 from geo.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
+from geo.viewcontrol import add_view_buttons
 
 COMPACT_ABOVE = 2_000  # located events; above this the map draws on canvas from compact arrays
 REGION_CENTER = (37.5, 126.0)
@@ -303,6 +304,7 @@ def base_map(places: gpd.GeoDataFrame, asset_base_url: str | None = None,
 
         use_local_assets(m, asset_base_url)
     add_basemap(m)
+    add_view_buttons(m, border_bounds(), bounds)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online)", overlay=True, show=False,
                      attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
                           "contributors").add_to(m)

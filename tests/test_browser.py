@@ -362,6 +362,13 @@ def test_default_view_shows_every_located_event_with_no_outside_request(
         wait_for_icon_font(frame)
         screenshot(page, "dashboard.png")
 
+        # One click zooms from the whole dataset to the border, where the routes are long enough to see.
+        zoom = frame.locator("html").evaluate("() => window.map.getZoom()")
+        frame.locator(".geo-view-border").click()
+        page.wait_for_timeout(600)  # fitBounds animates
+        assert frame.locator("html").evaluate("() => window.map.getZoom()") > zoom
+        screenshot(page, "border-view.png")
+
         # Zoomed in on Tumen and Hunchun: city-level events sit in translucent 15 km discs.
         frame.locator("html").evaluate("() => window.map.setView([42.85, 130.15], 9, {animate: false})")
         expect(frame.locator("path.geo-uncertainty-city")).to_have_count(
