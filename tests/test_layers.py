@@ -134,3 +134,13 @@ def test_the_base_map_needs_no_tile_server_and_labels_the_seed_places(events, pl
     for label in ("Dandong", "Hunchun", "Rason", "Tumen (Yanbian)", "Shanghai"):
         assert f">{label}</span>" in html
     assert "tile.openstreetmap.org" in html  # available as an optional overlay
+
+
+def test_the_map_offers_a_border_button_fitted_to_the_border_line(events, places):
+    from geo.basemap import border_bounds
+
+    html = render(events, places)
+    minx, miny, maxx, maxy = border_bounds()
+    assert 124 < minx < 125 and 130 < maxx < 131 and 40 < miny < 41 and 42.5 < maxy < 43.5
+    assert '["border", "Border", "Zoom to the China–DPRK border", [[40.0983, 124.37], [43.0103, 130.5308]]]' in html
+    assert '["all", "All", "Show every event"' in html
