@@ -12,8 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from geo.changelog import read_changes
 from geo.dataset import load_events, read_json
-from geo.store import backup_path
+from geo.store import backups
 from tests.conftest import EVENTS_PATH, ROOT
 
 KILLS = 40
@@ -30,7 +31,7 @@ while True:
     feature = copy.deepcopy(template)
     feature["properties"]["id"] = f"crash-{n}"
     feature["properties"]["summary"] = "padding " * 600  # bigger writes: more moments to be cut short
-    append_features(path, [feature])
+    append_features(path, [feature], editor='crash-test')
     n += 1
 """
 
@@ -56,9 +57,13 @@ def test_a_writer_killed_at_random_moments_never_leaves_a_broken_or_partial_file
         writer.wait(timeout=10)
         present = versions_seen(path)  # raises if the file is not a whole, valid dataset
         assert present == list(range(len(present))), "appends are whole and in order; none half-kept"
-        if backup_path(path).exists():
-            backup = versions_seen(backup_path(path))
+        kept = backups(path)
+        if kept:
+            backup = versions_seen(kept[-1])
             assert backup == list(range(len(backup))) and len(present) - len(backup) in (0, 1)
+        # The change log never claims an event the dataset does not have (it is written after the file).
+        logged = {i for change in read_changes(path) for i in change.added}
+        assert logged <= {f"crash-{n}" for n in present}
         # A writer killed mid-write leaves its temporary file (never the dataset); the next one removes it.
         lost += [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
         next_id = len(present)

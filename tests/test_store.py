@@ -7,8 +7,18 @@ import threading
 
 import pytest
 
+from geo.changelog import read_changes
 from geo.dataset import DatasetError, load_events, read_json
-from geo.store import ConflictError, append_features, backup_path, digest
+from geo.store import (
+    MAX_APPEND_FEATURES,
+    ConflictError,
+    RevertError,
+    append_features,
+    backup_path,
+    backups,
+    digest,
+    revert_change,
+)
 from tests.conftest import EVENTS_PATH
 
 
@@ -27,9 +37,10 @@ def new_feature(collection, event_id: str) -> dict:
 
 def test_an_append_adds_the_features_and_keeps_the_previous_version(dataset, collection):
     before = dataset.read_bytes()
-    assert append_features(dataset, [new_feature(collection, "new-one")]) == 1
+    change = append_features(dataset, [new_feature(collection, "new-one")], editor="alice")
+    assert change.added == ("new-one",) and change.editor == "alice"
     assert "new-one" in load_events(dataset).index and len(load_events(dataset)) == len(collection["features"]) + 1
-    assert backup_path(dataset).read_bytes() == before
+    assert backup_path(dataset, change.id).read_bytes() == before
 
 
 def test_invalid_candidates_are_refused_and_nothing_changes(dataset, collection):
@@ -38,16 +49,16 @@ def test_invalid_candidates_are_refused_and_nothing_changes(dataset, collection)
     bad["properties"]["sources"] = []
     duplicate = new_feature(collection, collection["features"][0]["properties"]["id"])
     with pytest.raises(DatasetError) as caught:
-        append_features(dataset, [bad, duplicate])
+        append_features(dataset, [bad, duplicate], editor="alice")
     assert len(caught.value.problems) == 2 and "(new feature 0)" in str(caught.value)
-    assert dataset.read_bytes() == before and not backup_path(dataset).exists()
+    assert dataset.read_bytes() == before and backups(dataset) == [] and read_changes(dataset) == []
 
 
 def test_a_writer_whose_copy_is_stale_is_refused(dataset, collection):
     seen = digest(dataset)
-    append_features(dataset, [new_feature(collection, "first-writer")], expected_digest=seen)
+    append_features(dataset, [new_feature(collection, "first-writer")], editor="a", expected_digest=seen)
     with pytest.raises(ConflictError):
-        append_features(dataset, [new_feature(collection, "second-writer")], expected_digest=seen)
+        append_features(dataset, [new_feature(collection, "second-writer")], editor="b", expected_digest=seen)
     assert "second-writer" not in load_events(dataset).index
 
 
@@ -56,7 +67,7 @@ def test_concurrent_writers_are_serialised_and_nothing_is_lost(dataset, collecti
 
     def write(n: int) -> None:
         try:
-            append_features(dataset, [new_feature(collection, f"writer-{n}")])
+            append_features(dataset, [new_feature(collection, f"writer-{n}")], editor=f"writer{n}")
         except Exception as error:  # noqa: BLE001 - collected and asserted below
             errors.append(error)
 
@@ -68,10 +79,57 @@ def test_concurrent_writers_are_serialised_and_nothing_is_lost(dataset, collecti
     assert errors == []
     ids = set(load_events(dataset).index)
     assert {f"writer-{n}" for n in range(8)} <= ids
+    changes = read_changes(dataset)
+    assert sorted(c.id for c in changes) == [f"{n:04d}" for n in range(1, 9)] and len(backups(dataset)) == 8
+    assert all(a.digest_after == b.digest_before for a, b in zip(changes, changes[1:], strict=False))
 
 
 def test_the_written_file_keeps_its_permissions(dataset, collection):
     dataset.chmod(0o640)
-    append_features(dataset, [new_feature(collection, "perm-check")])
+    append_features(dataset, [new_feature(collection, "perm-check")], editor="alice")
     assert dataset.stat().st_mode & 0o777 == 0o640
     assert read_json(dataset)["type"] == "FeatureCollection"
+
+
+def test_every_backup_is_kept_under_its_change_number_and_none_is_overwritten(dataset, collection):
+    versions = [dataset.read_bytes()]
+    for n in range(3):
+        append_features(dataset, [new_feature(collection, f"kept-{n}")], editor="alice")
+        versions.append(dataset.read_bytes())
+    assert [b.read_bytes() for b in backups(dataset)] == versions[:3]
+    assert [b.name for b in backups(dataset)] == [f"events.geojson.bak.000{n}" for n in (1, 2, 3)]
+
+
+def test_more_candidates_than_one_append_may_hold_are_refused_with_a_clear_message(dataset, collection):
+    before = dataset.read_bytes()
+    many = [new_feature(collection, f"many-{n}") for n in range(MAX_APPEND_FEATURES + 1)]
+    with pytest.raises(DatasetError, match=f"at most {MAX_APPEND_FEATURES} may be added at once"):
+        append_features(dataset, many, editor="alice")
+    assert dataset.read_bytes() == before
+
+
+def test_a_revert_removes_the_changes_events_and_is_recorded_and_reversible(dataset, collection):
+    original = load_events(dataset)
+    first = append_features(dataset, [new_feature(collection, "keep-me")], editor="alice")
+    second = append_features(dataset, [new_feature(collection, "junk-1"), new_feature(collection, "junk-2")],
+                             editor="mallory")
+    undo = revert_change(dataset, second.id, editor="alice")
+    assert undo.action == "revert" and undo.reverts == second.id and set(undo.removed) == {"junk-1", "junk-2"}
+    assert set(load_events(dataset).index) == set(original.index) | {"keep-me"}
+    with pytest.raises(RevertError, match="already reverted"):
+        revert_change(dataset, second.id, editor="alice")
+    redo = revert_change(dataset, undo.id, editor="alice")  # reverting the revert brings the events back
+    assert set(redo.added) == {"junk-1", "junk-2"}
+    assert {"junk-1", "junk-2", "keep-me"} <= set(load_events(dataset).index)
+    assert [c.action for c in read_changes(dataset)] == ["append", "append", "revert", "revert"]
+    assert first.id == "0001"
+
+
+def test_a_hand_edit_between_appends_is_recorded_as_an_unrecorded_change(dataset, collection):
+    append_features(dataset, [new_feature(collection, "first")], editor="alice")
+    dataset.write_bytes(dataset.read_bytes() + b"\n")  # someone edits the file by hand
+    append_features(dataset, [new_feature(collection, "second")], editor="alice")
+    actions = [c.action for c in read_changes(dataset)]
+    assert actions == ["append", "unrecorded", "append"]
+    with pytest.raises(RevertError, match="outside the app"):
+        revert_change(dataset, "2", editor="alice")
