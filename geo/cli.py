@@ -146,8 +146,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from geo.changelog import cli_editor
     from geo.dataset import read_json
-    from geo.store import ConflictError, append_features
+    from geo.store import ConflictError, append_features, backup_path
 
     try:
         candidates = read_json(args.candidates)
@@ -155,7 +156,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         if not isinstance(features, list):
             print(f"{args.candidates}: features: expected a FeatureCollection of candidates")
             return 1
-        added = append_features(args.data, features)
+        change = append_features(args.data, features, editor=cli_editor())
     except DatasetError as error:
         for problem in error.problems:
             print(problem)
@@ -164,7 +165,50 @@ def cmd_add(args: argparse.Namespace) -> int:
     except ConflictError as error:
         print(f"{args.data}: file: {error}")
         return 1
-    print(f"added {added} events to {args.data} (previous version kept as {args.data.name}.bak)")
+    print(f"added {len(change.added)} events to {args.data} as change {change.id} by {change.editor} "
+          f"(previous version kept as {backup_path(args.data, change.id).name})")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from geo.changelog import ChangeLogError, read_changes
+
+    try:
+        changes = read_changes(args.data)
+    except ChangeLogError as error:
+        print(error)
+        return 1
+    for change in reversed(changes):
+        if args.json:
+            entry = {k: v for k, v in asdict(change).items() if k != "removed_features"}
+            print(json.dumps(entry, ensure_ascii=False))
+        else:
+            print(change.summary())
+    if not changes:
+        print(f"{args.data}: no changes recorded", file=sys.stderr)
+    return 0
+
+
+def cmd_revert(args: argparse.Namespace) -> int:
+    from geo.changelog import ChangeLogError, cli_editor
+    from geo.store import RevertError, backup_path, revert_change
+
+    try:
+        change = revert_change(args.data, args.change_id, editor=cli_editor())
+    except (RevertError, ChangeLogError) as error:
+        print(error)
+        return 1
+    except DatasetError as error:
+        for problem in error.problems:
+            print(problem)
+        print(f"nothing was changed in {args.data}", file=sys.stderr)
+        return 1
+    print(f"reverted change {change.reverts} as change {change.id}: removed {len(change.removed)} events"
+          + (f", restored {len(change.added)}" if change.added else "")
+          + f" (previous version kept as {backup_path(args.data, change.id).name})")
     return 0
 
 
@@ -220,6 +264,16 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
     add.add_argument("candidates", type=Path, metavar="CANDIDATES.geojson")
     add.set_defaults(run=cmd_add)
+
+    history = commands.add_parser("history", help="list the dataset's recorded changes, newest first")
+    history.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    history.add_argument("--json", action="store_true", help="one JSON object per change")
+    history.set_defaults(run=cmd_history)
+
+    revert = commands.add_parser("revert", help="write a new version without one change's events, recorded")
+    revert.add_argument("change_id", metavar="CHANGE_ID", help="as `history` lists it (e.g. 0003 or 3)")
+    revert.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    revert.set_defaults(run=cmd_revert)
 
     bench = commands.add_parser("bench", help="measure load, filter and map build on synthetic data of "
                                               "several sizes, against a naive map and the floor")

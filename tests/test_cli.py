@@ -131,3 +131,34 @@ def test_export_html_ignores_unknown_link_values_with_a_notice(tmp_path):
     result = geo("export-html", "--out", str(tmp_path / "m.html"), "--view", "?types=kidnap&asof=someday")
     assert result.returncode == 0
     assert "Ignored unknown event type 'kidnap'" in result.stderr and "someday" in result.stderr
+
+
+def test_history_lists_each_add_newest_first_and_revert_restores_the_previous_events(tmp_path, collection):
+    import json
+
+    data = tmp_path / "events.geojson"
+    data.write_bytes(EVENTS_PATH.read_bytes())
+    for n in (1, 2):
+        feature = json.loads(json.dumps(collection["features"][6]))
+        feature["properties"]["id"] = f"cli-added-{n}"
+        candidates = tmp_path / f"c{n}.geojson"
+        candidates.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
+        assert geo("add", "--data", str(data), str(candidates)).returncode == 0
+    history = geo("history", "--data", str(data), "--json")
+    assert history.returncode == 0, history.stdout
+    entries = [json.loads(line) for line in history.stdout.splitlines()]
+    assert [e["id"] for e in entries] == ["0002", "0001"] and entries[0]["added"] == ["cli-added-2"]
+    assert all(e["editor"].startswith("cli:") and e["action"] == "append" for e in entries)
+    before_second = entries[0]["digest_before"]
+
+    reverted = geo("revert", "0002", "--data", str(data))
+    assert reverted.returncode == 0 and "removed 1 events" in reverted.stdout, reverted.stdout
+    ids = [f["properties"]["id"] for f in json.loads(data.read_text(encoding="utf-8"))["features"]]
+    assert "cli-added-2" not in ids and "cli-added-1" in ids
+    newest = geo("history", "--data", str(data)).stdout.splitlines()[0]
+    assert newest.startswith("0003") and "reverted 0002" in newest
+    assert newest.split()[-1] == before_second[:8]  # the very version before change 0002, byte for byte
+    again = geo("revert", "2", "--data", str(data))
+    assert again.returncode == 1 and "already reverted by change 0003" in again.stdout
+    unknown = geo("revert", "0099", "--data", str(data))
+    assert unknown.returncode == 1 and "no change '0099'" in unknown.stdout and "Traceback" not in unknown.stderr
