@@ -13,15 +13,17 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets, urlstate
+from geo import assets, changelog, urlstate
 from geo.crossings import load_crossings
 from geo.dataset import DatasetError, load_events, records, to_csv, to_geojson
 from geo.details import details_html, event_list_html
 from geo.filters import Filters, apply_filters, located, unlocated
 from geo.geography import load_geography, with_analysis
 from geo.layers import base_map, build_map, crossings_layer, event_layers, feature_id_from_tooltip
+from geo.markup import markdown_text
 from geo.places import load_places
 from geo.schema import EVENT_TYPES, LAYERS
+from geo.store import digest
 from geo.timeline import as_of, map_steps, snap_to_step, timeline_charts
 from geo.urlstate import snap_to_choice
 
@@ -62,6 +64,12 @@ def load(path: str, mtime: float) -> object:
     return with_analysis(load_checked(path, mtime)[0], load_geography(crossings()))
 
 
+@st.cache_data(show_spinner=False)
+def dataset_digest(path: str, mtime: float, size: int) -> str:
+    """sha256 of the dataset file: its version (cached on path, mtime and size)."""
+    return digest(Path(path))
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def map_layers(path: str, mtime: float, view: str, _on_map: object) -> list[folium.FeatureGroup]:
     """The event layers for one view (`view` names the filters and map date), so reruns that change
@@ -81,9 +89,19 @@ with st.status(f"Loading {DATA_PATH.name} ({size / 1e6:.1f} MB)…", expanded=Fa
                                                  else f"{len(events):,} events loaded"),
                    state="error" if problems else "complete")
 if problems:
-    st.error(f"The dataset {DATA_PATH} is not valid, so nothing is shown. Fix these and reload:")
+    st.error(f"The dataset {markdown_text(DATA_PATH)} is not valid, so nothing is shown. Fix these and reload:")
     st.code("\n".join(problems), language=None)
     st.stop()
+
+# --- The dataset's version and its recorded changes (python -m geo history) ------------------------
+current_digest = dataset_digest(str(DATA_PATH), mtime, size)
+try:
+    changes = changelog.read_changes(DATA_PATH)
+except changelog.ChangeLogError as error:
+    changes = []
+    st.warning(f"The change log could not be read: {markdown_text(error)}")
+st.caption(f"Dataset version {changelog.version(current_digest)} · {len(changes):,} recorded changes "
+           f"(`python -m geo history`)")
 
 # --- The view a shared link asks for (read once per session) ----------------------------------
 default = urlstate.dataset_view(events, list(LAYERS))
@@ -98,12 +116,14 @@ if "view_loaded" not in st.session_state:
                             undated=f.include_undated, corroborated=f.corroborated_only,
                             border_km=snap_to_choice(f.max_border_km, BORDER_CHOICES),
                             as_of=snap_to_step(linked.as_of, steps), view_loaded=True)
+    if linked.version and (since := changelog.link_notice(changes, linked.version, current_digest)):
+        st.session_state["link_notices"].append(since)
     if linked.selected:
         st.session_state["selected_id"] = linked.selected
 if "next_as_of" in st.session_state:  # the play loop's next step, applied before the slider exists
     st.session_state["as_of"] = st.session_state.pop("next_as_of")
 for notice in st.session_state["link_notices"]:
-    st.warning(notice)
+    st.warning(markdown_text(notice))  # notices echo the link's values: never let them become Markdown
 
 # --- Sidebar: the user's choices --------------------------------------------------------------
 with st.sidebar:
@@ -116,7 +136,8 @@ with st.sidebar:
     corroborated = st.checkbox("Only events corroborated by independent publishers", key="corroborated")
     border_km = st.select_slider("Within this distance of the China–DPRK border", BORDER_CHOICES,
                                  key="border_km", format_func=lambda km: "any distance" if km is None else f"{km} km")
-    text = st.text_input("Search text", key="search", placeholder="e.g. Hunchun, defection, Shanghai")
+    text = st.text_input("Search text", key="search", placeholder="e.g. Hunchun, defection, Shanghai",
+                         max_chars=urlstate.MAX_TEXT)
 
 filters = Filters(layers=tuple(chosen_layers), event_types=tuple(chosen_types), since=since, until=until,
                   text=text, include_undated=include_undated, corroborated_only=corroborated,
@@ -161,7 +182,7 @@ clicked = st_folium(
 unplaced_crossings = crossings()[crossings().geometry.isna()]
 if len(unplaced_crossings):
     st.caption("Crossings not drawn because no source we found gives their coordinates: "
-               + ", ".join(unplaced_crossings["name"]) + ".")
+               + markdown_text(", ".join(unplaced_crossings["name"])) + ".")
 
 # --- Timeline of what the filters show ----------------------------------------------------------
 st.subheader("Timeline")
@@ -220,7 +241,8 @@ d3.download_button("Download map (HTML, works offline)",
 
 # --- Keep the URL in step with the view, so a copied link reopens it -------------------------------
 first_id = shown["id"].iloc[0] if len(shown) else None
-view = urlstate.View(filters, as_of=map_day, selected=selected if selected != first_id else None)
+view = urlstate.View(filters, as_of=map_day, selected=selected if selected != first_id else None,
+                     version=changelog.version(current_digest))
 st.query_params.from_dict(urlstate.encode(view, default))
 
 if playing:

@@ -240,20 +240,34 @@ CSV_COLUMNS = (
 )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet runs a cell that begins with one of these as a formula (OWASP: CSV injection)."""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """`value` as a CSV cell a spreadsheet shows as text: text that would start a formula gets a leading
+    apostrophe (shown by spreadsheets as a text marker, not as data). Numbers are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(frame: gpd.GeoDataFrame) -> str:
     """CSV of exactly the rows in `frame`: one row per event, sources joined with '; ' (geography
-    columns are filled when the frame carries geo.geography's analysis)."""
+    columns are filled when the frame carries geo.geography's analysis). No text cell can start a
+    spreadsheet formula (see `spreadsheet_safe`)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in records(frame):
         geometry = row.get("geometry")
         point = geometry is not None and geometry.geom_type == "Point"
-        writer.writerow({
+        cells = {
             **row,
             "longitude": round(geometry.x, 6) if point else "",
             "latitude": round(geometry.y, 6) if point else "",
             "geometry_wkt": geometry.wkt if geometry is not None else "",
             "sources": format_sources(row.get("sources")),
-        })
+        }
+        writer.writerow({column: spreadsheet_safe(cells.get(column)) for column in CSV_COLUMNS})
     return buffer.getvalue()

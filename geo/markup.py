@@ -17,3 +17,15 @@ def escape(text: object) -> str:
     return (html.escape(str(text), quote=True)
             .replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
             .replace("{", "&#123;").replace("}", "&#125;"))
+
+
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~:$=&\"'")
+
+
+def markdown_text(text: object) -> str:
+    """`text` as literal text inside Streamlit Markdown (st.warning, st.caption, …): every ASCII
+    punctuation mark that Markdown or Streamlit's extensions give meaning to (links, images, emphasis,
+    `:color[...]` and `:material/...:` directives, `$` maths, HTML entities) is backslash-escaped, which
+    CommonMark defines as the character itself, and line breaks become spaces."""
+    flat = " ".join(str(text).split())
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in flat)

@@ -8,14 +8,16 @@ writes only what differs from the default view, so links stay short and readable
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from geo.filters import Filters
 
-PARAMS = ("layers", "types", "since", "until", "q", "undated", "corroborated", "border", "asof", "event")
-MAX_TEXT = 200
+PARAMS = ("layers", "types", "since", "until", "q", "undated", "corroborated", "border", "asof", "event", "v")
+MAX_TEXT = 200  # longest search text, in the search box and in a link
+VERSION = re.compile(r"[0-9a-f]{8,64}")
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class View:
     filters: Filters
     as_of: dt.date | None = None
     selected: str | None = None
+    version: str | None = None  # the dataset version (geo.changelog.version) the link was made on
 
 
 def default_view(layers: Sequence[str], event_types: Sequence[str], bounds: tuple[dt.date, dt.date]) -> View:
@@ -131,11 +134,17 @@ def parse(params: Mapping[str, str], default: View, ids: Sequence[str]) -> tuple
             selected = params["event"]
         else:
             notices.append(f"The linked event '{params['event'][:80]}' is not in this dataset.")
-    return View(replace(f, **changes), as_of, selected), notices
+    version = None
+    if "v" in params:
+        if VERSION.fullmatch(params["v"].lower()):
+            version = params["v"].lower()
+        else:
+            notices.append(f"Ignored dataset version '{params['v'][:30]}' in the link: expected hex digits.")
+    return View(replace(f, **changes), as_of, selected, version), notices
 
 
 def encode(view: View, default: View) -> dict[str, str]:
-    """Query parameters for `view`, leaving out whatever equals `default`."""
+    """Query parameters for `view`, leaving out whatever equals `default` (but always the version)."""
     f, d = view.filters, default.filters
     out: dict[str, str] = {}
     if f.layers != d.layers:
@@ -157,6 +166,8 @@ def encode(view: View, default: View) -> dict[str, str]:
         out["asof"] = view.as_of.isoformat()
     if view.selected and view.selected != default.selected:
         out["event"] = view.selected
+    if view.version:
+        out["v"] = view.version
     return out
 
 

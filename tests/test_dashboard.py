@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.markup import markdown_text
 from tests.conftest import ROOT
 
 APP = str(ROOT / "dashboard.py")
@@ -138,7 +139,8 @@ def test_unknown_values_in_a_link_show_a_notice_instead_of_failing():
     at.run()
     assert not at.exception
     notices = " ".join(w.value for w in at.warning)
-    assert "kidnap" in notices and "soon" in notices and "no-such-event" in notices
+    # Notices are Markdown-escaped (the browser shows them as plain text; see tests/test_security.py).
+    assert "kidnap" in notices and "soon" in notices and markdown_text("no-such-event") in notices
     assert len(at.multiselect(key="event_types").value) == 12  # the stale type is ignored, not obeyed
 
 
@@ -212,3 +214,36 @@ def test_reruns_that_change_nothing_on_the_map_do_not_rebuild_its_layers(monkeyp
     at.selectbox(key="selected_id").set_value("extortion-remittances").run()
     at.multiselect(key="event_types").set_value(["disappearance"]).run()
     assert builds == [7, 1]  # built for the first view and for the filter change, not for reading details
+
+
+def test_the_page_shows_its_dataset_version_and_a_link_from_an_older_version_says_what_changed(
+        tmp_path, monkeypatch, collection):
+    import copy
+
+    from geo.changelog import version
+    from geo.store import append_features, digest, revert_change
+
+    data = tmp_path / "events.geojson"
+    data.write_text(json.dumps(collection), encoding="utf-8")
+    old = version(digest(data))
+    extra = [copy.deepcopy(collection["features"][6]) for _ in range(3)]
+    for n, feature in enumerate(extra):
+        feature["properties"]["id"] = f"later-{n}"
+    append_features(data, extra[:2], editor="alice")
+    change = append_features(data, extra[2:], editor="bob")
+    revert_change(data, change.id, editor="alice")
+    monkeypatch.setenv("BORDER_DATA", str(data))
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["v"] = old
+    at.run()
+    assert not at.exception
+    current = version(digest(data))
+    assert any(f"Dataset version {current}" in c.value and "3 recorded changes" in c.value for c in at.caption)
+    notices = " ".join(w.value for w in at.warning)
+    assert markdown_text(f"since then 3 events were added and 1 removed (3 changes; now version {current})") in notices
+
+    fresh = AppTest.from_file(APP, default_timeout=60)
+    fresh.query_params["v"] = current
+    fresh.run()
+    assert not [w.value for w in fresh.warning if "version" in w.value]  # a link of the current version: no notice

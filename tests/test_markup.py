@@ -27,3 +27,13 @@ def test_template_syntax_in_dataset_text_is_never_evaluated_in_an_export(events,
     html = build_map(frame, places).get_root().render()
     assert "TITLE49" not in html and "TITLE&#123;&#123; 7*7 &#125;&#125;" in html
     assert "{" not in escape("{{ x }}{% y %}")
+
+
+def test_markdown_text_leaves_no_link_image_directive_or_markup_for_streamlit_to_render():
+    from geo.markup import markdown_text
+
+    payload = "[sign in](http://x.example/a) ![](http://x.example/b.gif) :red[alarm] $x$ <b>bold</b> **loud**\nnext"
+    escaped = markdown_text(payload)
+    assert "\n" not in escaped
+    for mark in "[]()!:$<>*":  # every one of them is escaped, so none can open a construct
+        assert all(escaped[i - 1] == "\\" for i, ch in enumerate(escaped) if ch == mark)

@@ -71,3 +71,13 @@ def test_the_border_distance_round_trips_and_a_bad_one_is_ignored():
     ignored, notices = parse({"border": "-3"}, DEFAULT, IDS)
     assert ignored.filters.max_border_km is None and len(notices) == 1
     assert snap_to_choice(7, [1, 5, 10, None]) == 10 and snap_to_choice(None, [1, 5, None]) is None
+
+
+def test_a_link_carries_the_dataset_version_and_a_malformed_one_is_ignored_with_a_notice():
+    view = replace(DEFAULT, version="0a1b2c3d")
+    params = encode(view, DEFAULT)
+    assert params == {"v": "0a1b2c3d"}  # carried even when everything else is the default
+    assert parse(params, DEFAULT, IDS) == (view, [])
+    again, notices = parse({"v": "[x](http://example.org)"}, DEFAULT, IDS)
+    assert again.version is None and notices == ["Ignored dataset version '[x](http://example.org)' in the "
+                                                 "link: expected hex digits."]
