@@ -212,6 +212,31 @@ def cmd_revert(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_editors(args: argparse.Namespace) -> int:
+    from geo import editors
+
+    path = editors.editors_path()
+    try:
+        if args.action == "add":
+            editors.check_name(args.name)
+            password = editors.read_new_password(sys.stdin, sys.stderr)
+            added = editors.add_editor(args.name, password, path)
+            print(f"{'added' if added else 'changed the password of'} editor {args.name} in {path}")
+        elif args.action == "remove":
+            editors.remove_editor(args.name, path)
+            print(f"removed editor {args.name} from {path}")
+        else:
+            listed = editors.list_editors(path)
+            for editor in listed:
+                print(f"{editor.name}\tadded {editor.added}")
+            if not listed:
+                print(f"{path}: no editors (add one with: python -m geo editors add NAME)", file=sys.stderr)
+    except editors.EditorError as error:
+        print(f"python -m geo editors {args.action}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from geo import bench
 
@@ -274,6 +299,17 @@ def parser() -> argparse.ArgumentParser:
     revert.add_argument("change_id", metavar="CHANGE_ID", help="as `history` lists it (e.g. 0003 or 3)")
     revert.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
     revert.set_defaults(run=cmd_revert)
+
+    editors = commands.add_parser("editors", help="who may sign in and append (file: $BORDER_EDITORS, default "
+                                                  ".streamlit/editors.toml)")
+    editor_actions = editors.add_subparsers(dest="action", required=True)
+    editor_add = editor_actions.add_parser("add", help="add an editor, or change their password; the password "
+                                                       "is read from stdin when it is not a terminal")
+    editor_add.add_argument("name", metavar="NAME")
+    editor_remove = editor_actions.add_parser("remove", help="remove an editor")
+    editor_remove.add_argument("name", metavar="NAME")
+    editor_actions.add_parser("list", help="list the editors' names (never their hashes)")
+    editors.set_defaults(run=cmd_editors)
 
     bench = commands.add_parser("bench", help="measure load, filter and map build on synthetic data of "
                                               "several sizes, against a naive map and the floor")

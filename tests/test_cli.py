@@ -162,3 +162,23 @@ def test_history_lists_each_add_newest_first_and_revert_restores_the_previous_ev
     assert again.returncode == 1 and "already reverted by change 0003" in again.stdout
     unknown = geo("revert", "0099", "--data", str(data))
     assert unknown.returncode == 1 and "no change '0099'" in unknown.stdout and "Traceback" not in unknown.stderr
+
+
+def test_editors_are_added_from_stdin_listed_without_hashes_and_removed(tmp_path):
+    import os
+
+    env = {**os.environ, "BORDER_EDITORS": str(tmp_path / "editors.toml")}
+
+    def editors(*args: str, password: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "geo", "editors", *args], input=password, capture_output=True,
+                              text=True, cwd=ROOT, env=env, timeout=60)
+
+    added = editors("add", "alice", password="a long passphrase\n")
+    assert added.returncode == 0 and "added editor alice" in added.stdout
+    assert editors("add", "bob", password="short\n").returncode == 1
+    listed = editors("list")
+    assert listed.stdout.splitlines()[0].startswith("alice\tadded ") and "argon2" not in listed.stdout
+    assert "a long passphrase" not in (tmp_path / "editors.toml").read_text(encoding="utf-8")
+    assert editors("remove", "alice").returncode == 0 and editors("list").stdout == ""
+    gone = editors("remove", "alice")
+    assert gone.returncode == 1 and "no editor 'alice'" in gone.stderr and "Traceback" not in gone.stderr
