@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pytest
+from playwright.sync_api import Browser
 
 from geo.dataset import load_events, read_json
 from geo.places import load_places
+from tests.browser import Session, launch_browser, session_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_PATH = ROOT / "data" / "events.geojson"
@@ -45,3 +47,16 @@ def write_json(tmp_path: Path) -> Callable[[Any, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (tests/browser.py), one per test module."""
+    yield from launch_browser()
+
+
+@pytest.fixture
+def open_session(browser: Browser) -> Iterator[Callable[[Callable[[str], bool]], Session]]:
+    """Open fresh browser contexts (so fresh Streamlit sessions) that let through only URLs `allowed`
+    accepts; each records blocked requests and JavaScript errors."""
+    yield from session_factory(browser)

@@ -1,0 +1,198 @@
+"""The browser-test harness: a real Streamlit server on a free loopback port, and Debian's Chromium
+driven by Playwright with every request that would leave this machine aborted and recorded.
+
+Used by tests/test_browser.py, tests/test_security.py and others; the `browser` and `open_session`
+fixtures in tests/conftest.py wrap `launch_browser` and `session_factory`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Route, expect, sync_playwright
+
+ROOT = Path(__file__).parent.parent.resolve()
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+LOCAL_SCHEMES = {"data", "blob", "about"}  # never leave the machine
+
+STARTUP_SECONDS = 60
+LOAD_MS = 30_000  # first page load: Streamlit + the component + Leaflet
+RERUN_MS = 15_000  # one rerun after a widget change or a map click
+
+
+# --- The Streamlit server -----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class App:
+    url: str
+    process: subprocess.Popen
+    stderr_path: Path
+
+    def stderr_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.stderr_path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            return f"(cannot read {self.stderr_path}: {error})"
+        return "\n".join(text.splitlines()[-lines:]) or "(empty)"
+
+    @contextmanager
+    def log_on_failure(self) -> Iterator[None]:
+        """Re-raise a failed check with the server's stderr tail, which usually says why."""
+        try:
+            yield
+        except (AssertionError, Error) as error:
+            raise AssertionError(f"{error}\n--- streamlit stderr (last lines) ---\n{self.stderr_tail()}") from error
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End the server's whole process group (it was started in its own session)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def serve(logs: Path, data: Path | None = None) -> Iterator[App]:
+    """Run `streamlit run dashboard.py` on a free loopback port until the block ends; `data` sets
+    BORDER_DATA (None: the bundled dataset)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "BORDER_DATA"}
+    if data is not None:
+        env["BORDER_DATA"] = str(data)
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               # Others may edit source files during the run: no "File change" banner, no surprise rerun.
+               "--server.fileWatcherType", "none"]
+    with (logs / "stdout.log").open("wb") as out, (logs / "stderr.log").open("wb") as err:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    running = App(f"http://127.0.0.1:{port}/", process, logs / "stderr.log")
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with code {process.returncode} before it was healthy:\n"
+                            f"{running.stderr_tail()}", pytrace=False)
+            try:
+                with urllib.request.urlopen(f"{running.url}_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit not healthy after {STARTUP_SECONDS} s on port {port}:\n"
+                            f"{running.stderr_tail()}", pytrace=False)
+            time.sleep(0.25)  # no Playwright route is installed while the server starts
+        yield running
+    finally:
+        stop(process)
+
+
+def launch_browser() -> Iterator[Browser]:
+    """Debian's Chromium under Playwright, for as long as the generator runs (conftest's `browser`)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/test, which installs Debian's chromium package "
+                    "(Playwright's own browser download does not work here)", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Session:
+    """One browser context: its page, the requests it blocked and the JavaScript errors it saw."""
+
+    context: BrowserContext
+    page: Page
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def assert_no_outside_request_and_no_js_error(self) -> None:
+        assert self.blocked == [], f"the page tried to reach outside this machine: {self.blocked}"
+        assert self.errors == [], f"JavaScript errors: {self.errors}"
+
+
+def is_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in LOCAL_SCHEMES or (parts.scheme in {"http", "https", "ws", "wss"}
+                                             and parts.hostname in LOOPBACK_HOSTS)
+
+
+def is_file(url: str) -> bool:
+    return urlsplit(url).scheme == "file"
+
+
+def session_factory(browser: Browser) -> Iterator[Callable[[Callable[[str], bool]], Session]]:
+    """(conftest's `open_session`) Open fresh contexts (so fresh Streamlit sessions) that let through
+    only URLs `allowed` accepts."""
+    contexts: list[BrowserContext] = []
+
+    def make(allowed: Callable[[str], bool]) -> Session:
+        context = browser.new_context(viewport=VIEWPORT)
+        contexts.append(context)
+        session = Session(context, context.new_page())
+
+        def gate(route: Route) -> None:
+            url = route.request.url
+            if allowed(url):
+                route.continue_()
+            else:
+                session.blocked.append(url)
+                route.abort()
+
+        def console(message: ConsoleMessage) -> None:
+            # Only errors count. Chromium also logs warnings here that are harmless and not ours:
+            # "Unrecognized feature: '...'" (Streamlit's iframe `allow` list) and "An iframe which has both
+            # allow-scripts and allow-same-origin ..." (Streamlit's component sandbox).
+            if message.type == "error":
+                session.errors.append(f"console: {message.text} ({message.location.get('url')})")
+
+        context.route("**/*", gate)
+        session.page.on("console", console)  # also receives the map iframe's messages
+        session.page.on("pageerror", lambda error: session.errors.append(f"pageerror: {error}"))
+        return session
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+
+def wait_until_idle(page: Page) -> None:
+    """Streamlit marks its root with the script state; wait until the rerun has finished."""
+    expect(page.locator("[data-test-script-state]")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=RERUN_MS)
+
