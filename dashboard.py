@@ -140,7 +140,8 @@ with st.sidebar:
                          max_chars=urlstate.MAX_TEXT)
 
 filters = Filters(layers=tuple(chosen_layers), event_types=tuple(chosen_types), since=since, until=until,
-                  text=text, include_undated=include_undated, corroborated_only=corroborated,
+                  text=text[:urlstate.MAX_TEXT],  # max_chars binds the browser; a crafted client is cut here
+                  include_undated=include_undated, corroborated_only=corroborated,
                   max_border_km=border_km)
 shown = apply_filters(events, filters)
 off_map = unlocated(shown)
