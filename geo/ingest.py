@@ -6,6 +6,17 @@ Every candidate keeps the sentence it came from as `evidence` and the place as w
 date and place were chosen, and is validated against the data contract before it is returned.
 What it will not do: put a pin on a capital or country named as an actor ("Pyongyang said"), or on
 a country or "the border" alone; those events are kept without a location.
+
+Limits, so that reading takes time linear in the text (a regex holds the GIL: one slow article would
+stall every session of the server):
+- an article longer than MAX_ARTICLE_CHARS (200,000 characters) is refused with ArticleTooLong;
+- the two keywords of a rule ("shut ... border") may be at most KEYWORD_GAP (200) characters apart,
+  within one sentence;
+- a "sentence" longer than MAX_SENTENCE_CHARS (2,000 characters: a paragraph of Korean or Chinese, or
+  text without full stops) is read as consecutive windows of at most that length, broken after a space
+  or a sentence mark where possible; a keyword pair or a name straddling a break is missed;
+- candidates_within runs the whole reading in a separate process and kills it after INGEST_SECONDS
+  (10 s) of wall-clock time; candidates_from_text itself has no time limit.
 """
 
 from __future__ import annotations
@@ -18,18 +29,44 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from geo.budget import DeadlineExceeded, run_with_deadline
 from geo.dates import date_label
 from geo.gazetteer import Gazetteer, Mention, load_gazetteer
 from geo.schema import EVENT_TYPES, validate_collection
 
+MAX_ARTICLE_CHARS = 200_000
+MAX_SENTENCE_CHARS = 2_000  # also the schema's limit on `evidence`
+# The widest gap between the two keywords of a rule in the founding article is 96 characters
+# ("truck traffic between Rason and Hunchun, ... has resumed"); twice that keeps every real sentence.
+KEYWORD_GAP = 200
+INGEST_SECONDS = 10
+_GAP = rf"[^.]{{0,{KEYWORD_GAP}}}"  # what may stand between two keywords: no full stop, and not much
+
+
+class ArticleTooLong(ValueError):
+    """The article is longer than MAX_ARTICLE_CHARS; nothing of it was read."""
+
+    def __init__(self, size: int, limit: int = MAX_ARTICLE_CHARS):
+        super().__init__(f"The article is {size:,} characters long; the limit is {limit:,} characters "
+                         f"(MAX_ARTICLE_CHARS). Split it, or paste only the article's own text.")
+        self.size, self.limit = size, limit
+
+    def __reduce__(self) -> tuple[type, tuple[int, int]]:  # so that it survives the trip from a child process
+        return type(self), (self.size, self.limit)
+
+
+class IngestTimeout(Exception):
+    """Reading an article took longer than its budget; the process reading it was killed."""
+
+
 EVENT_RULES: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in {
-    "border_closure": r"\b(lock(?:ed|s)?\s+down|seal(?:ed|s|ing)?|clos(?:ed|ing|ure)|shut)\b[^.]*\bborders?\b"
-                      r"|\bborders?\b[^.]*\b(closed|closure|sealed|shut)\b",
-    "rail_freight_resumption": r"\b(resum\w*|restart\w*|reopen\w*)\b[^.]*\b(train|rail\w*)\b"
-                               r"|\b(train|rail\w*)\b[^.]*\b(resum\w*|restart\w*)",
-    "road_freight_resumption": r"\btruck\w*\b[^.]*\b(resum\w*|begun|began|restart\w*)|\bresum\w*\b[^.]*\btruck",
-    "customs_reopening": r"\bcustoms\b[^.]*\b(reactivat\w*|reopen\w*|resum\w*)",
-    "worker_deployment": r"\bworkers?\b[^.]*\b(dispatch\w*|commut\w*|stationed|sent to)\b|\bdispatched to\b",
+    "border_closure": rf"\b(lock(?:ed|s)?\s+down|seal(?:ed|s|ing)?|clos(?:ed|ing|ure)|shut)\b{_GAP}\bborders?\b"
+                      rf"|\bborders?\b{_GAP}\b(closed|closure|sealed|shut)\b",
+    "rail_freight_resumption": rf"\b(resum\w*|restart\w*|reopen\w*)\b{_GAP}\b(train|rail\w*)\b"
+                               rf"|\b(train|rail\w*)\b{_GAP}\b(resum\w*|restart\w*)",
+    "road_freight_resumption": rf"\btruck\w*\b{_GAP}\b(resum\w*|begun|began|restart\w*)|\bresum\w*\b{_GAP}\btruck",
+    "customs_reopening": rf"\bcustoms\b{_GAP}\b(reactivat\w*|reopen\w*|resum\w*)",
+    "worker_deployment": rf"\bworkers?\b{_GAP}\b(dispatch\w*|commut\w*|stationed|sent to)\b|\bdispatched to\b",
     "repatriation": r"\brepatriat\w*|\bcall(?:ed|ing)? back\b",
     "defection": r"\bdefect(?:ed|ion|ions|ing|s)?\b",
     "disappearance": r"\bdisappear\w*|\bwent missing\b|\bas .?missing",
@@ -39,7 +76,9 @@ EVENT_RULES: dict[str, re.Pattern[str]] = {name: re.compile(pattern, re.IGNORECA
     "surveillance": r"\bsurveillance\b",
 }.items()}
 CAPTION_RAIL = re.compile(r"\b(station|platform|train|railway)\b", re.IGNORECASE)
-CAPTION = re.compile(r"\[(?:Image|Photo)[^\]]*\]", re.IGNORECASE)
+CAPTION_TAG_CHARS = 200  # "[Image source=Yonhap News]"; bounded so that "[Image" x 10,000 is not quadratic
+CAPTION = re.compile(rf"\[(?:Image|Photo)[^\]]{{0,{CAPTION_TAG_CHARS}}}\]", re.IGNORECASE)
+WINDOW_BREAKS = (" ", "\t", "。", "！", "？", "；", "，", "、")  # where a long sentence is best broken
 LOCATIVE = re.compile(r"\b(in|at|to|into|from|near|outside|inside|around)\s+$", re.IGNORECASE)
 IN_COUNTRY = re.compile(r"\b(?:in|to|into|across|throughout)\s+(China|North Korea|Russia)\b")
 COUNTRY_CODES = {"China": "CN", "North Korea": "KP", "Russia": "RU"}
@@ -133,19 +172,34 @@ def resolve_date(sentence: str, published: dt.date, context_year: int | None) ->
 
 
 def split_sentences(text: str) -> list[tuple[str, bool]]:
-    """Sentences and photo captions, in order; True marks a caption."""
+    """Sentences and photo captions, in order; True marks a caption. None is longer than
+    MAX_SENTENCE_CHARS: a longer one comes as consecutive windows (see `_windows`)."""
     out: list[tuple[str, bool]] = []
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("©"):
             continue
         if CAPTION.search(line):
-            out.append((CAPTION.sub("", line).strip(), True))
+            out.extend((window, True) for window in _windows(CAPTION.sub("", line).strip()))
             continue
         for sentence in re.split(r'(?<=[.!?])["”]?\s+(?=["“\[]?[A-Z])', line):
-            if sentence.strip():
-                out.append((sentence.strip(), False))
+            out.extend((window, False) for window in _windows(sentence.strip()))
     return out
+
+
+def _windows(sentence: str) -> list[str]:
+    """`sentence` (if not empty) in consecutive pieces of at most MAX_SENTENCE_CHARS characters, each
+    broken after the last space or sentence mark in its second half, or else cut at the limit."""
+    pieces: list[str] = []
+    start = 0
+    while len(sentence) - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        mark = max(sentence.rfind(ch, start + MAX_SENTENCE_CHARS // 2, limit) for ch in WINDOW_BREAKS)
+        end = mark + 1 if mark >= 0 else limit
+        pieces.append(sentence[start:end].strip())
+        start = end
+    pieces.append(sentence[start:].strip())
+    return [piece for piece in pieces if piece]
 
 
 def _slug(text: str) -> str:
@@ -156,7 +210,14 @@ def _slug(text: str) -> str:
 def _is_actor(sentence: str, mention: Mention) -> bool:
     """A capital named without a locative preposition before it ('Pyongyang said', 'entering
     Pyongyang') stands for a government or a destination, not the scene of the event."""
-    return mention.place.kind == "capital" and not LOCATIVE.search(sentence[:mention.start])
+    if mention.place.kind != "capital":
+        return False
+    # LOCATIVE ends with the spaces before the name and a preposition (of 7 letters at most) before
+    # those: search only there, not the whole sentence before every capital it names.
+    word_end = mention.start
+    while word_end > 0 and sentence[word_end - 1].isspace():
+        word_end -= 1
+    return not LOCATIVE.search(sentence, max(0, word_end - 8), mention.start)
 
 
 def _places_for(sentence: str, mentions: list[Mention]) -> list[Mention]:
@@ -173,7 +234,11 @@ def _places_for(sentence: str, mentions: list[Mention]) -> list[Mention]:
 
 def candidates_from_text(text: str, published: dt.date, publisher: str, title: str, ref: str,
                          gazetteer: Gazetteer | None = None) -> dict[str, Any]:
-    """A FeatureCollection of candidate events in the dataset schema (validated)."""
+    """A FeatureCollection of candidate events in the dataset schema (validated). Raises ArticleTooLong
+    for a text longer than MAX_ARTICLE_CHARS. Runs in this process, unbounded in time: a server should
+    call candidates_within."""
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise ArticleTooLong(len(text))
     gazetteer = gazetteer or load_gazetteer()
     source = {"publisher": publisher, "title": title, "published": published.isoformat(), "ref": ref}
     features: list[dict[str, Any]] = []
@@ -200,6 +265,21 @@ def candidates_from_text(text: str, published: dt.date, publisher: str, title: s
     if problems:  # a bug here, not bad input: never hand out candidates that would break the dataset
         raise ValueError("ingest produced invalid candidates: " + "; ".join(str(p) for p in problems[:5]))
     return collection
+
+
+def candidates_within(text: str, published: dt.date, publisher: str, title: str, ref: str,
+                      seconds: float = INGEST_SECONDS) -> dict[str, Any]:
+    """candidates_from_text run in a separate process that is killed after `seconds` of wall-clock time
+    (its start-up, about 0.2 s, included), so that a slow article cannot stall the caller's process.
+    Raises IngestTimeout when the budget runs out, ArticleTooLong at once for an over-long text, and
+    any other exception of the reading as itself. Safe to call from any thread (see geo.budget)."""
+    if len(text) > MAX_ARTICLE_CHARS:  # refused here: no process is started for it
+        raise ArticleTooLong(len(text))
+    try:
+        return run_with_deadline(seconds, candidates_from_text, text, published, publisher, title, ref)
+    except DeadlineExceeded:
+        raise IngestTimeout(f"Reading the article took longer than {seconds:g} s and was stopped; no "
+                            f"candidates were produced. The text may be unusually long or oddly formed.") from None
 
 
 def _candidate(event_type: str, mention: Mention | None, sentence: str, guess: DateGuess, country: str | None,
@@ -229,7 +309,7 @@ def _candidate(event_type: str, mention: Mention | None, sentence: str, guess: D
         "date_precision": guess.precision,
         "date_inferred": guess.inferred,
         "date_note": guess.note,
-        "evidence": sentence[:2000],
+        "evidence": sentence[:MAX_SENTENCE_CHARS],
         "sources": [source],
     }
     props = {k: v for k, v in props.items() if v is not None}

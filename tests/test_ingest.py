@@ -1,12 +1,31 @@
-"""The founding article becomes the right candidates; dates resolve from the article's own words."""
+"""The founding article becomes the right candidates; dates resolve from the article's own words; any
+article, however malformed, is read in time linear in its length, under a size limit and a time budget."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
-from geo.ingest import candidates_from_text, resolve_date, split_sentences
+from geo import budget
+from geo.ingest import (
+    EVENT_RULES,
+    KEYWORD_GAP,
+    MAX_ARTICLE_CHARS,
+    MAX_SENTENCE_CHARS,
+    ArticleTooLong,
+    IngestTimeout,
+    candidates_from_text,
+    candidates_within,
+    resolve_date,
+    split_sentences,
+)
 from tests.conftest import ROOT
 
 SEED = ROOT / "seeds" / "000_c849781cc78fe4c5.txt"
@@ -105,3 +124,105 @@ def test_an_actor_capital_or_a_country_alone_gets_no_point():
 def test_captions_are_read_separately():
     parts = split_sentences("Platform at Dandong Station [Image source=Yonhap News]\nTrucks resumed. Then trains.")
     assert parts == [("Platform at Dandong Station", True), ("Trucks resumed.", False), ("Then trains.", False)]
+
+
+# Limits: reading is linear in the text, refuses over-long articles, and runs under a wall-clock budget.
+
+TAIL = "\nTrucks resumed between Rason and Hunchun."  # a real sentence after the pathological one
+
+
+def _filling(word: str) -> str:
+    """`word` repeated (no full stop anywhere) so that, with TAIL, the text is exactly MAX_ARTICLE_CHARS long."""
+    size = MAX_ARTICLE_CHARS - len(TAIL)
+    return (word * (size // len(word) + 1))[:size] + TAIL
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("shut ", {"road_freight_resumption"}),
+    ("border ", {"road_freight_resumption"}),
+    ("workers ", {"road_freight_resumption"}),
+    ("resumed train ", {"rail_freight_resumption", "road_freight_resumption"}),
+])
+def test_a_200kb_sentence_with_no_period_is_read_in_under_two_seconds(word, expected):
+    text = _filling(word)
+    assert len(text) == MAX_ARTICLE_CHARS
+    started = time.perf_counter()
+    collection = candidates_within(text, PUBLISHED, "E", "t", "x")  # process start-up included
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2, f"{word!r} x {len(text) // len(word):,} took {elapsed:.2f} s"
+    features = [f["properties"] for f in collection["features"]]
+    assert {p["event_type"] for p in features} == expected  # the whole text was read, to its last line
+    assert {p["place"] for p in features if p["event_type"] == "road_freight_resumption"} == {"Rason", "Hunchun"}
+
+
+@pytest.mark.parametrize("text", [
+    "[Image " * 28_000,  # an unclosed caption tag, over and over
+    "Workers were detained " + "Pyongyang " * 19_990,  # a capital named 20,000 times in one sentence
+    "Trucks resum" + "e" * 190_000 + "d.",  # one 190,000-letter word
+    ("북한 노동자들이 신의주와 丹东에서 workers dispatched to 단둥 " * 5_000)[:MAX_ARTICLE_CHARS],
+])
+def test_other_pathological_articles_are_read_in_under_two_seconds(text):
+    started = time.perf_counter()
+    candidates_from_text(text, PUBLISHED, "E", "t", "x")
+    assert time.perf_counter() - started < 2
+
+
+def test_a_sentence_longer_than_the_limit_is_read_as_windows_broken_at_spaces():
+    sentence = "Trucks resumed at Hunchun " * 300 + "and workers were dispatched to Dandong"
+    parts = split_sentences(sentence)
+    assert len(parts) > 1 and all(len(p) <= MAX_SENTENCE_CHARS and not caption for p, caption in parts)
+    assert " ".join(p for p, _ in parts) == sentence  # nothing lost, no word cut
+    found = {(f["properties"]["event_type"], f["properties"]["place"])
+             for f in candidates_from_text(sentence, PUBLISHED, "E", "t", "x")["features"]}
+    assert {("road_freight_resumption", "Hunchun"), ("worker_deployment", "Dandong")} <= found
+
+
+def test_the_bounded_keyword_gap_reads_the_founding_article_as_the_unbounded_rules_did():
+    gap = f"[^.]{{0,{KEYWORD_GAP}}}"
+    assert all("[^.]*" not in rule.pattern for rule in EVENT_RULES.values())
+    unbounded = {name: re.compile(rule.pattern.replace(gap, "[^.]*"), rule.flags)
+                 for name, rule in EVENT_RULES.items()}
+    assert sum(rule.pattern.count("[^.]*") for rule in unbounded.values()) == 8  # every gap is the constant
+    for sentence, _ in split_sentences(SEED.read_text(encoding="utf-8")):
+        assert ([t for t, r in EVENT_RULES.items() if r.search(sentence)]
+                == [t for t, r in unbounded.items() if r.search(sentence)]), sentence
+    # ... and the rules do stop at the gap: keywords further apart are not a pair.
+    assert EVENT_RULES["border_closure"].search("shut " + "x" * (KEYWORD_GAP - 2) + " border")
+    assert not EVENT_RULES["border_closure"].search("shut " + "x" * (KEYWORD_GAP - 1) + " border")
+
+
+def test_an_article_over_the_size_limit_is_refused_with_the_limit_in_the_message():
+    text = "Workers were detained in Dandong. " * (MAX_ARTICLE_CHARS // 34 + 1)
+    for read in (candidates_from_text, candidates_within):
+        with pytest.raises(ArticleTooLong, match=f"{len(text):,} characters long; the limit is 200,000") as error:
+            read(text, PUBLISHED, "E", "t", "x")
+        assert isinstance(error.value, ValueError) and (error.value.size, error.value.limit) == (len(text), 200_000)
+    # At the limit exactly, the article is read.
+    assert candidates_from_text("x" * MAX_ARTICLE_CHARS, PUBLISHED, "E", "t", "x")["features"] == []
+
+
+def test_candidates_within_gives_what_reading_in_process_gives(candidates):
+    collection = candidates_within(SEED.read_text(encoding="utf-8"), PUBLISHED, "The Asia Business Daily",
+                                   "North Korea seals border for 3 years", "seeds/000_c849781cc78fe4c5.txt")
+    assert [f["properties"] | {"geometry": f["geometry"]} for f in collection["features"]] == candidates
+
+
+def test_a_reading_over_its_budget_raises_ingest_timeout_and_leaves_no_process_behind(monkeypatch):
+    started: list[subprocess.Popen] = []
+
+    class Recorded(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(budget.subprocess, "Popen", Recorded)
+    with pytest.raises(IngestTimeout, match=r"longer than 0\.05 s"):
+        candidates_within(SEED.read_text(encoding="utf-8"), PUBLISHED, "E", "t", "x", seconds=0.05)
+    [child] = started
+    assert child.returncode == -signal.SIGKILL  # killed, and reaped: no zombie either
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)
+    children = Path(f"/proc/{os.getpid()}/task")
+    if children.is_dir():
+        assert all(str(child.pid) not in (t / "children").read_text().split() for t in children.iterdir()
+                   if (t / "children").exists())

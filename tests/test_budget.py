@@ -1,0 +1,94 @@
+"""A call run with a deadline gives its answer or its exception, and is killed when it overruns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from geo import budget
+from geo.budget import ChildDied, DeadlineExceeded, run_with_deadline
+from geo.ingest import MAX_ARTICLE_CHARS, ArticleTooLong, candidates_from_text
+
+
+@pytest.fixture
+def children(monkeypatch) -> list[subprocess.Popen]:
+    """Every child process run_with_deadline starts during the test."""
+    started: list[subprocess.Popen] = []
+
+    class Recorded(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(budget.subprocess, "Popen", Recorded)
+    return started
+
+
+def test_the_answer_comes_back_from_the_child_process(children):
+    assert run_with_deadline(5, divmod, 17, 5) == (3, 2)
+    assert run_with_deadline(5, os.getpid) != os.getpid()
+    assert all(child.returncode == 0 for child in children)
+
+
+def test_a_print_in_the_child_does_not_corrupt_its_answer():
+    assert run_with_deadline(5, print, "noise on stdout") is None
+
+
+def test_an_exception_raised_in_the_child_comes_back_as_the_same_type_and_message():
+    with pytest.raises(ValueError) as local:
+        int("not a number")
+    with pytest.raises(ValueError) as remote:
+        run_with_deadline(5, int, "not a number")
+    assert type(remote.value) is ValueError and str(remote.value) == str(local.value)
+    assert any("In the child process" in note for note in remote.value.__notes__)
+
+
+def test_an_over_long_article_raises_article_too_long_from_the_child():
+    text = "x" * (MAX_ARTICLE_CHARS + 1)
+    with pytest.raises(ArticleTooLong) as error:
+        run_with_deadline(5, candidates_from_text, text, dt.date(2023, 2, 23), "E", "t", "x")
+    assert str(error.value) == str(ArticleTooLong(len(text)))
+    assert (error.value.size, error.value.limit) == (MAX_ARTICLE_CHARS + 1, MAX_ARTICLE_CHARS)
+
+
+def test_a_call_over_its_deadline_is_killed_and_reaped(children):
+    started = time.perf_counter()
+    with pytest.raises(DeadlineExceeded, match=r"sleep did not finish within 0\.5 s"):
+        run_with_deadline(0.5, time.sleep, 30)
+    assert time.perf_counter() - started < 2
+    [child] = children
+    assert child.returncode == -signal.SIGKILL
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)
+
+
+def test_a_child_that_dies_without_an_answer_is_reported():
+    with pytest.raises(ChildDied, match="exit status 3"):
+        run_with_deadline(5, os._exit, 3)
+
+
+def test_an_exception_that_cannot_be_rebuilt_is_reported_by_name():
+    answer = pickle.dumps(("error", None, "Odd: cannot pickle me", "Traceback (most recent call last): ..."))
+    with pytest.raises(ChildDied, match="raised Odd: cannot pickle me"):
+        budget._unpack(answer, b"", 0)
+
+
+def test_calls_from_several_threads_at_once_each_get_their_own_answer():
+    results: dict[int, int] = {}
+
+    def call(n: int) -> None:
+        results[n] = run_with_deadline(5, pow, n, 2)
+
+    threads = [threading.Thread(target=call, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {n: n * n for n in range(4)}
