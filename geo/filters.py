@@ -68,7 +68,7 @@ SEARCHED_COLUMNS = ("id", "title", "summary", "place", "place_text", "event_type
 def by_text(frame: gpd.GeoDataFrame, text: str) -> gpd.GeoDataFrame:
     """Rows where every word of `text` appears (case-insensitively) in the event or its sources."""
     words = text.casefold().split()
-    if not words:
+    if not words or frame.empty:  # agg over no rows gives a frame, not a column of text
         return frame
     haystack = frame[list(SEARCHED_COLUMNS)].fillna("").astype(str).agg(" ".join, axis=1)
     haystack = haystack + " " + frame["sources"].map(

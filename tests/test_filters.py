@@ -83,3 +83,9 @@ def test_the_border_distance_filter_keeps_located_events_within_the_distance(eve
     assert "customs-hunchun-reactivated" in near.index  # 8.2 km
     assert "disappearance-shanghai-garment-workers-2022-02" not in near.index  # ~1,000 km
     assert near.geometry.notna().all()  # no distance is known for unlocated events
+
+
+def test_searching_text_when_other_filters_left_no_events_gives_no_events_not_an_error(events):
+    from geo.filters import by_text
+
+    assert by_text(events.iloc[:0], "Sinuiju").empty
