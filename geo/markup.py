@@ -20,12 +20,17 @@ def escape(text: object) -> str:
 
 
 _MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~:$=&\"'")
+_LINK_STARTS = frozenset(":@.")  # where GFM's autolinks begin: http://, www., user@host
+WORD_JOINER = "\u2060"
 
 
 def markdown_text(text: object) -> str:
     """`text` as literal text inside Streamlit Markdown (st.warning, st.caption, …): every ASCII
     punctuation mark that Markdown or Streamlit's extensions give meaning to (links, images, emphasis,
     `:color[...]` and `:material/...:` directives, `$` maths, HTML entities) is backslash-escaped, which
-    CommonMark defines as the character itself, and line breaks become spaces."""
+    CommonMark defines as the character itself, and line breaks become spaces. Escapes do not stop GFM's
+    autolinks (found in the text after parsing), so an invisible word joiner follows every `:`, `@` and
+    `.`: `http://…`, `www.…` and `user@host` then never become links."""
     flat = " ".join(str(text).split())
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in flat)
+    return "".join(("\\" + ch if ch in _MARKDOWN_SPECIAL else ch) + (WORD_JOINER if ch in _LINK_STARTS else "")
+                   for ch in flat)

@@ -1,9 +1,12 @@
-"""Review page: turn a news article into reviewed, sourced events and append them safely."""
+"""Review page: turn a news article into reviewed, sourced events; signed-in editors append them safely.
+
+Anyone may look for candidates in an article; only a signed-in editor can append them (and only then
+is the article's text kept in seeds/). Every append is recorded with the editor's name.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 from pathlib import Path
 
@@ -11,48 +14,97 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets
+from geo import assets, editors
 from geo.dataset import DatasetError, frame_from_collection
 from geo.gazetteer import load_gazetteer
-from geo.ingest import REVIEW_COLUMNS, apply_review, candidates_from_text, review_rows
+from geo.ingest import (
+    MAX_ARTICLE_CHARS,
+    REVIEW_COLUMNS,
+    ArticleTooLong,
+    IngestTimeout,
+    apply_review,
+    candidates_within,
+    review_rows,
+)
 from geo.layers import build_map
+from geo.markup import markdown_text
 from geo.places import load_places
 from geo.schema import DATE_PRECISIONS, EVENT_TYPES, LOCATION_PRECISIONS
-from geo.store import ConflictError, append_features, digest
+from geo.seeds import is_url, seed_ref, write_seed
+from geo.store import MAX_APPEND_FEATURES, ConflictError, append_features, backup_path, digest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_PATH = Path(os.environ.get("BORDER_DATA", ROOT / "data" / "events.geojson"))
-MAX_ARTICLE_BYTES = 1_000_000
+MAX_UPLOAD_BYTES = 1_000_000  # as .streamlit/config.toml's maxUploadSize
+MAX_PUBLISHER, MAX_TITLE, MAX_URL, MAX_NAME = 300, 1000, 2000, 64  # as the data contract's Source fields
 
 st.set_page_config(page_title="Review an article", page_icon="📝", layout="wide")
 st.title("From an article to reviewed events")
 st.caption(f"Candidates are found by rules (places from the gazetteer, dates from the article's own words) "
-           f"and appended to {DATA_PATH.name} only when you accept them.")
+           f"and appended to {markdown_text(DATA_PATH.name)} only when a signed-in editor accepts them.")
+
+# --- Who is here: anonymous visitors read, editors append -------------------------------------------
+editor = st.session_state.get("signed_in_editor")
+if editor:
+    left, right = st.columns([4, 1])
+    left.success(f"Signed in as {markdown_text(editor)}. What you append is recorded under this name.")
+    if right.button("Sign out", key="sign_out"):
+        st.session_state.pop("signed_in_editor")
+        st.rerun()
+else:
+    with st.form("sign_in"):
+        st.markdown("**Editors sign in to append.** Without signing in you can look for candidates, "
+                    "but nothing is written.")
+        name = st.text_input("Editor name", max_chars=MAX_NAME, key="editor_name")
+        password = st.text_input("Password", type="password", max_chars=editors.MAX_PASSWORD_CHARS,
+                                 key="editor_password")
+        signing_in = st.form_submit_button("Sign in")
+    if signing_in:
+        try:
+            if not editors.list_editors():
+                st.error("No editors are set up on this server. The operator adds one with "
+                         "`python -m geo editors add NAME`.")
+            elif editors.sign_in(name.strip(), password):
+                st.session_state["signed_in_editor"] = name.strip()
+                st.rerun()
+            else:
+                st.error("Wrong editor name or password.")
+        except editors.LockedOut as error:
+            st.error(str(error))
+        except editors.EditorError as error:
+            st.error(f"Sign-in is unavailable: {markdown_text(error)}")
 
 # --- The article ----------------------------------------------------------------------------------
 upload = st.file_uploader("Article as a UTF-8 text file (up to 1 MB)", type=["txt"], key="upload")
-text = st.text_area("…or paste the article", height=200, key="article")
+text = st.text_area(f"…or paste the article (up to {MAX_ARTICLE_CHARS:,} characters)", height=200,
+                    key="article", max_chars=MAX_ARTICLE_CHARS)
 if upload is not None:
-    if upload.size > MAX_ARTICLE_BYTES:
+    if upload.size > MAX_UPLOAD_BYTES:
         st.error("That file is larger than 1 MB; paste the article's text instead.")
         st.stop()
     text = upload.getvalue().decode("utf-8", errors="replace")
 c1, c2, c3 = st.columns(3)
 published = c1.date_input("Published", value=None, key="published", max_value=dt.date.today())
-publisher = c2.text_input("Publisher", key="publisher")
-title = c3.text_input("Headline", key="title")
-url = st.text_input("URL of the article (leave empty to keep the text in seeds/ and cite that)", key="url")
+publisher = c2.text_input("Publisher", key="publisher", max_chars=MAX_PUBLISHER)
+title = c3.text_input("Headline", key="title", max_chars=MAX_TITLE)
+url = st.text_input("URL of the article, http(s):// (leave empty to keep the text in seeds/ and cite that)",
+                    key="url", max_chars=MAX_URL)
 
 if st.button("Find candidates", type="primary", key="find"):
     if not (text.strip() and published and publisher.strip()):
         st.error("Give the article, its publication date and its publisher: every event must cite them.")
         st.stop()
-    ref = url.strip() or f"seeds/{hashlib.sha256(text.encode()).hexdigest()[:16]}.txt"
-    st.session_state["review"] = {
-        "collection": candidates_from_text(text, published, publisher.strip(), title.strip() or text.strip()[:120],
-                                           ref),
-        "text": text, "ref": ref, "digest": digest(DATA_PATH),
-    }
+    if url.strip() and not is_url(url.strip()):
+        st.error("The URL must start with http:// or https://. Leave it empty to cite the text kept in seeds/.")
+        st.stop()
+    ref = url.strip() or seed_ref(text)
+    try:
+        with st.spinner("Reading the article…"):
+            found = candidates_within(text, published, publisher.strip(), title.strip() or text.strip()[:120], ref)
+    except (ArticleTooLong, IngestTimeout) as error:
+        st.error(markdown_text(error))
+        st.stop()
+    st.session_state["review"] = {"collection": found, "text": text, "ref": ref, "digest": digest(DATA_PATH)}
 
 review = st.session_state.get("review")
 if not review:
@@ -76,6 +128,8 @@ edited = st.data_editor(
         "accept": st.column_config.CheckboxColumn("Accept"),
         "event_type": st.column_config.SelectboxColumn("Event type", options=list(EVENT_TYPES), required=True),
         "place": st.column_config.SelectboxColumn("Place", options=place_names),
+        "title": st.column_config.TextColumn("Title", max_chars=300),
+        "summary": st.column_config.TextColumn("Summary", max_chars=5000),
         "date_precision": st.column_config.SelectboxColumn("Date precision", options=list(DATE_PRECISIONS)),
         "location_precision": st.column_config.SelectboxColumn("Location precision",
                                                                options=list(LOCATION_PRECISIONS)),
@@ -83,23 +137,30 @@ edited = st.data_editor(
     },
 )
 
-# --- Append the accepted ones, safely -------------------------------------------------------------------
+# --- Append the accepted ones, safely (editors only) -------------------------------------------------
 rows = edited.to_dict("records")
 accepted = apply_review(collection, rows)
-if st.button(f"Append {len(accepted)} accepted events to {DATA_PATH.name}", disabled=not accepted, key="append"):
+if not editor:
+    st.info("Sign in as an editor (above) to append these events. Nothing is written for visitors.")
+    st.stop()
+if len(accepted) > MAX_APPEND_FEATURES:
+    st.warning(f"{len(accepted):,} candidates are ticked; one append takes at most {MAX_APPEND_FEATURES}. "
+               "Untick the ones that are wrong, or split the article.")
+if st.button(f"Append {len(accepted)} accepted events to {DATA_PATH.name}",
+             disabled=not accepted or len(accepted) > MAX_APPEND_FEATURES, key="append"):
     try:
-        if review["ref"].startswith("seeds/"):
-            seed = ROOT / review["ref"]
-            if not seed.exists():
-                seed.write_text(review["text"], encoding="utf-8")
-        added = append_features(DATA_PATH, accepted, expected_digest=review["digest"])
-    except ConflictError as error:
-        st.error(f"Not appended: {error}. Press “Find candidates” again to start from the current file.")
+        change = append_features(DATA_PATH, accepted, editor=editor, expected_digest=review["digest"])
+    except ConflictError:
+        st.error("Not appended: the dataset changed since you pressed “Find candidates”. Press it again to "
+                 "start from the current file.")
     except DatasetError as error:
         st.error("Not appended: these edits break the data contract. Fix them and try again.")
         st.code("\n".join(str(p) for p in error.problems), language=None)
     else:
+        if not is_url(review["ref"]):
+            write_seed(review["text"])  # only now that events cite it
         st.cache_data.clear()
         st.session_state.pop("review")
-        st.success(f"Appended {added} events to {DATA_PATH}; the previous version is kept as "
-                   f"{DATA_PATH.name}.bak. The map page shows them now.")
+        st.success(f"Appended {len(change.added)} events as change {change.id} by {markdown_text(editor)}; the "
+                   f"previous version is kept as {markdown_text(backup_path(DATA_PATH, change.id).name)}. The map "
+                   "page shows them now, and `python -m geo history` lists the change.")

@@ -1,4 +1,4 @@
-"""The review page: an article in, candidates on a map and in a table, accepted ones appended safely."""
+"""The review page: an article in, candidates on a map and in a table; a signed-in editor appends them safely."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.changelog import read_changes
 from geo.dataset import load_events
+from geo.editors import add_editor
 from geo.ingest import apply_review, candidates_from_text, review_rows
 from geo.store import backup_path
 from tests.conftest import EVENTS_PATH, ROOT
@@ -16,21 +18,39 @@ PAGE = str(ROOT / "pages" / "review.py")
 SEED_TEXT = (ROOT / "seeds" / "000_c849781cc78fe4c5.txt").read_text(encoding="utf-8")
 
 
+EDITOR, PASSWORD = "alice", "a long test passphrase"
+
+
 @pytest.fixture
 def dataset(tmp_path, monkeypatch):
+    """A copy of the real dataset, an editors file with one editor, and a seeds folder of its own."""
     path = tmp_path / "events.geojson"
     path.write_bytes(EVENTS_PATH.read_bytes())
     monkeypatch.setenv("BORDER_DATA", str(path))
+    monkeypatch.setenv("BORDER_EDITORS", str(tmp_path / "editors.toml"))
+    monkeypatch.setenv("BORDER_SEEDS", str(tmp_path / "seeds"))
+    (tmp_path / "seeds").mkdir()
+    add_editor(EDITOR, PASSWORD)
     return path
 
 
-def find_candidates(text: str = SEED_TEXT) -> AppTest:
+def sign_in(at: AppTest, name: str = EDITOR, password: str = PASSWORD) -> AppTest:
+    at.text_input(key="editor_name").input(name)
+    at.text_input(key="editor_password").input(password)
+    at.button[0].click().run()  # the form's "Sign in"
+    return at
+
+
+def find_candidates(text: str = SEED_TEXT, url: str = "https://www.asiae.co.kr/example",
+                    signed_in: bool = True) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
+    if signed_in:
+        sign_in(at)
     at.text_area(key="article").input(text)
     at.date_input(key="published").set_value(dt.date(2023, 2, 23))
     at.text_input(key="publisher").input("The Asia Business Daily")
-    at.text_input(key="url").input("https://www.asiae.co.kr/example")
+    at.text_input(key="url").input(url)
     at.button(key="find").click().run()
     return at
 
@@ -44,7 +64,7 @@ def test_the_page_finds_candidates_and_shows_them_in_a_table(dataset):
     assert {"Dandong", "Hunchun", "Rason", "Tumen", "Yanbian", "Shanghai"} <= set(table["place"])
 
 
-def test_appending_accepted_candidates_grows_the_dataset_and_keeps_a_backup(dataset):
+def test_a_signed_in_editor_appends_and_the_change_is_recorded_under_their_name(dataset):
     at = find_candidates()
     before = dataset.read_bytes()
     append = at.button(key="append")
@@ -52,14 +72,34 @@ def test_appending_accepted_candidates_grows_the_dataset_and_keeps_a_backup(data
     append.click().run()
     assert not at.exception and at.success, [e.value for e in at.error]
     assert len(load_events(dataset)) == 13 + 8
-    assert backup_path(dataset).read_bytes() == before
+    [change] = read_changes(dataset)
+    assert change.editor == EDITOR and len(change.added) == 8 and change.refs == ("https://www.asiae.co.kr/example",)
+    assert backup_path(dataset, change.id).read_bytes() == before
+
+
+def test_an_anonymous_visitor_sees_candidates_but_cannot_append_or_write_a_seed(dataset, tmp_path):
+    at = find_candidates(url="", signed_in=False)
+    assert not at.exception and at.subheader[0].value.endswith("candidates")
+    assert not [b for b in at.button if b.key == "append"]
+    assert any("Sign in as an editor" in i.value for i in at.info)
+    assert list((tmp_path / "seeds").iterdir()) == [] and read_changes(dataset) == []
+
+
+def test_a_wrong_password_does_not_sign_in_and_five_lock_the_name_out(dataset):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    for _ in range(5):
+        sign_in(at, password="not the password")
+        assert "Wrong editor name or password" in at.error[0].value
+    sign_in(at)  # the right password, too late
+    assert "Too many failed sign-ins" in at.error[0].value and "signed_in_editor" not in at.session_state
 
 
 def test_a_dataset_changed_by_someone_else_meanwhile_is_not_overwritten(dataset):
     at = find_candidates()
     dataset.write_bytes(dataset.read_bytes() + b"\n")  # another writer saved in the meantime
     at.button(key="append").click().run()
-    assert "changed since it was read" in at.error[0].value
+    assert "changed since you pressed “Find candidates”" in at.error[0].value
     assert len(load_events(dataset)) == 13
 
 
