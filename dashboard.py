@@ -77,6 +77,14 @@ def map_layers(path: str, mtime: float, view: str, _on_map: object) -> list[foli
     return event_layers(_on_map)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def timeline_specs(path: str, mtime: float, view: str, _shown: object, _events: object, last: object) -> tuple:
+    """The timeline's two Vega-Lite specs for one set of filters (`view`), built once and shared by every
+    session that shows the same filters."""
+    periods, bars = timeline_charts(_shown, _events, last)
+    return periods.to_dict(), bars.to_dict()
+
+
 mtime = DATA_PATH.stat().st_mtime if DATA_PATH.exists() else 0.0
 size = DATA_PATH.stat().st_size if DATA_PATH.exists() else 0
 with st.status(f"Loading {DATA_PATH.name} ({size / 1e6:.1f} MB)…", expanded=False) as loading:
@@ -187,9 +195,9 @@ if len(unplaced_crossings):
 
 # --- Timeline of what the filters show ----------------------------------------------------------
 st.subheader("Timeline")
-periods_chart, events_chart = timeline_charts(shown, events, last)
-st.altair_chart(periods_chart, width="stretch")
-st.altair_chart(events_chart, width="stretch")
+periods_spec, events_spec = timeline_specs(str(DATA_PATH), mtime, repr(filters), shown, events, last)
+st.vega_lite_chart(periods_spec, width="stretch")
+st.vega_lite_chart(events_spec, width="stretch")
 
 # --- Details of the clicked (or chosen) event ---------------------------------------------------
 st.subheader("Details")

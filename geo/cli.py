@@ -237,6 +237,17 @@ def cmd_editors(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_loadtest(args: argparse.Namespace) -> int:
+    """Runs scripts/loadtest.py, which speaks Streamlit's wire protocol (so it lives outside geo/)."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "loadtest.py"
+    command = [sys.executable, str(script), "--sessions", str(args.sessions), "--seconds", str(args.seconds)]
+    if args.data:
+        command += ["--data", str(args.data)]
+    return subprocess.run(command, check=False).returncode
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from geo import bench
 
@@ -310,6 +321,13 @@ def parser() -> argparse.ArgumentParser:
     editor_remove.add_argument("name", metavar="NAME")
     editor_actions.add_parser("list", help="list the editors' names (never their hashes)")
     editors.set_defaults(run=cmd_editors)
+
+    loadtest = commands.add_parser("loadtest", help="start the app on loopback and drive N real Streamlit sessions "
+                                                    "changing filters while an editor appends; ends with a JSON line")
+    loadtest.add_argument("--sessions", type=int, default=20, metavar="N", help="websocket sessions (default: 20)")
+    loadtest.add_argument("--seconds", type=float, default=60, metavar="S", help="how long (default: 60)")
+    loadtest.add_argument("--data", type=Path, help="events file to copy and serve (default: bundled)")
+    loadtest.set_defaults(run=cmd_loadtest)
 
     bench = commands.add_parser("bench", help="measure load, filter and map build on synthetic data of "
                                               "several sizes, against a naive map and the floor")
