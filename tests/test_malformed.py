@@ -28,6 +28,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.dataset import MAX_FILE_BYTES, DatasetError, load_events, read_json, validate_file
+from geo.markup import markdown_text
 from geo.schema import MAX_PROBLEMS
 from tests.conftest import EVENTS_PATH, ROOT
 
@@ -273,5 +274,5 @@ def test_the_dashboard_shows_the_problems_not_a_traceback(name, corpus, cli, mon
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
-    assert len(at.error) == 1 and f"The dataset {corpus[name]} is not valid" in at.error[0].value
+    assert len(at.error) == 1 and f"The dataset {markdown_text(corpus[name])} is not valid" in at.error[0].value
     assert at.code[0].value == cli[name][1].rstrip("\n")
