@@ -17,6 +17,7 @@ from geo import assets, changelog, urlstate
 from geo.crossings import load_crossings
 from geo.dataset import DatasetError, load_events, records, to_csv, to_geojson
 from geo.details import details_html, event_list_html
+from geo.evidence import figure_span, independent_witnesses
 from geo.filters import Filters, apply_filters, located, unlocated
 from geo.geography import load_geography, with_analysis
 from geo.layers import base_map, build_map, crossings_layer, event_layers, feature_id_from_tooltip
@@ -141,7 +142,7 @@ with st.sidebar:
     since, until = st.slider("Dates (events overlapping this range)", first, last, format="YYYY-MM-DD",
                              key="dates")
     include_undated = st.checkbox("Include events with no known date", key="undated")
-    corroborated = st.checkbox("Only events corroborated by independent publishers", key="corroborated")
+    corroborated = st.checkbox("Only events corroborated by two or more independent sources", key="corroborated")
     border_km = st.select_slider("Within this distance of the China–DPRK border", BORDER_CHOICES,
                                  key="border_km", format_func=lambda km: "any distance" if km is None else f"{km} km")
     text = st.text_input("Search text", key="search", placeholder="e.g. Hunchun, defection, Shanghai",
@@ -234,7 +235,11 @@ table = shown.drop(columns="geometry")[["id", "title", "event_type", "layer", "p
                                        "date_precision", "date_inferred", "location_precision", "status",
                                        "country_found", "province", "distance_to_border_km", "nearest_crossing",
                                        "nearest_crossing_km"]]
-table = table.head(TABLE_MAX).assign(sources=shown["sources"].head(TABLE_MAX).map(len))
+spans = shown["figures"].head(TABLE_MAX).map(figure_span)
+table = table.head(TABLE_MAX).assign(sources=shown["sources"].head(TABLE_MAX).map(len),
+                                     independent_sources=shown["sources"].head(TABLE_MAX).map(independent_witnesses),
+                                     figure_low=spans.map(lambda span: span[0] if span else None),
+                                     figure_high=spans.map(lambda span: span[1] if span else None))
 st.dataframe(table, hide_index=True, width="stretch")
 if len(shown) > TABLE_MAX:
     st.caption(f"The table shows the first {TABLE_MAX:,} of {len(shown):,} events; the downloads have all of them.")

@@ -34,7 +34,7 @@ import shapely
 
 from geo.dataset import load_events, records
 from geo.filters import Filters, apply_filters
-from geo.schema import EVENT_TYPES
+from geo.schema import EVENT_LAYER, EVENT_TYPES
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_NAIVE_MAX = 10_000
@@ -55,10 +55,10 @@ FILTER = Filters(event_types=tuple(EVENT_TYPES)[::2], since=dt.date(2020, 1, 1),
 """The filter change measured: half the event types (every other one, so lines and points stay) and four years."""
 AS_OF_DAY = dt.date(2023, 12, 31)
 
-LAYER_TYPES: dict[str, tuple[str, ...]] = {
-    "trade_routes": ("border_closure", "rail_freight_resumption", "road_freight_resumption", "customs_reopening"),
-    "worker_locations": ("worker_deployment", "repatriation", "extortion", "surveillance"),
-    "incidents": ("defection", "disappearance", "escape", "detention", "repatriation", "extortion", "surveillance"),
+LAYER_TYPES: dict[str, tuple[str, ...]] = {  # every type in its own layer, plus incidents seen at workplaces
+    layer: tuple(t for t, home in EVENT_LAYER.items() if home == layer)
+    + (("repatriation", "extortion", "surveillance") if layer == "worker_locations" else ())
+    for layer in dict.fromkeys(EVENT_LAYER.values())
 }
 PAIRS: tuple[tuple[str, str], ...] = tuple((layer, kind) for layer, kinds in LAYER_TYPES.items() for kind in kinds)
 ROUTE_TYPES = ("border_closure", "rail_freight_resumption", "road_freight_resumption")
@@ -113,8 +113,8 @@ def _status_history(rng: random.Random) -> list[dict[str, Any]]:
 def synthetic_collection(n: int, seed: int = 0) -> dict[str, Any]:
     """A FeatureCollection of `n` made-up events that passes `geo.schema.validate_collection`.
 
-    Deterministic (same `n` and `seed` give byte-identical `json.dumps`). The first 15 events cover
-    every (layer, event type) pair, the 16th is a route line and the 17th has no location; after that,
+    Deterministic (same `n` and `seed` give byte-identical `json.dumps`). The first len(PAIRS) events
+    cover every (layer, event type) pair, the next is a route line and the one after has no location; then
     about 3% are route LineStrings in `trade_routes` (with status and status history), about 5% have no
     geometry (`location_precision` 'unknown'), and the rest are points, 80% of them near the China–DPRK
     border, the others anywhere in the region. Dates fall in 2019–2024 at day, month, season or year

@@ -20,6 +20,7 @@ import pandas as pd
 from pydantic import BaseModel
 from shapely.geometry import mapping, shape
 
+from geo.evidence import figure_span, figures_text, reliance
 from geo.schema import EventProperties, Problem, show, validate_collection
 
 PROPERTY_FIELDS: tuple[str, ...] = tuple(EventProperties.model_fields)
@@ -228,15 +229,16 @@ def to_geojson(frame: gpd.GeoDataFrame) -> str:
 
 
 def format_sources(sources: list[dict[str, Any]]) -> str:
-    """Sources as one citation string: 'Publisher, "Title" (date) <ref>; ...'."""
-    return "; ".join(f'{s["publisher"]}, "{s["title"]}" ({s["published"]}) <{s["ref"]}>' for s in sources or [])
+    """Sources as one citation string: 'Publisher (republishes X), "Title" (date) <ref>; ...'."""
+    return "; ".join(f'{s["publisher"]}{f" ({relied})" if (relied := reliance(s)) else ""}, "{s["title"]}" '
+                     f'({s["published"]}) <{s["ref"]}>' for s in sources or [])
 
 
 CSV_COLUMNS = (
     "id", "layer", "event_type", "title", "summary", "place", "location_precision",
     "date_start", "date_end", "date_precision", "date_inferred", "date_note", "status",
     "longitude", "latitude", "geometry_wkt", "country_found", "province", "distance_to_border_km",
-    "nearest_crossing", "nearest_crossing_km", "sources",
+    "nearest_crossing", "nearest_crossing_km", "figure_low", "figure_high", "figures", "sources",
 )
 
 
@@ -268,6 +270,9 @@ def to_csv(frame: gpd.GeoDataFrame) -> str:
             "latitude": round(geometry.y, 6) if point else "",
             "geometry_wkt": geometry.wkt if geometry is not None else "",
             "sources": format_sources(row.get("sources")),
+            "figure_low": span[0] if (span := figure_span(row.get("figures"))) else "",
+            "figure_high": span[1] if span else "",
+            "figures": "; ".join(figures_text(row.get("figures"), row.get("sources") or [])),
         }
         writer.writerow({column: spreadsheet_safe(cells.get(column)) for column in CSV_COLUMNS})
     return buffer.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from geo.dates import date_label
-from geo.evidence import confidence_label
+from geo.evidence import confidence_label, figures_text, reliance
 from geo.markup import escape
 from geo.schema import COUNTRY_NAMES, EVENT_TYPES, ROUTE_STATUSES
 
@@ -16,9 +16,11 @@ def source_html(source: dict[str, Any]) -> str:
     link = (f'<a href="{escape(ref)}" target="_blank" rel="noopener noreferrer">{escape(ref)}</a>'
             if ref.startswith(("http://", "https://")) else f"<code>{escape(ref)}</code>")
     author = f", {escape(source['author'])}" if source.get("author") else ""
+    relies = f" <i>({escape(relied)})</i>" if (relied := reliance(source)) else ""
+    claim = f"<br><small>Says: {escape(source['claim'])}</small>" if source.get("claim") else ""
     note = f"<br><small>{escape(source['note'])}</small>" if source.get("note") else ""
-    return (f"<li><b>{escape(source['publisher'])}</b>{author}: “{escape(source['title'])}”, "
-            f"published {escape(str(source['published']))}. Ref: {link}{note}</li>")
+    return (f"<li><b>{escape(source['publisher'])}</b>{author}{relies}: “{escape(source['title'])}”, "
+            f"published {escape(str(source['published']))}. Ref: {link}{claim}{note}</li>")
 
 
 def where_label(row: dict[str, Any]) -> str:
@@ -71,6 +73,9 @@ def details_html(row: dict[str, Any]) -> str:
             for c in row.get("status_history") or []
         )
         lines.append(f"<p><b>Status:</b> {escape(ROUTE_STATUSES[row['status']])}</p><ul>{history}</ul>")
+    if figures := figures_text(row.get("figures"), row["sources"]):
+        lines.append("<p><b>Figures</b> (each source's own claim)</p><ul class='geo-figures'>"
+                     + "".join(f"<li>{escape(line)}</li>" for line in figures) + "</ul>")
     sources = "".join(source_html(s) for s in row["sources"])
     lines.append(f"<p><b>Sources ({len(row['sources'])})</b> · confidence: "
                  f"<b class='geo-confidence'>{escape(confidence_label(row['sources']))}</b></p><ol>{sources}</ol>")

@@ -82,7 +82,7 @@ def by_text(frame: gpd.GeoDataFrame, text: str) -> gpd.GeoDataFrame:
 
 
 def by_corroboration(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Rows reported by at least two independent publishers."""
+    """Rows reported by at least two independent witnesses (geo.evidence: reposts count once)."""
     return frame[frame["sources"].map(is_corroborated).astype(bool)]
 
 

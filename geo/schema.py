@@ -25,10 +25,19 @@ LAYERS: dict[str, str] = {
 
 EVENT_TYPES: dict[str, str] = {
     "border_closure": "Border closure",
+    "border_reopening": "Border reopening",
     "rail_freight_resumption": "Rail freight resumption",
+    "rail_freight_suspension": "Rail freight suspension",
     "road_freight_resumption": "Road freight resumption",
     "customs_reopening": "Customs reopening",
+    "passenger_rail_resumption": "Passenger rail resumption",
+    "flight_resumption": "Flight resumption",
+    "tourism_resumption": "Tourism resumption",
+    "tourism_suspension": "Tourism suspension",
+    "crossing_construction": "Crossing or bridge construction",
     "worker_deployment": "Worker deployment",
+    "worker_return": "Workers returning home",
+    "worker_strike": "Workers' strike or unrest",
     "repatriation": "Repatriation",
     "defection": "Defection",
     "disappearance": "Disappearance",
@@ -37,6 +46,23 @@ EVENT_TYPES: dict[str, str] = {
     "extortion": "Extortion",
     "surveillance": "Surveillance",
 }
+
+EVENT_LAYER: dict[str, str] = {
+    **dict.fromkeys(("border_closure", "border_reopening", "rail_freight_resumption", "rail_freight_suspension",
+                     "road_freight_resumption", "customs_reopening", "passenger_rail_resumption",
+                     "flight_resumption", "tourism_resumption", "tourism_suspension", "crossing_construction"),
+                    "trade_routes"),
+    **dict.fromkeys(("worker_deployment", "worker_return", "worker_strike"), "worker_locations"),
+    **dict.fromkeys(("repatriation", "defection", "disappearance", "escape", "detention", "extortion",
+                     "surveillance"), "incidents"),
+}
+"""The map layer each event type belongs to (every type has exactly one)."""
+
+FIGURE_QUALIFIERS: dict[str, str] = {
+    "exactly": "", "about": "about ", "more than": "more than ", "at least": "at least ", "up to": "up to ",
+    "fewer than": "fewer than ",
+}
+"""How a source qualifies a number, and how it reads before the number ("more than 500")."""
 
 DATE_PRECISIONS = ("day", "month", "season", "year", "unknown")
 LOCATION_PRECISIONS = ("exact", "city", "region", "country", "unknown")
@@ -53,20 +79,8 @@ COUNTRY_NAMES: dict[str, str] = {"CN": "China", "KP": "North Korea", "KR": "Sout
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 Layer = Literal["trade_routes", "worker_locations", "incidents"]
-EventType = Literal[
-    "border_closure",
-    "rail_freight_resumption",
-    "road_freight_resumption",
-    "customs_reopening",
-    "worker_deployment",
-    "repatriation",
-    "defection",
-    "disappearance",
-    "escape",
-    "detention",
-    "extortion",
-    "surveillance",
-]
+EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
+FigureQualifier = Literal[tuple(FIGURE_QUALIFIERS)]  # type: ignore[valid-type]
 DatePrecision = Literal["day", "month", "season", "year", "unknown"]
 LocationPrecision = Literal["exact", "city", "region", "country", "unknown"]
 RouteStatus = Literal["closed", "partially_resumed", "resumed", "unknown"]
@@ -178,8 +192,31 @@ class Source(_Strict):
     ref: str = Field(min_length=1, max_length=2000, description="a seeds/... path or a URL")
     author: str | None = Field(default=None, max_length=300)
     note: str | None = Field(default=None, max_length=2000)
+    original: str | None = Field(default=None, min_length=1, max_length=300,
+                                 description="who first reported it, when the publisher republishes "
+                                             "(Reuters for 'Reuters via National Post')")
+    attributed_to: str | None = Field(default=None, min_length=1, max_length=300,
+                                      description="whose claim the report rests on (an NGO, an informant)")
+    claim: str | None = Field(default=None, min_length=1, max_length=1000,
+                              description="what this source says where sources disagree (a date, a crossing)")
 
     _published_is_iso = field_validator("published", mode="before")(_iso_date_text)
+
+
+class Figure(_Strict):
+    """A number one source gives ('more than 500 people repatriated'), with its qualifier kept."""
+
+    quantity: str = Field(min_length=1, max_length=200, description="what is counted, e.g. 'people repatriated'")
+    value: int = Field(ge=0, le=10**9)
+    value_max: int | None = Field(default=None, ge=0, le=10**9, description="for a range the source gives")
+    qualifier: FigureQualifier = "exactly"
+    source: int = Field(ge=0, description="index of the source in `sources` that gives this figure")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Figure:
+        if self.value_max is not None and self.value_max < self.value:
+            raise FieldError("value_max", f"value_max {self.value_max} is below value {self.value}")
+        return self
 
 
 class StatusChange(_Strict):
@@ -217,6 +254,7 @@ class EventProperties(_Strict):
     status_history: list[StatusChange] = Field(default_factory=list)
     via: list[list[str]] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
+    figures: list[Figure] = Field(default_factory=list)
 
     _dates_are_iso = field_validator("date_start", "date_end", mode="before")(_iso_date_text)
 
@@ -240,6 +278,10 @@ class EventProperties(_Strict):
                                  f"{dates[first - 1]}")
             if self.status != self.status_history[-1].status:
                 raise FieldError("status", "status must equal the last status_history entry")
+        for n, figure in enumerate(self.figures):
+            if figure.source >= len(self.sources):
+                raise FieldError(f"figures[{n}].source", f"figure cites source {figure.source}, but there are "
+                                                         f"only {len(self.sources)} sources (counted from 0)")
         return self
 
 

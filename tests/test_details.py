@@ -26,3 +26,40 @@ def test_the_unlocated_list_names_each_event_without_placing_it(events):
     assert html.count("<li>") == len(rows) == 6
     assert "location unknown (in CN)" in html and "Construction workers defect en masse" in html
     assert event_list_html([]) == "<p><i>None.</i></p>"
+
+
+DISPUTED = [
+    {"publisher": "Daily NK", "title": "a", "published": "2023-10-10", "ref": "https://example.org/a"},
+    {"publisher": "The Guardian", "title": "b", "published": "2023-10-12", "ref": "https://example.org/b",
+     "attributed_to": "Human Rights Watch", "claim": "says the repatriated crossed at five ports"},
+    {"publisher": "Justice For North Korea", "title": "c", "published": "2023-10-11", "ref": "https://example.org/c"},
+]
+FIGURES = [
+    {"quantity": "people repatriated", "value": 200, "qualifier": "about", "source": 0},
+    {"quantity": "people repatriated", "value": 500, "qualifier": "more than", "source": 1},
+    {"quantity": "people repatriated", "value": 600, "qualifier": "about", "source": 2},
+]
+
+
+def test_a_disputed_figure_shows_its_range_and_who_says_what(events):
+    [row] = records(events.iloc[[0]])
+    html = details_html({**row, "sources": DISPUTED, "figures": FIGURES})
+    assert ("200–600 people repatriated: Daily NK about 200; Human Rights Watch more than 500; "
+            "Justice For North Korea about 600") in html
+    assert "rests on Human Rights Watch" in html and "Says: says the repatriated crossed at five ports" in html
+    assert "corroborated by 3 independent sources" in html
+
+
+def test_the_csv_carries_the_low_and_high_figure(events):
+    import csv
+    import io
+
+    from geo.dataset import to_csv
+
+    frame = events.iloc[[0]].copy()
+    frame.at[frame.index[0], "sources"] = DISPUTED
+    frame.at[frame.index[0], "figures"] = FIGURES
+    [row] = list(csv.DictReader(io.StringIO(to_csv(frame))))
+    assert (row["figure_low"], row["figure_high"]) == ("200", "600")
+    assert row["figures"].startswith("200–600 people repatriated: Daily NK about 200")
+    assert "The Guardian (rests on Human Rights Watch)" in row["sources"]

@@ -1,26 +1,47 @@
-"""Confidence comes from how many independent publishers report an event."""
+"""Confidence comes from how many independent witnesses report an event, not how many publishers."""
 
-from geo.evidence import confidence_label, independent_publishers, is_corroborated
+from geo.evidence import confidence_label, independent_witnesses, is_corroborated, reliance
 from geo.filters import Filters, apply_filters
 
 
-def source(publisher: str) -> dict:
-    return {"publisher": publisher, "title": "t", "published": "2023-01-01", "ref": "seeds/x.txt"}
+def source(publisher: str, **more: str) -> dict:
+    return {"publisher": publisher, "title": "t", "published": "2023-01-01", "ref": "seeds/x.txt", **more}
 
 
 def test_one_publisher_is_a_single_source_even_with_several_articles():
     sources = [source("Asia Economy"), source("asia  economy")]
-    assert independent_publishers(sources) == 1 and confidence_label(sources) == "single source"
+    assert independent_witnesses(sources) == 1 and confidence_label(sources) == "single source"
 
 
 def test_two_publishers_corroborate():
     sources = [source("Asia Economy"), source("Yonhap")]
     assert is_corroborated(sources)
-    assert confidence_label(sources) == "corroborated by 2 independent publishers"
+    assert confidence_label(sources) == "corroborated by 2 independent sources"
+
+
+def test_a_repost_counts_as_its_original_not_as_a_second_witness():
+    sources = [source("National Post", original="Reuters"), source("Reuters")]
+    assert independent_witnesses(sources) == 1 and not is_corroborated(sources)
+    assert reliance(sources[0]) == "republishes Reuters" and reliance(sources[1]) is None
+    sources.append(source("The Korea Herald", original="Yonhap"))
+    assert independent_witnesses(sources) == 2
+
+
+def test_reports_resting_on_one_claimant_count_as_that_claimant():
+    sources = [source("Radio Free Asia", attributed_to="Justice For North Korea"),
+               source("The Guardian", attributed_to="Justice for North Korea"),
+               source("Justice For North Korea")]
+    assert independent_witnesses(sources) == 1
+    assert reliance(sources[0]) == "rests on Justice For North Korea"
+    assert is_corroborated([*sources, source("Human Rights Watch")])
 
 
 def test_the_corroborated_filter_hides_single_source_events(events):
-    assert apply_filters(events, Filters(corroborated_only=True)).empty
-    doubled = events.copy()
-    doubled.at["escapes-small-scale", "sources"] = [source("Asia Economy"), source("Daily NK")]
-    assert list(apply_filters(doubled, Filters(corroborated_only=True))["id"]) == ["escapes-small-scale"]
+    single = events[events["sources"].map(lambda s: not is_corroborated(s))]
+    assert len(single) and apply_filters(single, Filters(corroborated_only=True)).empty
+    doubled = single.copy()
+    first = doubled.index[0]
+    doubled.at[first, "sources"] = [source("Asia Economy"), source("Daily NK")]
+    assert list(apply_filters(doubled, Filters(corroborated_only=True))["id"]) == [first]
+    doubled.at[first, "sources"] = [source("Asia Economy"), source("Daily NK", original="Asia Economy")]
+    assert apply_filters(doubled, Filters(corroborated_only=True)).empty

@@ -16,6 +16,7 @@ from geo.layers import (
     popup_html,
     tooltip_text,
 )
+from geo.markup import escape
 from geo.schema import EVENT_TYPES
 from geo.style import EVENT_STYLE, STATUS_STYLE
 
@@ -36,7 +37,7 @@ def test_the_legend_shows_each_event_type_with_its_map_colour_and_icon():
     legend = legend_html()
     for event_type, label in EVENT_TYPES.items():
         colour, icon = EVENT_STYLE[event_type]
-        assert label in legend and f"background:{colour}" in legend and f"fa-{icon}" in legend
+        assert escape(label) in legend and f"background:{colour}" in legend and f"fa-{icon}" in legend
     assert "Route closed" in legend and "Route resumed" in legend
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from geo.dataset import validate_file
 from geo.schema import EVENT_TYPES, LAYERS, validate_collection
 
@@ -191,3 +193,21 @@ def test_a_feature_that_is_not_an_object_is_reported(collection):
     collection["features"].append("oops")
     [line] = lines(collection)
     assert line.startswith("bad.geojson: feature 13: feature: expected a GeoJSON Feature object")
+
+
+@pytest.mark.parametrize(("figure", "field", "says"), [
+    ({"quantity": "people", "value": 5, "qualifier": "more than", "source": 1}, "figures[0].source",
+     "only 1 sources"),
+    ({"quantity": "people", "value": 9, "qualifier": "roughly", "source": 0}, "figures[0].qualifier", "about"),
+    ({"quantity": "people", "value": 9, "value_max": 3, "source": 0}, "value_max", "below value 9"),
+])
+def test_a_figure_must_cite_one_of_the_events_sources_and_keep_a_known_qualifier(collection, figure, field, says):
+    collection["features"][0]["properties"]["figures"] = [figure]
+    problems = [str(p) for p in validate_collection(collection, "f")]
+    assert len(problems) == 1 and field in problems[0] and says in problems[0], problems
+
+
+def test_every_event_type_belongs_to_exactly_one_layer():
+    from geo.schema import EVENT_LAYER, EVENT_TYPES, LAYERS
+
+    assert set(EVENT_LAYER) == set(EVENT_TYPES) and set(EVENT_LAYER.values()) == set(LAYERS)
