@@ -93,6 +93,9 @@ class CrossingProperties(_Strict):
     dprk_side: SideNames
     names_source: str = Field(min_length=1, max_length=3000)
     coordinate_source: CoordinateSource | None = None
+    location_precision: Literal["exact", "city"] = Field(
+        default="exact", description="exact: the bridge's own cited coordinate; city: drawn at the town the "
+                                     "port is named after, with the town-level disc")
     status: RouteStatus
     status_history: list[CrossingStatusChange] = Field(min_length=1)
     sources: list[PageSource] = Field(min_length=1)

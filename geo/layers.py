@@ -263,17 +263,24 @@ def _crossing_popup(row: dict[str, Any], status: str) -> str:
             f"status then: {escape(ROUTE_STATUSES[status])}</div>"
             f"<div>China: {names(row['china_side'])}</div><div>DPRK: {names(row['dprk_side'])}</div>"
             f"<div><b>Status history</b><ol>{history}</ol></div>"
-            f"<div class='meta'>Coordinate: {link}</div><div class='meta'>id: {escape(row['id'])}</div></div>")
+            f"<div class='meta'>Coordinate: {link}"
+            + (" (the town the port is named after, not the bridge)" if row.get("location_precision") == "city" else "")
+            + f"</div><div class='meta'>id: {escape(row['id'])}</div></div>")
 
 
 def crossings_layer(crossings: gpd.GeoDataFrame, day: dt.date) -> folium.FeatureGroup:
-    """Each located border crossing as a square in the colour of its status on `day`."""
+    """Each located border crossing as a square in the colour of its status on `day`; one drawn at its
+    town (location_precision 'city') also gets the town-level disc."""
     group = folium.FeatureGroup(name="Crossings", show=True)
     for row in records(crossings[crossings.geometry.notna()]):
         status = crossing_status_at(row, day)
         colour = STATUS_STYLE[status]["color"]
         html = (f'<div class="geo-crossing" style="width:12px;height:12px;background:{colour};'
                 'border:2px solid #fff;outline:1px solid #263238"></div>')
+        if (radius := UNCERTAINTY_RADIUS_M.get(row.get("location_precision") or "exact")) is not None:
+            folium.Circle((row["geometry"].y, row["geometry"].x), radius=radius, color=colour, weight=1, opacity=0.5,
+                          fill=True, fill_color=colour, fill_opacity=0.10, interactive=False,
+                          class_name="geo-uncertainty geo-uncertainty-crossing").add_to(group)
         folium.Marker(
             (row["geometry"].y, row["geometry"].x),
             icon=folium.DivIcon(html=html, icon_size=(16, 16), icon_anchor=(8, 8),

