@@ -4,7 +4,8 @@ Beside every dataset written by `geo.store` lies `<name>.changes.jsonl`, an appe
 file with one entry per change, oldest first. An entry names the change (`id`, a zero-padded
 sequence number), when it was made (UTC), by whom (an editor's name, or `cli:<user>`), what it did
 (`append`, `revert`, or `unrecorded` for a change made outside the app, found by its digest), the
-articles it cites, the event ids it added and removed, and the dataset's sha256 before and after.
+articles it cites, the event ids it added and removed, the sources it attached to existing events
+(a revert: detached), and the dataset's sha256 before and after.
 A revert also keeps the whole features it removed, so reverting the revert brings them back and
 nothing is ever lost. Only `geo.store` writes here, under the dataset's lock; a line cut short by a
 crash is dropped, and the gap it leaves is recorded as `unrecorded` at the next write.
@@ -44,10 +45,12 @@ class Change:
     digest_after: str
     reverts: str | None = None
     removed_features: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    attached: tuple[dict[str, Any], ...] = field(default=(), repr=False)  # {event, sources, figures} per event
 
     def summary(self) -> str:
         """One line for people: id, time, who, what."""
-        what = {"append": f"added {len(self.added)}", "revert": f"reverted {self.reverts}: removed "
+        attached = f", sources attached to {len(self.attached)}" if self.attached else ""
+        what = {"append": f"added {len(self.added)}{attached}", "revert": f"reverted {self.reverts}: removed "
                 f"{len(self.removed)}, restored {len(self.added)}",
                 "unrecorded": "changed outside the app (what changed is not known)"}[self.action]
         refs = f" from {', '.join(self.refs)}" if self.refs else ""
@@ -88,7 +91,7 @@ def _change(entry: Any, where: str) -> Change:
             refs=tuple(entry.get("refs", ())), added=tuple(entry.get("added", ())),
             removed=tuple(entry.get("removed", ())), digest_before=str(entry["digest_before"]),
             digest_after=str(entry["digest_after"]), reverts=entry.get("reverts"),
-            removed_features=tuple(entry.get("removed_features", ())))
+            removed_features=tuple(entry.get("removed_features", ())), attached=tuple(entry.get("attached", ())))
     except (KeyError, TypeError) as error:
         raise ChangeLogError(f"{where}: missing or malformed field {error}") from None
 

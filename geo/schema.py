@@ -255,6 +255,9 @@ class EventProperties(_Strict):
     via: list[list[str]] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
     figures: list[Figure] = Field(default_factory=list)
+    matches: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=120,
+                                description="candidates only: the existing event this one reports; `add` "
+                                            "makes its sources that event's, and never stores this field")
 
     _dates_are_iso = field_validator("date_start", "date_end", mode="before")(_iso_date_text)
 

@@ -108,7 +108,8 @@ def _refs(features: list[dict[str, Any]]) -> tuple[str, ...]:
 
 def _commit(path: Path, current_bytes: bytes, result: dict[str, Any], editor: str, action: str,
             added: tuple[str, ...], removed: tuple[str, ...], refs: tuple[str, ...] = (),
-            reverts: str | None = None, removed_features: tuple[dict[str, Any], ...] = ()) -> Change:
+            reverts: str | None = None, removed_features: tuple[dict[str, Any], ...] = (),
+            attached: tuple[dict[str, Any], ...] = ()) -> Change:
     """Validate `result`, keep the current version as a numbered backup, write `result` and record the
     change. Call only while holding the lock, with `current_bytes` the file as it is now."""
     problems = validate_collection(result, str(path))
@@ -125,7 +126,7 @@ def _commit(path: Path, current_bytes: bytes, result: dict[str, Any], editor: st
                                       (), (), changes[-1].digest_after, before))
         changes = changelog.read_changes(path)
     change = Change(changelog.next_id(changes), changelog.now(), editor, action, refs, added, removed, before,
-                    hashlib.sha256(data).hexdigest(), reverts, removed_features)
+                    hashlib.sha256(data).hexdigest(), reverts, removed_features, attached)
     mode = path.stat().st_mode & 0o777
     _write_atomically(backup_path(path, change.id), current_bytes, mode)
     _write_atomically(path, data, mode)
@@ -160,9 +161,82 @@ def append_features(path: Path, features: list[dict[str, Any]], *, editor: str,
                                                            f"{MAX_APPEND_FEATURES} may be added at once")])
     with locked(path):
         current_bytes, current = _read_current(path, expected_digest)
-        result = {**current, "features": [*current["features"], *features]}
-        added = tuple(str((f.get("properties") or {}).get("id")) for f in features if isinstance(f, dict))
-        return _commit(path, current_bytes, result, editor, "append", added, (), _refs(features))
+        new, corroborating = [], []
+        for feature in features:
+            props = feature.get("properties") if isinstance(feature, dict) else None
+            (corroborating if isinstance(props, dict) and props.get("matches") else new).append(feature)
+        existing = [*current["features"]]
+        attached = _attach(path, existing, corroborating)
+        if not new and not attached:
+            raise DatasetError([Problem(str(path), "features", "nothing to add: the matched events already cite "
+                                                               "every source of these candidates")])
+        result = {**current, "features": [*existing, *new]}
+        added = tuple(str((f.get("properties") or {}).get("id")) for f in new if isinstance(f, dict))
+        return _commit(path, current_bytes, result, editor, "append", added, (), _refs(features),
+                       attached=tuple(attached))
+
+
+def _attach(path: Path, features: list[dict[str, Any]], corroborating: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each matched event (in place, in `features`) the corroborating candidates' sources it does not
+    cite yet, with their figures re-pointed at the new source positions. Returns what was attached, per
+    event, for the change log (and so for a revert)."""
+    position = {(f.get("properties") or {}).get("id"): n for n, f in enumerate(features)}
+    attached = []
+    for candidate in corroborating:
+        props = candidate["properties"]
+        target = position.get(props["matches"])
+        if target is None:
+            raise DatasetError([Problem(str(path), "properties.matches", f"the candidate {props.get('id')!r} matches "
+                                        f"{props['matches']!r}, which is not in the dataset")])
+        event = {**features[target], "properties": dict(features[target]["properties"])}
+        sources = list(event["properties"].get("sources") or [])
+        cited = {s.get("ref") for s in sources}
+        new_at: dict[int, int] = {}
+        added_sources = []
+        for n, source in enumerate(props.get("sources") or []):
+            if source.get("ref") in cited:
+                continue
+            new_at[n] = len(sources)
+            sources.append(source)
+            added_sources.append(source)
+            cited.add(source.get("ref"))
+        figures = [{**f, "source": new_at[f["source"]]}
+                   for f in props.get("figures") or [] if f.get("source") in new_at]
+        if not added_sources:
+            continue
+        event["properties"]["sources"] = sources
+        if figures:
+            event["properties"]["figures"] = [*(event["properties"].get("figures") or []), *figures]
+        features[target] = event
+        attached.append({"event": props["matches"], "sources": added_sources, "figures": figures})
+    return attached
+
+
+def _detach(features: list[dict[str, Any]], attached: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    """Take the sources (and their figures) a change attached back off their events, in place; returns
+    the entries that were taken off."""
+    position = {(f.get("properties") or {}).get("id"): n for n, f in enumerate(features)}
+    detached = []
+    for entry in attached:
+        target = position.get(entry["event"])
+        if target is None:
+            continue
+        props = dict(features[target]["properties"])
+        refs = {s.get("ref") for s in entry["sources"]}
+        old = props.get("sources") or []
+        keep = [n for n, s in enumerate(old) if s.get("ref") not in refs]
+        if len(keep) == len(old):
+            continue
+        new_at = {n: k for k, n in enumerate(keep)}
+        props["sources"] = [old[n] for n in keep]
+        figures = [{**f, "source": new_at[f["source"]]} for f in props.get("figures") or [] if f["source"] in new_at]
+        if figures:
+            props["figures"] = figures
+        else:
+            props.pop("figures", None)
+        features[target] = {**features[target], "properties": props}
+        detached.append(entry)
+    return detached
 
 
 class RevertError(Exception):
@@ -192,10 +266,15 @@ def revert_change(path: Path, change_id: str, *, editor: str) -> Change:
         present = {(f.get("properties") or {}).get("id") for f in current["features"]}
         gone = tuple(f for f in current["features"] if (f.get("properties") or {}).get("id") in drop)
         back = [f for f in target.removed_features if f["properties"]["id"] not in present]
-        if not gone and not back:
-            raise RevertError(f"nothing to revert: the events of change {target.id} are no longer in the dataset")
         kept = [f for f in current["features"] if (f.get("properties") or {}).get("id") not in drop]
+        if target.action == "revert":  # undoing a revert puts back the sources it took off
+            moved = _attach(path, kept, [{"properties": {"matches": e["event"], "sources": e["sources"],
+                                                          "figures": e["figures"]}} for e in target.attached])
+        else:
+            moved = _detach(kept, target.attached)
+        if not gone and not back and not moved:
+            raise RevertError(f"nothing to revert: the events of change {target.id} are no longer in the dataset")
         result = {**current, "features": [*kept, *back]}
         return _commit(path, current_bytes, result, editor, "revert",
                        tuple(f["properties"]["id"] for f in back), tuple(f["properties"]["id"] for f in gone),
-                       target.refs, target.id, gone)
+                       target.refs, target.id, gone, tuple(moved))

@@ -133,3 +133,35 @@ def test_a_hand_edit_between_appends_is_recorded_as_an_unrecorded_change(dataset
     assert actions == ["append", "unrecorded", "append"]
     with pytest.raises(RevertError, match="outside the app"):
         revert_change(dataset, "2", editor="alice")
+
+
+def test_a_candidate_that_matches_an_event_becomes_its_source_and_a_revert_takes_it_off(dataset, collection):
+    target = collection["features"][5]["properties"]
+    candidate = new_feature(collection, "second-report")
+    candidate["properties"].update(matches=target["id"], sources=[
+        {"publisher": "Daily NK", "title": "Second report", "published": "2023-03-01", "ref": "https://example.org/2"}],
+        figures=[{"quantity": "workers", "value": 20, "qualifier": "about", "source": 0}])
+    change = append_features(dataset, [candidate], editor="alice")
+    assert change.added == () and change.attached[0]["event"] == target["id"]
+    events = load_events(dataset)
+    assert "second-report" not in events.index and len(events) == len(collection["features"])
+    sources = events.at[target["id"], "sources"]
+    assert [s["publisher"] for s in sources][-1] == "Daily NK"
+    assert events.at[target["id"], "figures"] == [{"quantity": "workers", "value": 20, "qualifier": "about",
+                                                   "source": len(sources) - 1}]
+    assert "matches" not in read_json(dataset)["features"][5]["properties"]
+    with pytest.raises(DatasetError, match="nothing to add"):  # the same report twice attaches nothing
+        append_features(dataset, [candidate], editor="alice")
+
+    undo = revert_change(dataset, change.id, editor="alice")
+    assert undo.attached[0]["event"] == target["id"]
+    assert read_json(dataset)["features"][5] == collection["features"][5]
+    revert_change(dataset, undo.id, editor="alice")
+    assert load_events(dataset).at[target["id"], "sources"][-1]["publisher"] == "Daily NK"
+
+
+def test_a_candidate_matching_an_unknown_event_is_refused(dataset, collection):
+    candidate = new_feature(collection, "orphan")
+    candidate["properties"]["matches"] = "no-such-event"
+    with pytest.raises(DatasetError, match="which is not in the dataset"):
+        append_features(dataset, [candidate], editor="alice")

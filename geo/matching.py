@@ -1,0 +1,109 @@
+"""Whether a candidate reports an event the dataset already has: then it is corroboration, not a duplicate.
+
+A candidate matches an existing event when all three hold:
+- compatible types: the same type, or two of a family a second report often words differently
+  (a disappearance later reported as a defection or an escape; a repatriation and a detention before it);
+- the same or a nearby place: the same `place`, or points within MATCH_KM; an event without a place
+  matches only another without a place in the same country (or with no country);
+- overlapping dates: their possible-date intervals overlap (an open end is open), widened by
+  MATCH_DAYS so that "on Monday" and "this week" in two reports still meet.
+The best match is the one with the same type, then the same place, then the closest dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from typing import Any
+
+MATCH_KM = 50.0
+MATCH_DAYS = 7
+FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"disappearance", "defection", "escape"}),
+    frozenset({"repatriation", "detention"}),
+    frozenset({"worker_return", "repatriation"}),
+    frozenset({"border_reopening", "customs_reopening", "road_freight_resumption"}),
+)
+
+
+def compatible(a: str, b: str) -> bool:
+    """Whether two event types can describe the same event."""
+    return a == b or any(a in family and b in family for family in FAMILIES)
+
+
+def _day(text: Any) -> dt.date | None:
+    return dt.date.fromisoformat(str(text)[:10]) if text else None
+
+
+def _interval(props: dict[str, Any]) -> tuple[dt.date, dt.date]:
+    start, end = _day(props.get("date_start")), _day(props.get("date_end"))
+    return start or dt.date.min, end or dt.date.max
+
+
+def dates_overlap(a: dict[str, Any], b: dict[str, Any], slack_days: int = MATCH_DAYS) -> bool:
+    """Whether the two events' possible dates overlap, each widened by `slack_days`."""
+    (a0, a1), (b0, b1) = _interval(a), _interval(b)
+    slack = dt.timedelta(days=slack_days)
+
+    def widen(day: dt.date, by: dt.timedelta) -> dt.date:
+        return day if day in (dt.date.min, dt.date.max) else day + by
+
+    return widen(a0, -slack) <= widen(b1, slack) and widen(b0, -slack) <= widen(a1, slack)
+
+
+def _point(geometry: Any) -> tuple[float, float] | None:
+    if not geometry:
+        return None
+    if isinstance(geometry, dict):
+        return tuple(geometry["coordinates"][:2]) if geometry.get("type") == "Point" else None
+    return (geometry.x, geometry.y) if getattr(geometry, "geom_type", None) == "Point" else None
+
+
+def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km (haversine on a 6,371 km sphere)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def same_place(a: dict[str, Any], a_geometry: Any, b: dict[str, Any], b_geometry: Any) -> bool:
+    """Same named place, or points within MATCH_KM; two unplaced events only within one country."""
+    if a.get("place") and a.get("place") == b.get("place"):
+        return True
+    pa, pb = _point(a_geometry), _point(b_geometry)
+    if pa and pb:
+        return km_between(pa, pb) <= MATCH_KM
+    if not a.get("place") and not b.get("place") and not pa and not pb:
+        return (a.get("country") or None) == (b.get("country") or None) or not (a.get("country") and b.get("country"))
+    return False
+
+
+def find_match(candidate: dict[str, Any], existing: Iterable[dict[str, Any]]) -> str | None:
+    """The id of the existing event (a GeoJSON feature) the candidate feature reports, or None."""
+    props, geometry = candidate["properties"], candidate.get("geometry")
+    best: tuple[tuple[int, int, int], str] | None = None
+    for feature in existing:
+        other = feature["properties"]
+        if other.get("id") == props.get("id") or not compatible(props["event_type"], other["event_type"]):
+            continue
+        if not same_place(props, geometry, other, feature.get("geometry")) or not dates_overlap(props, other):
+            continue
+        start_gap = abs((_interval(props)[0].toordinal() if props.get("date_start") else 0)
+                        - (_interval(other)[0].toordinal() if other.get("date_start") else 0))
+        rank = (props["event_type"] != other["event_type"], props.get("place") != other.get("place"), start_gap)
+        if best is None or rank < best[0]:
+            best = (rank, other["id"])
+    return best[1] if best else None
+
+
+def mark_matches(candidates: dict[str, Any], existing: Iterable[dict[str, Any]]) -> int:
+    """Set `matches` on every candidate that reports an existing event; returns how many do."""
+    existing = list(existing)
+    marked = 0
+    for feature in candidates["features"]:
+        match = find_match(feature, existing)
+        if match:
+            feature["properties"]["matches"] = match
+            marked += 1
+    return marked
