@@ -138,10 +138,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"{args.article}: file: cannot read the article as UTF-8 text ({error})", file=sys.stderr)
         return 1
     title = args.title or next((line.strip() for line in text.splitlines() if line.strip()), str(args.article))
+    from geo.dataset import read_json
+    from geo.matching import mark_matches
+
+    try:
+        existing = read_json(args.data)["features"]
+    except (DatasetError, KeyError, TypeError) as error:
+        print(f"{args.data}: file: cannot read the dataset to match against ({error})", file=sys.stderr)
+        return 1
     collection = candidates_from_text(text, args.published, args.publisher, title[:1000], str(args.article))
+    matched = mark_matches(collection, existing)
     print(json.dumps(collection, ensure_ascii=False, indent=1))
     located = sum(f["geometry"] is not None for f in collection["features"])
-    print(f"{len(collection['features'])} candidates, {located} with a location", file=sys.stderr)
+    print(f"{len(collection['features'])} candidates, {located} with a location, {matched} matching an event "
+          f"already in {args.data.name} (add makes them its sources)", file=sys.stderr)
     return 0
 
 
@@ -294,6 +304,8 @@ def parser() -> argparse.ArgumentParser:
                         help="publication date: relative dates ('last winter') are resolved against it")
     ingest.add_argument("--publisher", default="unknown publisher", metavar="NAME")
     ingest.add_argument("--title", metavar="TEXT", help="default: the article's first line")
+    ingest.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="dataset to match candidates against (default: bundled)")
     ingest.set_defaults(run=cmd_ingest)
 
     add = commands.add_parser("add", help="append reviewed candidates to the dataset, safely")

@@ -182,3 +182,27 @@ def test_editors_are_added_from_stdin_listed_without_hashes_and_removed(tmp_path
     assert editors("remove", "alice").returncode == 0 and editors("list").stdout == ""
     gone = editors("remove", "alice")
     assert gone.returncode == 1 and "no editor 'alice'" in gone.stderr and "Traceback" not in gone.stderr
+
+
+def test_a_second_article_about_a_known_event_is_matched_and_add_makes_it_a_source(tmp_path):
+    import json
+
+    data = tmp_path / "events.geojson"
+    data.write_bytes(EVENTS_PATH.read_bytes())
+    article = tmp_path / "second.txt"
+    article.write_text("Twenty North Korean garment workers disappeared from a factory in Shanghai in February "
+                       "2022, a source said.\n", encoding="utf-8")
+    found = geo("ingest", str(article), "--published", "2023-03-10", "--publisher", "Daily NK", "--data", str(data))
+    assert found.returncode == 0 and "1 matching an event" in found.stderr, found.stderr
+    [candidate] = json.loads(found.stdout)["features"]
+    assert candidate["properties"]["matches"] == "disappearance-shanghai-garment-workers-2022-02"
+    candidates = tmp_path / "candidates.geojson"
+    candidates.write_text(found.stdout, encoding="utf-8")
+    added = geo("add", "--data", str(data), str(candidates))
+    assert added.returncode == 0, added.stdout
+    saved = json.loads(data.read_text(encoding="utf-8"))["features"]
+    features = {f["properties"]["id"]: f["properties"] for f in saved}
+    assert len(features) == 13 and candidate["properties"]["id"] not in features
+    shanghai = features["disappearance-shanghai-garment-workers-2022-02"]
+    assert [s["publisher"] for s in shanghai["sources"]][-1] == "Daily NK"
+    assert "sources attached to 1" in geo("history", "--data", str(data)).stdout
