@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import assets, editors
-from geo.dataset import DatasetError, frame_from_collection
+from geo.dataset import DatasetError, frame_from_collection, read_json
 from geo.gazetteer import load_gazetteer
 from geo.ingest import (
     MAX_ARTICLE_CHARS,
@@ -28,6 +28,7 @@ from geo.ingest import (
 )
 from geo.layers import build_map
 from geo.markup import markdown_text
+from geo.matching import mark_matches
 from geo.places import load_places
 from geo.schema import DATE_PRECISIONS, EVENT_TYPES, LOCATION_PRECISIONS
 from geo.seeds import is_url, seed_ref, write_seed
@@ -104,7 +105,13 @@ if st.button("Find candidates", type="primary", key="find"):
     except (ArticleTooLong, IngestTimeout) as error:
         st.error(markdown_text(error))
         st.stop()
-    st.session_state["review"] = {"collection": found, "text": text, "ref": ref, "digest": digest(DATA_PATH)}
+    seen = digest(DATA_PATH)
+    existing = read_json(DATA_PATH)["features"]
+    mark_matches(found, existing)  # a second report of a known event is offered as its source
+    titles = {f["properties"]["id"]: f["properties"]["title"] for f in existing}
+    st.session_state["review"] = {"collection": found, "text": text, "ref": ref, "digest": seen,
+                                  "matched": {f["properties"]["id"]: titles[f["properties"]["matches"]]
+                                              for f in found["features"] if f["properties"].get("matches")}}
 
 review = st.session_state.get("review")
 if not review:
@@ -121,11 +128,20 @@ fmap = build_map(frame, load_places(), asset_base_url=None if assets.missing() e
 st_folium(fmap, key="review_map", returned_objects=[], use_container_width=True, height=420)
 
 place_names = ["", *sorted(load_gazetteer().places)]
+NEW_EVENT = "new event"
+as_source = {cid: f"source of: {title}" for cid, title in review["matched"].items()}
+table = pd.DataFrame(review_rows(collection), columns=list(REVIEW_COLUMNS))
+table.insert(1, "add_as", table["id"].map(lambda cid: as_source.get(cid, NEW_EVENT)))
+if as_source:
+    st.caption(f"{len(as_source)} candidates report an event already in the dataset: they are offered as a "
+               "source of that event (column “Add as”) rather than as a new event.")
 edited = st.data_editor(
-    pd.DataFrame(review_rows(collection), columns=list(REVIEW_COLUMNS)),
+    table,
     key="editor", hide_index=True, width="stretch", disabled=["id", "evidence"],
     column_config={
         "accept": st.column_config.CheckboxColumn("Accept"),
+        "add_as": st.column_config.SelectboxColumn("Add as", options=[NEW_EVENT, *dict.fromkeys(as_source.values())],
+                                                   required=True),
         "event_type": st.column_config.SelectboxColumn("Event type", options=list(EVENT_TYPES), required=True),
         "place": st.column_config.SelectboxColumn("Place", options=place_names),
         "title": st.column_config.TextColumn("Title", max_chars=300),
@@ -140,13 +156,19 @@ edited = st.data_editor(
 # --- Append the accepted ones, safely (editors only) -------------------------------------------------
 rows = edited.to_dict("records")
 accepted = apply_review(collection, rows)
+chosen = {row["id"]: row.get("add_as") for row in rows}
+for feature in accepted:  # "new event" drops the match; "source of: …" keeps it
+    if chosen.get(feature["properties"]["id"]) == NEW_EVENT:
+        feature["properties"].pop("matches", None)
+sources_of = sum(bool(f["properties"].get("matches")) for f in accepted)
 if not editor:
     st.info("Sign in as an editor (above) to append these events. Nothing is written for visitors.")
     st.stop()
 if len(accepted) > MAX_APPEND_FEATURES:
     st.warning(f"{len(accepted):,} candidates are ticked; one append takes at most {MAX_APPEND_FEATURES}. "
                "Untick the ones that are wrong, or split the article.")
-if st.button(f"Append {len(accepted)} accepted events to {DATA_PATH.name}",
+if st.button(f"Append {len(accepted) - sources_of} accepted events"
+             + (f" and {sources_of} sources of known events" if sources_of else "") + f" to {DATA_PATH.name}",
              disabled=not accepted or len(accepted) > MAX_APPEND_FEATURES, key="append"):
     try:
         change = append_features(DATA_PATH, accepted, editor=editor, expected_digest=review["digest"])
@@ -161,6 +183,8 @@ if st.button(f"Append {len(accepted)} accepted events to {DATA_PATH.name}",
             write_seed(review["text"])  # only now that events cite it
         st.cache_data.clear()
         st.session_state.pop("review")
-        st.success(f"Appended {len(change.added)} events as change {change.id} by {markdown_text(editor)}; the "
-                   f"previous version is kept as {markdown_text(backup_path(DATA_PATH, change.id).name)}. The map "
-                   "page shows them now, and `python -m geo history` lists the change.")
+        attached = f" and attached sources to {len(change.attached)} known events" if change.attached else ""
+        backup = markdown_text(backup_path(DATA_PATH, change.id).name)
+        st.success(f"Appended {len(change.added)} events{attached} as change {change.id} by "
+                   f"{markdown_text(editor)}; the previous version is kept as {backup}. The map page shows them "
+                   "now, and `python -m geo history` lists the change.")

@@ -68,12 +68,17 @@ def test_a_signed_in_editor_appends_and_the_change_is_recorded_under_their_name(
     at = find_candidates()
     before = dataset.read_bytes()
     append = at.button(key="append")
-    assert append.label.startswith("Append 8 accepted events")
+    ticked = [f["properties"] for f in at.session_state["review"]["collection"]["features"] if f["geometry"]]
+    known = {p["matches"] for p in ticked if p.get("matches")}
+    # The founding article is in the dataset already: 5 of its 8 located candidates report known events.
+    assert append.label.startswith("Append 3 accepted events and 5 sources of known events")
     append.click().run()
     assert not at.exception and at.success, [e.value for e in at.error]
-    assert len(load_events(dataset)) == 13 + 8
+    assert len(load_events(dataset)) == 13 + 3
     [change] = read_changes(dataset)
-    assert change.editor == EDITOR and len(change.added) == 8 and change.refs == ("https://www.asiae.co.kr/example",)
+    assert change.editor == EDITOR and len(change.added) == 3
+    assert {entry["event"] for entry in change.attached} == known  # two candidates may report one event
+    assert change.refs == ("https://www.asiae.co.kr/example",)
     assert backup_path(dataset, change.id).read_bytes() == before
 
 

@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -295,15 +296,16 @@ def test_an_anonymous_browser_cannot_append_and_a_signed_in_editor_can_and_rever
         page.get_by_role("textbox", name="Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text(f"Signed in as {EDITOR}")).to_be_visible(timeout=RERUN_MS)
-        append = page.get_by_role("button", name="Append 8 accepted events")
+        append = page.get_by_role("button", name=re.compile(r"^Append 3 accepted events and 5 sources"))
         expect(append).to_be_visible(timeout=RERUN_MS)
         wait_until_idle(page)
         append.click()
-        expect(page.get_by_text("Appended 8 events as change 0001 by alice")).to_be_visible(timeout=RERUN_MS)
+        done = re.compile(r"Appended 3 events and attached sources to \d+ known events as change 0001 by alice")
+        expect(page.get_by_text(done)).to_be_visible(timeout=RERUN_MS)
     assert len(list(seeds.iterdir())) == 1
     history = geo("history", "--data", str(data), "--json")
     [entry] = [json.loads(line) for line in history.stdout.splitlines()]
-    assert entry["editor"] == EDITOR and len(entry["added"]) == 8
+    assert entry["editor"] == EDITOR and len(entry["added"]) == 3 and entry["attached"]
     assert geo("revert", entry["id"], "--data", str(data)).returncode == 0
     assert read_json(data)["features"] == json.loads(original)["features"]  # exactly the previous events
     session.assert_no_outside_request_and_no_js_error()
