@@ -97,3 +97,10 @@ def test_every_seed_cited_is_in_seeds(features):
         for s in f["properties"]["sources"]:
             if not s["ref"].startswith(("http://", "https://")):
                 assert (ROOT / s["ref"]).is_file(), s["ref"]
+
+
+def test_the_readme_names_every_publisher_and_original_outlet(features):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = {s.get("original") or s["publisher"] for f in features for s in f["properties"]["sources"]}
+    named |= {s["publisher"] for f in features for s in f["properties"]["sources"]}
+    assert [name for name in sorted(named) if name not in readme] == []
