@@ -155,6 +155,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest_eval(args: argparse.Namespace) -> int:
+    from geo.ingest_eval import main as evaluate
+
+    return evaluate(args.folder)
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     from geo.changelog import cli_editor
     from geo.dataset import read_json
@@ -307,6 +313,12 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="dataset to match candidates against (default: bundled)")
     ingest.set_defaults(run=cmd_ingest)
+
+    ingest_eval = commands.add_parser("ingest-eval", help="score the ingest on a labelled set of articles: place "
+                                                          "precision/recall, event types, dates; ends with JSON")
+    ingest_eval.add_argument("folder", type=Path, nargs="?", metavar="DIR",
+                             help="articles NAME.txt with labels NAME.json (default: tests/ingest_eval)")
+    ingest_eval.set_defaults(run=cmd_ingest_eval)
 
     add = commands.add_parser("add", help="append reviewed candidates to the dataset, safely")
     add.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")

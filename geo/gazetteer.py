@@ -29,7 +29,9 @@ from rapidfuzz import fuzz, process
 GAZETTEER_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer.json"
 FUZZY_MIN_LENGTH = 7
 FUZZY_CUTOFF = 90
-KIND_RANK = {"crossing": 0, "town": 1, "capital": 1, "region": 2, "province": 3, "country": 4}
+KIND_RANK = {"crossing": 0, "town": 1, "capital": 1, "region": 2, "province": 3, "country": 4, "river": 5}
+PIN_KINDS = ("town", "crossing", "capital")  # the kinds that have a point; regions, provinces, countries and
+# rivers never get a pin
 WORD = re.compile(r"[A-Za-zÀ-ɏḀ-ỿ][A-Za-zÀ-ɏḀ-ỿ'’\-]*")
 CJK = re.compile(r"[\u3400-\u9fff\uac00-\ud7af]+")
 # The characters name_key makes of CJK text: the ideographs themselves, Hangul syllables as jamo.
@@ -37,10 +39,11 @@ CJK_KEY = re.compile(r"[\u3400-\u9fff\ud7a4-\ud7af\u1100-\u11ff]+")
 
 
 def name_key(name: str) -> str:
-    """Fold a name for lookup: no accents or breves, no case, no spaces, hyphens or apostrophes."""
+    """Fold a name for lookup: no accents or breves, no case, no spaces, hyphens, dashes or apostrophes
+    ("Dandong–Sinuiju", "Dandong - Sinuiju" and "Dandong-Sinuiju" are one key)."""
     decomposed = unicodedata.normalize("NFKD", name)
     plain = decomposed if decomposed.isascii() else "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-'’.]", "", plain).casefold()
+    return re.sub(r"[\s\-‐‑‒–—'’.]", "", plain).casefold()
 
 
 @lru_cache(maxsize=65536)
@@ -54,7 +57,7 @@ def _char_key(char: str) -> str:
 @dataclass(frozen=True)
 class Place:
     name: str
-    kind: str  # town, crossing, capital, region (e.g. a prefecture), province, country
+    kind: str  # town, crossing, capital, region (e.g. a prefecture), province, country, river
     country: str
     lon: float | None
     lat: float | None
@@ -62,6 +65,7 @@ class Place:
     project: bool  # one of the project's own places (places.geojson, crossings, curated)
     source: str
     elsewhere: tuple[str, ...] = ()  # places outside the region with the same name
+    towns: tuple[tuple[str, str], ...] = ()  # a crossing's pairs of towns (Chinese side, North Korean side)
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ class Gazetteer:
         for e in entries:
             place = Place(e["name"], e["kind"], e["country"], e.get("lon"), e.get("lat"), e.get("population") or 0,
                           project=bool(e.get("project")), source=e["source"],
-                          elsewhere=tuple(e.get("elsewhere", ())))
+                          elsewhere=tuple(e.get("elsewhere", ())),
+                          towns=tuple(tuple(pair) for pair in e.get("towns", ())))
             self.places.setdefault(e["name"], place)
             for name in e["names"]:
                 bucket = self.index.setdefault(name_key(name), [])
@@ -92,6 +97,12 @@ class Gazetteer:
                     bucket.append(place)
         for bucket in self.index.values():
             bucket.sort(key=lambda p: (not p.project, KIND_RANK[p.kind], -p.population))
+        # A crossing by its two towns, in either order; where two crossings join the same towns (Dandong and
+        # Sinuiju), the first in the file (the main one) answers.
+        self.crossing_of_towns: dict[frozenset[str], Place] = {}
+        for place in self.places.values():
+            for pair in place.towns if place.kind == "crossing" else ():
+                self.crossing_of_towns.setdefault(frozenset(pair), place)
         # Only the project's own places are matched fuzzily: among thousands of GeoNames villages some
         # name is always close to an ordinary capitalised word.
         self._fuzzy_keys = [k for k, bucket in self.index.items()

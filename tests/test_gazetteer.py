@@ -149,3 +149,36 @@ def test_ten_thousand_unknown_capitalised_words_are_searched_in_under_two_second
     mentions = gazetteer.find(text)
     assert time.perf_counter() - started < 2
     assert len(mentions) == 2_000 and {m.place.name for m in mentions} == {"Sinuiju"}
+
+
+# Variants seen in real articles: crossings by their towns and local names, rivers that are not pins.
+
+@pytest.mark.parametrize(("written", "place"), [
+    ("Dandong–Sinuiju", "Sino-Korean Friendship Bridge"), ("Sinuiju - Dandong", "Sino-Korean Friendship Bridge"),
+    ("Hunchun-Rason", "Tumen River Bridge (Quanhe–Wonjong)"), ("Tumen–Namyang", "Tumen–Namyang crossing"),
+    ("조중우의교", "Sino-Korean Friendship Bridge"), ("中朝友谊桥", "Sino-Korean Friendship Bridge"),
+    ("신압록강대교", "New Yalu River Bridge"), ("신두만강대교", "Tumen River Bridge (Quanhe–Wonjong)"),
+    ("원정리", "Tumen River Bridge (Quanhe–Wonjong)"), ("Shinŭiju", "Sinuiju"), ("라선", "Rason"),
+    ("Rajin-Sonbong", "Rason"), ("Jilin", "Jilin Province"), ("Amnok", "Yalu River"), ("Tumen River", "Tumen River"),
+])
+def test_crossings_rivers_and_spellings_of_real_articles_resolve(gazetteer, written, place):
+    assert gazetteer.lookup(written)[0].name == place
+
+
+def test_rivers_are_no_pins_and_the_tumen_river_is_not_the_town_of_tumen(gazetteer):
+    [river] = gazetteer.find("Defectors crossed the Tumen River at night.")
+    assert (river.place.name, river.place.kind, river.place.lon) == ("Tumen River", "river", None)
+    assert {m.place.name for m in gazetteer.find("They waded the Yalu near Tumen.")} == {"Yalu River", "Tumen"}
+
+
+def test_each_crossing_knows_its_towns_by_their_canonical_names(gazetteer):
+    assert gazetteer.crossing_of_towns[frozenset(("Dandong", "Sinuiju"))].name == "Sino-Korean Friendship Bridge"
+    assert gazetteer.crossing_of_towns[frozenset(("Hunchun", "Rason"))].name == "Tumen River Bridge (Quanhe–Wonjong)"
+    for place in gazetteer.places.values():
+        for pair in place.towns:
+            assert all(gazetteer.places[town].kind in ("town", "capital") for town in pair), (place.name, pair)
+
+
+def test_a_capital_stays_a_capital_whatever_lists_it(gazetteer):
+    # data/places.geojson may list Beijing among its towns: it is still read as an actor when said so.
+    assert {gazetteer.lookup(n)[0].kind for n in ("Beijing", "Pyongyang", "Seoul", "北京", "평양")} == {"capital"}
