@@ -78,6 +78,10 @@ def figures_text(figures: list[dict[str, Any]] | None, sources: list[dict[str, A
     for quantity, claims in by_quantity.items():
         low, high = figure_span(claims)
         span = f"{low:,}" if low == high else f"{low:,}–{high:,}"
-        who = "; ".join(f"{witness(sources[f['source']])} {figure_claim(f)}" for f in claims)
+        said: dict[str, int] = {}  # one witness's same claim relayed by several outlets is listed once
+        for f in claims:
+            key = f"{witness(sources[f['source']])} {figure_claim(f)}"
+            said[key] = said.get(key, 0) + 1
+        who = "; ".join(key + (f" ({n} reports)" if n > 1 else "") for key, n in said.items())
         lines.append(f"{span} {quantity}: {who}")
     return lines

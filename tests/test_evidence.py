@@ -45,3 +45,15 @@ def test_the_corroborated_filter_hides_single_source_events(events):
     assert list(apply_filters(doubled, Filters(corroborated_only=True))["id"]) == [first]
     doubled.at[first, "sources"] = [source("Asia Economy"), source("Daily NK", original="Asia Economy")]
     assert apply_filters(doubled, Filters(corroborated_only=True)).empty
+
+
+def test_one_claimants_figure_relayed_by_two_outlets_is_listed_once():
+    from geo.evidence import figures_text
+
+    sources = [source("Yonhap", attributed_to="Justice For North Korea"),
+               source("KBS", attributed_to="Justice For North Korea"), source("Daily NK")]
+    figures = [{"quantity": "people repatriated", "value": 600, "qualifier": "about", "source": 0},
+               {"quantity": "people repatriated", "value": 600, "qualifier": "about", "source": 1},
+               {"quantity": "people repatriated", "value": 200, "qualifier": "about", "source": 2}]
+    assert figures_text(figures, sources) == [
+        "200–600 people repatriated: Justice For North Korea about 600 (2 reports); Daily NK about 200"]
