@@ -5,9 +5,14 @@ A candidate matches an existing event when all three hold:
   (a disappearance later reported as a defection or an escape; a repatriation and a detention before it);
 - the same or a nearby place: the same `place`, or points within MATCH_KM; an event without a place
   matches only another without a place in the same country (or with no country);
-- overlapping dates: their possible-date intervals overlap (an open end is open), widened by
-  MATCH_DAYS so that "on Monday" and "this week" in two reports still meet.
-The best match is the one with the same type, then the same place, then the closest dates.
+- overlapping dates: their possible-date intervals overlap, widened by MATCH_DAYS so that "on Monday"
+  and "this week" in two reports still meet; an event known only by its latest day ("by February
+  2023") is taken to lie within OPEN_START_DAYS before it, not at any time before (which would match
+  every earlier event), and one with no end is taken as OPEN_START_DAYS after its start.
+Points and lines are compared by their nearest points (a pin at Dandong is on the Dandong–Sinuiju line).
+The best match is the one with the same type, then the same place, then the closest dates (the
+latest possible days when a start is unknown). It is only an offer: the reviewer can add it as a new
+event instead.
 """
 
 from __future__ import annotations
@@ -17,8 +22,13 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+
 MATCH_KM = 50.0
 MATCH_DAYS = 7
+OPEN_START_DAYS = 90
 FAMILIES: tuple[frozenset[str], ...] = (
     frozenset({"disappearance", "defection", "escape"}),
     frozenset({"repatriation", "detention"}),
@@ -38,7 +48,10 @@ def _day(text: Any) -> dt.date | None:
 
 def _interval(props: dict[str, Any]) -> tuple[dt.date, dt.date]:
     start, end = _day(props.get("date_start")), _day(props.get("date_end"))
-    return start or dt.date.min, end or dt.date.max
+    if start is None and end is None:
+        return dt.date.min, dt.date.max
+    open_span = dt.timedelta(days=OPEN_START_DAYS)
+    return start or end - open_span, end or start + open_span
 
 
 def dates_overlap(a: dict[str, Any], b: dict[str, Any], slack_days: int = MATCH_DAYS) -> bool:
@@ -52,12 +65,16 @@ def dates_overlap(a: dict[str, Any], b: dict[str, Any], slack_days: int = MATCH_
     return widen(a0, -slack) <= widen(b1, slack) and widen(b0, -slack) <= widen(a1, slack)
 
 
-def _point(geometry: Any) -> tuple[float, float] | None:
+def _shape(geometry: Any) -> BaseGeometry | None:
     if not geometry:
         return None
-    if isinstance(geometry, dict):
-        return tuple(geometry["coordinates"][:2]) if geometry.get("type") == "Point" else None
-    return (geometry.x, geometry.y) if getattr(geometry, "geom_type", None) == "Point" else None
+    return shape(geometry) if isinstance(geometry, dict) else geometry
+
+
+def km_apart(a: BaseGeometry, b: BaseGeometry) -> float:
+    """Distance in km between the nearest points of two geometries (points or lines, lon/lat)."""
+    near_a, near_b = nearest_points(a, b)
+    return km_between((near_a.x, near_a.y), (near_b.x, near_b.y))
 
 
 def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -71,10 +88,10 @@ def same_place(a: dict[str, Any], a_geometry: Any, b: dict[str, Any], b_geometry
     """Same named place, or points within MATCH_KM; two unplaced events only within one country."""
     if a.get("place") and a.get("place") == b.get("place"):
         return True
-    pa, pb = _point(a_geometry), _point(b_geometry)
-    if pa and pb:
-        return km_between(pa, pb) <= MATCH_KM
-    if not a.get("place") and not b.get("place") and not pa and not pb:
+    pa, pb = _shape(a_geometry), _shape(b_geometry)
+    if pa is not None and pb is not None:
+        return km_apart(pa, pb) <= MATCH_KM
+    if not a.get("place") and not b.get("place") and pa is None and pb is None:
         return (a.get("country") or None) == (b.get("country") or None) or not (a.get("country") and b.get("country"))
     return False
 
@@ -89,9 +106,10 @@ def find_match(candidate: dict[str, Any], existing: Iterable[dict[str, Any]]) ->
             continue
         if not same_place(props, geometry, other, feature.get("geometry")) or not dates_overlap(props, other):
             continue
-        start_gap = abs((_interval(props)[0].toordinal() if props.get("date_start") else 0)
-                        - (_interval(other)[0].toordinal() if other.get("date_start") else 0))
-        rank = (props["event_type"] != other["event_type"], props.get("place") != other.get("place"), start_gap)
+        end = 1 if not (props.get("date_start") and other.get("date_start")) else 0  # compare ends if a start is open
+        gap = abs(_interval(props)[end].toordinal() - _interval(other)[end].toordinal())
+        same_place_name = bool(props.get("place")) and props.get("place") == other.get("place")
+        rank = (props["event_type"] != other["event_type"], not same_place_name, gap)
         if best is None or rank < best[0]:
             best = (rank, other["id"])
     return best[1] if best else None

@@ -189,6 +189,7 @@ def _attach(path: Path, features: list[dict[str, Any]], corroborating: list[dict
             raise DatasetError([Problem(str(path), "properties.matches", f"the candidate {props.get('id')!r} matches "
                                         f"{props['matches']!r}, which is not in the dataset")])
         event = {**features[target], "properties": dict(features[target]["properties"])}
+        had_figures = "figures" in event["properties"]
         sources = list(event["properties"].get("sources") or [])
         cited = {s.get("ref") for s in sources}
         new_at: dict[int, int] = {}
@@ -208,7 +209,8 @@ def _attach(path: Path, features: list[dict[str, Any]], corroborating: list[dict
         if figures:
             event["properties"]["figures"] = [*(event["properties"].get("figures") or []), *figures]
         features[target] = event
-        attached.append({"event": props["matches"], "sources": added_sources, "figures": figures})
+        attached.append({"event": props["matches"], "sources": added_sources, "figures": figures,
+                         "had_figures": had_figures})
     return attached
 
 
@@ -230,7 +232,7 @@ def _detach(features: list[dict[str, Any]], attached: tuple[dict[str, Any], ...]
         new_at = {n: k for k, n in enumerate(keep)}
         props["sources"] = [old[n] for n in keep]
         figures = [{**f, "source": new_at[f["source"]]} for f in props.get("figures") or [] if f["source"] in new_at]
-        if figures:
+        if figures or entry.get("had_figures", True):  # put back exactly what was there, even an empty list
             props["figures"] = figures
         else:
             props.pop("figures", None)

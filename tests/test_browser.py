@@ -27,6 +27,7 @@ from playwright.sync_api import FrameLocator, Locator, Page, expect
 from geo.basemap import BASEMAP_PATH, BORDER_STYLE
 from geo.crossings import load_crossings
 from geo.dataset import load_events
+from geo.evidence import independent_witnesses
 from geo.schema import EVENT_TYPES
 from geo.style import STATUS_STYLE
 from tests.browser import LOAD_MS, RERUN_MS, ROOT, App, Session, is_file, is_loopback, serve, wait_until_idle
@@ -171,7 +172,8 @@ def test_default_view_shows_every_located_event_with_no_outside_request(
         located = len(pins) + len(routes)
         expect(counts(page)).to_contain_text(
             f"{len(events)} of {len(events)} events shown · {located} on the map as of "
-            f"{max(events['date_end'].dropna())[:7]} · {len(events) - located} with no known location")
+            f"{max([*events['date_start'].dropna(), *events['date_end'].dropna()])[:7]} · "
+            f"{len(events) - located} with no known location")
 
         wait_until_idle(page)
         wait_for_icon_font(frame)
@@ -276,7 +278,10 @@ def test_clicking_the_shanghai_disappearance_pin_shows_its_sources_and_details(
         expect(details_title).to_have_text(row["title"], timeout=RERUN_MS)
         expect(details).to_contain_text("Asia Business Daily")
         expect(details).to_contain_text("seeds/000_c849781cc78fe4c5.txt")
-        expect(details).to_contain_text("confidence: single source")
+        witnesses = independent_witnesses(row["sources"])  # geo.evidence, checked in tests/test_evidence.py
+        expect(details).to_contain_text(f"Sources ({len(row['sources'])})")
+        expect(details).to_contain_text("confidence: " + (f"corroborated by {witnesses} independent sources"
+                                                          if witnesses >= 2 else "single source"))
         expect(details).to_contain_text("inferred")
 
         # That rerun keeps the map still: same pin elements, popup still open. (Checked once the rerun
@@ -409,7 +414,7 @@ def test_text_full_of_script_shows_as_text_everywhere_and_never_runs(
         with hostile.log_on_failure():
             frame = open_dashboard(session, hostile)
             pins = frame.locator(".geo-event")
-            expect(pins).to_have_count(4, timeout=LOAD_MS)
+            expect(pins).to_have_count(len(points(load_events(hostile_data))), timeout=LOAD_MS)
             wait_until_idle(page)
             # Popups pan the map, so later pins may leave the view: send the events to each pin directly.
             for n in range(pins.count()):
@@ -444,7 +449,7 @@ def test_an_export_of_hostile_text_runs_no_script(hostile_data: Path, open_sessi
     page = session.page
     page.goto(out.as_uri())
     pins = page.locator(".geo-event")
-    expect(pins).to_have_count(4, timeout=LOAD_MS)
+    expect(pins).to_have_count(len(points(load_events(hostile_data))), timeout=LOAD_MS)
     for n in range(pins.count()):
         pins.nth(n).dispatch_event("click")
         popup = page.locator(".leaflet-popup-content").last

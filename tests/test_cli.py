@@ -39,15 +39,29 @@ def test_validate_without_paths_is_a_usage_error():
 
 
 def test_export_html_writes_the_filtered_map_as_one_self_contained_file(tmp_path):
+    import json
+
     out = tmp_path / "map.html"
     result = geo("export-html", "--data", str(EVENTS_PATH), "--out", str(out),
                  "--layer", "incidents", "--layer", "worker_locations", "--event-type", "disappearance",
                  "--event-type", "worker_deployment", "--since", "2022-01-01", "--until", "2022-12-31")
     assert result.returncode == 0, result.stderr
-    assert "3 events on the map as of 2023-03-31, 0 without a location" in result.stdout
+    # Expected from the file itself: the chosen layers and types whose possible dates overlap 2022, on the map as
+    # of the dataset's last day (the default map date), by which every event has piled up.
+    features = json.loads(EVENTS_PATH.read_text(encoding="utf-8"))["features"]
+    last_day = max(f["properties"][key] for f in features for key in ("date_start", "date_end")
+                   if f["properties"].get(key))
+    chosen = [f for f in features if f["properties"]["layer"] in {"incidents", "worker_locations"}
+              and f["properties"]["event_type"] in {"disappearance", "worker_deployment"}
+              and (f["properties"].get("date_start") or "0000-01-01") <= "2022-12-31"
+              and (f["properties"].get("date_end") or "9999-12-31") >= "2022-01-01"]
+    placed = [f for f in chosen if f["geometry"]]
+    assert placed and len(placed) < len(features)
+    assert (f"{len(placed)} events on the map as of {last_day}, {len(chosen) - len(placed)} without a location"
+            in result.stdout)
     html = out.read_text(encoding="utf-8")
-    assert html.count("geo-event geo-") == 3
-    assert "geo-event geo-customs_reopening" not in html
+    assert html.count("geo-event geo-") == sum(f["geometry"]["type"] == "Point" for f in placed)
+    assert "geo-event geo-disappearance" in html and "geo-event geo-customs_reopening" not in html
     assert "cdn.jsdelivr.net" not in html and "<script src=" not in html
     assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
 
@@ -189,6 +203,7 @@ def test_a_second_article_about_a_known_event_is_matched_and_add_makes_it_a_sour
 
     data = tmp_path / "events.geojson"
     data.write_bytes(EVENTS_PATH.read_bytes())
+    before = [f["properties"] for f in json.loads(EVENTS_PATH.read_text(encoding="utf-8"))["features"]]
     article = tmp_path / "second.txt"
     article.write_text("Twenty North Korean garment workers disappeared from a factory in Shanghai in February "
                        "2022, a source said.\n", encoding="utf-8")
@@ -202,7 +217,9 @@ def test_a_second_article_about_a_known_event_is_matched_and_add_makes_it_a_sour
     assert added.returncode == 0, added.stdout
     saved = json.loads(data.read_text(encoding="utf-8"))["features"]
     features = {f["properties"]["id"]: f["properties"] for f in saved}
-    assert len(features) == 13 and candidate["properties"]["id"] not in features
+    assert list(features) == [p["id"] for p in before] and candidate["properties"]["id"] not in features
     shanghai = features["disappearance-shanghai-garment-workers-2022-02"]
+    [known] = [p for p in before if p["id"] == "disappearance-shanghai-garment-workers-2022-02"]
+    assert shanghai["sources"][:-1] == known["sources"]  # its sources kept, the new one appended
     assert [s["publisher"] for s in shanghai["sources"]][-1] == "Daily NK"
     assert "sources attached to 1" in geo("history", "--data", str(data)).stdout

@@ -9,10 +9,41 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.dataset import load_events
 from geo.markup import markdown_text
-from tests.conftest import ROOT
+from tests.conftest import EVENTS_PATH, ROOT
 
 APP = str(ROOT / "dashboard.py")
+FEATURES: list[dict[str, Any]] = json.loads(EVENTS_PATH.read_text(encoding="utf-8"))["features"]
+"""The bundled dataset as written, read without the code under test: expectations below come from it."""
+LAST_DAY = dt.date.fromisoformat(max(f["properties"][key] for f in FEATURES for key in ("date_start", "date_end")
+                                     if f["properties"].get(key)))
+"""The dataset's last date: the map's default date, by which every event has piled up."""
+
+
+def expected_counts(rows: list[dict[str, Any]]) -> str:
+    """The line above the map for these features shown, at the default map date (so every located one is on it)."""
+    placed = sum(bool(f["geometry"]) for f in rows)
+    return (f"{len(rows)} of {len(FEATURES)} events shown · {placed} on the map as of {LAST_DAY:%Y-%m} · "
+            f"{len(rows) - placed} with no known location (listed below the map)")
+
+
+def mentioning(word: str) -> list[dict[str, Any]]:
+    """Features whose text (id, title, summary, place, place as written, type, or a source's publisher or title)
+    contains `word`, case-insensitively: what the search box promises."""
+    def text(p: dict[str, Any]) -> str:
+        fields = [p.get(k) or "" for k in ("id", "title", "summary", "place", "place_text", "event_type")]
+        fields += [f"{s['publisher']} {s['title']}" for s in p["sources"]]
+        return " ".join(fields).casefold()
+
+    return [f for f in FEATURES if word.casefold() in text(f["properties"])]
+
+
+def month_end_before(day: dt.date, months: int) -> dt.date:
+    """The last day of the month `months` months before `day`'s month."""
+    for _ in range(months):
+        day = day.replace(day=1) - dt.timedelta(days=1)
+    return day
 
 
 def run_app() -> AppTest:
@@ -54,8 +85,7 @@ def app() -> AppTest:
 def test_the_dashboard_runs_on_the_bundled_data_without_exception(app):
     assert not app.exception
     assert app.title[0].value.startswith("North Korea–China border")
-    assert counts(app) == ("13 of 13 events shown · 7 on the map as of 2023-03 · "
-                           "6 with no known location (listed below the map)")
+    assert counts(app) == expected_counts(FEATURES)
 
 
 def test_the_map_receives_every_located_event_as_layers(app, events):
@@ -70,23 +100,30 @@ def test_changing_the_event_type_filter_changes_what_the_map_receives(app):
     before = map_args(app)
     app.multiselect(key="event_types").set_value(["disappearance"]).run()
     after = map_args(app)
+    rows = [f for f in FEATURES if f["properties"]["event_type"] == "disappearance"]
     assert after["feature_group"] != before["feature_group"]
-    assert after["feature_group"].count("geo-event geo-") == 1
+    pins = sum(bool(f["geometry"]) and f["geometry"]["type"] == "Point" for f in rows)
+    assert after["feature_group"].count("geo-event geo-") == pins > 0
     assert "geo-event geo-disappearance" in after["feature_group"]
     assert after["script"] == before["script"]  # the base map is stable: no full reload
-    assert counts(app).startswith("1 of 13 events shown · 1 on the map as of 2023-03 · 0 with no known")
+    assert counts(app) == expected_counts(rows)
 
 
 def test_turning_a_layer_off_removes_its_events(app):
     app.checkbox(key="layer_incidents").uncheck().run()
     assert "geo-event geo-disappearance" not in map_args(app)["feature_group"]
-    assert counts(app).startswith("6 of 13 events shown")
+    assert counts(app) == expected_counts([f for f in FEATURES if f["properties"]["layer"] != "incidents"])
 
 
 def test_text_search_narrows_map_table_and_unlocated_list(app):
     app.text_input(key="search").input("Shanghai").run()
-    assert counts(app).startswith("2 of 13 events shown")
-    assert len(app.dataframe[0].value) == 2
+    rows = mentioning("Shanghai")
+    assert 0 < len(rows) < len(FEATURES)
+    assert counts(app) == expected_counts(rows)
+    assert set(app.dataframe[0].value["id"]) == {f["properties"]["id"] for f in rows}
+    unplaced = sum(not f["geometry"] for f in rows)
+    assert [h.value for h in app.subheader if h.value.startswith("Not on the map")] == [
+        f"Not on the map: location unknown ({unplaced})"]
 
 
 def test_choosing_an_event_shows_its_sources_in_the_details(app):
@@ -141,7 +178,8 @@ def test_unknown_values_in_a_link_show_a_notice_instead_of_failing():
     notices = " ".join(w.value for w in at.warning)
     # Notices are Markdown-escaped (the browser shows them as plain text; see tests/test_security.py).
     assert "kidnap" in notices and "soon" in notices and markdown_text("no-such-event") in notices
-    assert len(at.multiselect(key="event_types").value) == 12  # the stale type is ignored, not obeyed
+    present = {f["properties"]["event_type"] for f in FEATURES}
+    assert set(at.multiselect(key="event_types").value) == present  # the stale type is ignored, not obeyed
 
 
 def test_the_timeline_follows_the_filters(app):
@@ -160,7 +198,13 @@ def test_the_timeline_follows_the_filters(app):
 def test_the_map_date_shows_routes_in_their_status_then(app):
     app.select_slider(key="as_of").set_value(dt.date(2020, 1, 31)).run()
     layers = map_args(app)["feature_group"]
-    assert layers.count("L.polyline(") == 3 and "geo-event geo-disappearance" not in layers
+    # Route lines on the map in January 2020: those whose status history has begun by then (or, with no history,
+    # that began by then).
+    lines = [f["properties"] for f in FEATURES if f["geometry"] and "LineString" in f["geometry"]["type"]]
+    begun = [p for p in lines if min([c["since"] for c in p.get("status_history") or []]
+                                     or [p.get("date_start") or p["date_end"]]) <= "2020-01-31"]
+    assert 0 < len(begun) and layers.count("L.polyline(") == len(begun)
+    assert "geo-event geo-disappearance" not in layers
     assert '"dashArray": "10 8"' in layers and '"color": "#2e7d32"' not in layers  # all closed in 2020-01
 
 
@@ -178,10 +222,18 @@ def test_the_map_shows_the_crossings_in_their_status_on_the_map_date(app):
 
 
 def test_the_border_distance_filter_narrows_the_view(app):
+    from geo.crossings import load_crossings
+    from geo.geography import load_geography, with_analysis
+
     app.select_slider(key="border_km").set_value(10).run()
-    assert counts(app).startswith("5 of 13 events shown")
+    # Distances come from geo.geography (checked against places of known distance in tests/test_geography.py).
+    measured = with_analysis(load_events(EVENTS_PATH), load_geography(load_crossings()))
+    near = {i for i, km in measured["distance_to_border_km"].items() if km is not None and km <= 10}
+    assert 0 < len(near) < len(FEATURES)
+    assert counts(app) == expected_counts([f for f in FEATURES if f["properties"]["id"] in near])
     assert app.query_params["border"] == "10"
-    assert "Shanghai" not in " ".join(str(v) for v in app.dataframe[0].value["place"])
+    places = set(app.dataframe[0].value["place"])
+    assert "Shanghai" not in places and "Sino-Korean Friendship Bridge" in places  # the bridge is on the border
 
 
 @pytest.mark.parametrize("keep", [[], ["workers-tumen-economic-development-zone"]])
@@ -194,11 +246,14 @@ def test_an_empty_or_single_date_dataset_opens_without_error(collection, write_j
 
 
 def test_play_steps_the_map_date_to_the_end_and_stops(app):
+    # Started two months before the last (each step takes 1.2 s): the month between, then the last step.
+    start = month_end_before(LAST_DAY, 2)
     slider = app.select_slider(key="as_of")
-    slider.set_value(dt.date(2023, 1, 31)).run()
+    slider.set_value(start).run()
+    assert app.select_slider(key="as_of").value == start
     app.button(key="play").click().run()
     assert not app.exception
-    assert app.select_slider(key="as_of").value == dt.date(2023, 3, 31)  # Feb, then the last step
+    assert app.select_slider(key="as_of").value == LAST_DAY  # the dataset's last day is the last step
     assert app.session_state["playing"] is False
     assert app.button(key="play").label.startswith("▶")
 
@@ -217,7 +272,9 @@ def test_reruns_that_change_nothing_on_the_map_do_not_rebuild_its_layers(monkeyp
     at.selectbox(key="selected_id").set_value("escapes-small-scale").run()
     at.selectbox(key="selected_id").set_value("extortion-remittances").run()
     at.multiselect(key="event_types").set_value(["disappearance"]).run()
-    assert builds == [7, 1]  # built for the first view and for the filter change, not for reading details
+    # Built for the first view (every located event) and for the filter change, not for reading details.
+    assert builds == [sum(bool(f["geometry"]) for f in FEATURES),
+                      sum(bool(f["geometry"]) for f in FEATURES if f["properties"]["event_type"] == "disappearance")]
 
 
 def test_the_page_shows_its_dataset_version_and_a_link_from_an_older_version_says_what_changed(

@@ -12,6 +12,7 @@ from shapely.geometry import Point
 from geo.dataset import DatasetError, load_events, to_csv, to_feature_collection, to_geojson
 from geo.places import geometry_for
 from tests.conftest import EVENTS_PATH, ROOT
+from tests.test_curated_dataset import FOUNDING_IDS
 
 SEED = "seeds/000_c849781cc78fe4c5.txt"
 
@@ -22,10 +23,12 @@ def test_the_curated_dataset_loads_in_wgs84_with_one_row_per_feature(events, col
     assert list(events.index) == list(events["id"])
 
 
-def test_every_feature_cites_the_seed_article_which_is_in_the_repo(events):
+def test_every_feature_cites_its_sources_and_the_founding_articles_events_cite_the_seed_in_the_repo(events):
     for sources in events["sources"]:
         assert sources and all(s["publisher"] and s["title"] and s["published"] for s in sources)
-        assert any(s["ref"] == SEED for s in sources)
+        assert all(s["ref"].startswith(("http://", "https://")) or (ROOT / s["ref"]).is_file() for s in sources)
+    citing = {event_id for event_id, sources in events["sources"].items() if any(s["ref"] == SEED for s in sources)}
+    assert citing == FOUNDING_IDS  # the founding article's events keep it; later events cite their own pages
     assert (ROOT / SEED).is_file()
     assert "Asia Economy Reporter Jang Hee-jun" in (ROOT / SEED).read_text(encoding="utf-8")
 

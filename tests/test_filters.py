@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from geo.filters import (
     Filters,
@@ -15,11 +16,19 @@ from geo.filters import (
     located,
     unlocated,
 )
+from tests.conftest import EVENTS_PATH
+
+
+def properties() -> list[dict]:
+    """Every event's properties as written in the file (read without the code under test)."""
+    return [f["properties"] for f in json.loads(EVENTS_PATH.read_text(encoding="utf-8"))["features"]]
 
 
 def test_layer_filter_keeps_only_the_chosen_layers(events):
     shown = by_layers(events, ["worker_locations"])
-    assert set(shown["id"]) == {"workers-tumen-economic-development-zone", "workers-shanghai-garment-factory"}
+    expected = {p["id"] for p in properties() if p["layer"] == "worker_locations"}
+    assert set(shown["id"]) == expected and 0 < len(expected) < len(events)
+    assert {"workers-tumen-economic-development-zone", "workers-shanghai-garment-factory"} <= expected
 
 
 def test_event_type_filter_keeps_only_the_chosen_types(events):
@@ -66,11 +75,22 @@ def test_filters_compose_and_split_into_located_and_unlocated(events):
     shown = apply_filters(events, Filters(layers=("incidents",), since=dt.date(2022, 1, 1)))
     assert set(shown["layer"]) == {"incidents"}
     assert len(located(shown)) + len(unlocated(shown)) == len(shown)
-    assert set(located(shown)["id"]) == {"disappearance-shanghai-garment-workers-2022-02"}
+    features = json.loads(EVENTS_PATH.read_text(encoding="utf-8"))["features"]
+    # Incidents that may still be going on on 2022-01-01 (no latest day, or one on or after it); an event with
+    # no date at all is kept (include_undated is on by default).
+    expected = [f for f in features if f["properties"]["layer"] == "incidents"
+                and (f["properties"].get("date_end") or "9999-12-31") >= "2022-01-01"]
+    assert set(shown["id"]) == {f["properties"]["id"] for f in expected}
+    assert set(located(shown)["id"]) == {f["properties"]["id"] for f in expected if f["geometry"]}
+    assert set(unlocated(shown)["id"]) == {f["properties"]["id"] for f in expected if not f["geometry"]}
+    assert "disappearance-shanghai-garment-workers-2022-02" in located(shown).index
+    assert "repatriation-dandong-sinuiju-2021-07-14" not in shown.index  # an incident before 2022
 
 
 def test_date_bounds_span_the_dataset(events):
-    assert date_bounds(events) == (dt.date(2020, 1, 1), dt.date(2023, 3, 31))
+    dates = [p[key] for p in properties() for key in ("date_start", "date_end") if p.get(key)]
+    assert date_bounds(events) == (dt.date.fromisoformat(min(dates)), dt.date.fromisoformat(max(dates)))
+    assert date_bounds(events)[0] == dt.date(2020, 1, 1)  # the border closure of January 2020 comes first
 
 
 def test_the_border_distance_filter_keeps_located_events_within_the_distance(events):

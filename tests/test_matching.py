@@ -48,9 +48,22 @@ def test_the_rules_behind_a_match():
                          {"date_start": "2023-10-13", "date_end": "2023-10-13"})  # within a week
     assert not dates_overlap({"date_start": "2023-10-09", "date_end": "2023-10-09"},
                              {"date_start": "2023-12-01", "date_end": "2023-12-01"})
-    assert dates_overlap({"date_end": "2023-02-23"}, {"date_start": "2021-01-01", "date_end": "2021-01-01"})
+    # "by 23 February 2023" is read as the 90 days before it, not as any time before
+    assert dates_overlap({"date_end": "2023-02-23"}, {"date_start": "2022-12-01", "date_end": "2023-02-23"})
+    assert not dates_overlap({"date_end": "2023-02-23"}, {"date_start": "2021-11-01", "date_end": "2021-11-08"})
     from pyproj import Geod
 
     dandong, hunchun = (124.39, 40.13), (130.36, 42.87)
     ellipsoidal = Geod(ellps="WGS84").inv(*dandong, *hunchun)[2] / 1000
     assert abs(km_between(dandong, hunchun) - ellipsoidal) < 0.005 * ellipsoidal
+
+
+def test_a_pin_on_a_route_matches_the_route_and_not_an_older_event_at_the_same_town(collection):
+    rail = candidate(collection, "rail-freight-dandong-sinuiju-partial-resumption", place="Dandong", via=[],
+                     date_start=None, date_end="2023-02-23")
+    rail["geometry"] = {"type": "Point", "coordinates": [124.3545, 40.1292]}
+    older = candidate(collection, "rail-freight-dandong-sinuiju-partial-resumption", place="Dandong", via=[],
+                      date_start="2021-11-01", date_end="2021-11-08")
+    older["properties"]["id"] = "rail-freight-2021-11"
+    older["geometry"] = rail["geometry"]
+    assert find_match(rail, [*collection["features"], older]) == "rail-freight-dandong-sinuiju-partial-resumption"

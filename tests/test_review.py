@@ -8,14 +8,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.changelog import read_changes
-from geo.dataset import load_events
+from geo.dataset import load_events, read_json
 from geo.editors import add_editor
 from geo.ingest import apply_review, candidates_from_text, review_rows
 from geo.store import backup_path
 from tests.conftest import EVENTS_PATH, ROOT
 
 PAGE = str(ROOT / "pages" / "review.py")
-SEED_TEXT = (ROOT / "seeds" / "000_c849781cc78fe4c5.txt").read_text(encoding="utf-8")
+SEED_REF = "seeds/000_c849781cc78fe4c5.txt"
+SEED_TEXT = (ROOT / SEED_REF).read_text(encoding="utf-8")
 
 
 EDITOR, PASSWORD = "alice", "a long test passphrase"
@@ -64,22 +65,45 @@ def test_the_page_finds_candidates_and_shows_them_in_a_table(dataset):
     assert {"Dandong", "Hunchun", "Rason", "Tumen", "Yanbian", "Shanghai"} <= set(table["place"])
 
 
+SECOND_ARTICLE = ("Twenty North Korean garment workers disappeared from a factory in Shanghai in February 2022, "
+                  "a source said.\nNorth Korean workers staged a strike at a seafood plant in Hunchun on 10 January "
+                  "2023.\n")  # a second report of a known event, and one new event
+
+
 def test_a_signed_in_editor_appends_and_the_change_is_recorded_under_their_name(dataset):
-    at = find_candidates()
+    at = find_candidates(SECOND_ARTICLE)
     before = dataset.read_bytes()
+    ids_before = list(load_events(dataset)["id"])
     append = at.button(key="append")
     ticked = [f["properties"] for f in at.session_state["review"]["collection"]["features"] if f["geometry"]]
     known = {p["matches"] for p in ticked if p.get("matches")}
-    # The founding article is in the dataset already: 5 of its 8 located candidates report known events.
-    assert append.label.startswith("Append 3 accepted events and 5 sources of known events")
+    as_sources = sum(bool(p.get("matches")) for p in ticked)
+    new = len(ticked) - as_sources
+    # The Shanghai disappearance is in the dataset already (offered as its source); the strike is new.
+    assert new and as_sources and known <= set(ids_before)
+    assert append.label.startswith(f"Append {new} accepted events and {as_sources} sources of known events")
     append.click().run()
     assert not at.exception and at.success, [e.value for e in at.error]
-    assert len(load_events(dataset)) == 13 + 3
+    after = load_events(dataset)
+    assert list(after["id"][:len(ids_before)]) == ids_before and len(after) == len(ids_before) + new
     [change] = read_changes(dataset)
-    assert change.editor == EDITOR and len(change.added) == 3
+    assert change.editor == EDITOR and len(change.added) == new
     assert {entry["event"] for entry in change.attached} == known  # two candidates may report one event
     assert change.refs == ("https://www.asiae.co.kr/example",)
     assert backup_path(dataset, change.id).read_bytes() == before
+
+
+def test_re_reading_the_founding_article_offers_its_candidates_only_as_sources_of_events_it_reports(dataset):
+    at = find_candidates()
+    reported = {f["properties"]["id"] for f in read_json(dataset)["features"]
+                if any(s["ref"] == SEED_REF for s in f["properties"]["sources"])}
+    matched = {f["properties"]["id"]: f["properties"]["matches"]
+               for f in at.session_state["review"]["collection"]["features"] if f["properties"].get("matches")}
+    assert matched and reported
+    # A candidate read from the founding article that matched an event the article does not report would attach
+    # the article as a source of an event it never mentions.
+    wrong = {candidate: event for candidate, event in matched.items() if event not in reported}
+    assert wrong == {}, f"candidates of the founding article matched to events it does not report: {wrong}"
 
 
 def test_an_anonymous_visitor_sees_candidates_but_cannot_append_or_write_a_seed(dataset, tmp_path):
@@ -102,10 +126,11 @@ def test_a_wrong_password_does_not_sign_in_and_five_lock_the_name_out(dataset):
 
 def test_a_dataset_changed_by_someone_else_meanwhile_is_not_overwritten(dataset):
     at = find_candidates()
-    dataset.write_bytes(dataset.read_bytes() + b"\n")  # another writer saved in the meantime
+    saved = dataset.read_bytes() + b"\n"
+    dataset.write_bytes(saved)  # another writer saved in the meantime
     at.button(key="append").click().run()
     assert "changed since you pressed “Find candidates”" in at.error[0].value
-    assert len(load_events(dataset)) == 13
+    assert dataset.read_bytes() == saved and len(load_events(dataset)) == len(read_json(EVENTS_PATH)["features"])
 
 
 def test_missing_publication_date_is_asked_for_not_guessed(dataset):

