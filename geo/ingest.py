@@ -268,6 +268,35 @@ FUTURE = re.compile(r"\b(?:[Ww]ill|would|is expected to|are expected to|expected
 PART_OF_MONTH = {"early": (1, 10), "mid": (11, 20), "late": (21, 31)}
 
 
+# Relative date words, by what they mean: English (matched in lower case) and Korean/Chinese.
+EN_RELATIVE = {
+    "last year": r"\blast year\b", "this year": r"\b(?:earlier\s+)?this year\b", "last month": r"\blast month\b",
+    "this month": r"\b(?:earlier\s+)?this month\b", "last week": r"\blast week\b",
+    "this week": r"\b(?:earlier\s+)?this week\b", "yesterday": r"\byesterday\b", "today": r"\btoday\b",
+}
+CJK_RELATIVE = {
+    "last year": r"지난해|작년|去年", "this year": r"올해|금년|今年", "last month": r"지난달|上个月|上月",
+    "this month": r"이달|이번\s*달|本月|这个月", "last week": r"지난주|上周|上星期", "this week": r"이번\s*주|本周",
+    "yesterday": r"어제|昨天|昨日",
+}
+
+
+def _relative_spans(published: dt.date) -> dict[str, tuple[dt.date, dt.date, str]]:
+    """What each relative date word means in an article published on `published`: first day, last day,
+    precision."""
+    monday = _latest_weekday(published, 0)
+    return {
+        "last year": (dt.date(published.year - 1, 1, 1), dt.date(published.year - 1, 12, 31), "year"),
+        "this year": (dt.date(published.year, 1, 1), published, "year"),
+        "last month": (*_month_span(*_shift_month(published, -1)), "month"),
+        "this month": (published.replace(day=1), published, "month"),
+        "last week": (monday - dt.timedelta(days=7), monday - dt.timedelta(days=1), "day"),
+        "this week": (monday, published, "day"),
+        "yesterday": (published - dt.timedelta(days=1), published - dt.timedelta(days=1), "day"),
+        "today": (published, published, "day"),
+    }
+
+
 @dataclass(frozen=True)
 class DateGuess:
     start: dt.date | None
@@ -453,20 +482,10 @@ def _english_dates(sentence: str, published: dt.date, ctx: DateContext) -> list[
                          f"'{sentence[m.start():m.end()]}' in an article published {published}: read as the "
                          f"{m.group(1)} starting {start:%B %Y} (it could also mean the one before)."), year)
     # Relative to publication.
-    relative = {
-        r"\blast year\b": lambda: (dt.date(published.year - 1, 1, 1), dt.date(published.year - 1, 12, 31), "year"),
-        r"\b(?:earlier\s+)?this year\b": lambda: (dt.date(published.year, 1, 1), published, "year"),
-        r"\blast month\b": lambda: (*_month_span(*_shift_month(published, -1)), "month"),
-        r"\b(?:earlier\s+)?this month\b": lambda: (published.replace(day=1), published, "month"),
-        r"\blast week\b": lambda: (_latest_weekday(published, 0) - dt.timedelta(days=7),
-                                   _latest_weekday(published, 0) - dt.timedelta(days=1), "day"),
-        r"\b(?:earlier\s+)?this week\b": lambda: (_latest_weekday(published, 0), published, "day"),
-        r"\byesterday\b": lambda: (published - dt.timedelta(days=1), published - dt.timedelta(days=1), "day"),
-        r"\btoday\b": lambda: (published, published, "day"),
-    }
-    for pattern, span in relative.items():
+    spans = _relative_spans(published)
+    for name, pattern in EN_RELATIVE.items():
         for m in re.finditer(pattern, lowered):
-            start, end, precision = span()
+            start, end, precision = spans[name]
             add(m, DateGuess(start, end, precision, True, f"'{sentence[m.start():m.end()]}' in an article published "
                                                           f"{published}: {start} to {end}."), start.year)
     for m in re.finditer(r"\bnext (?:year|month|week)\b", lowered):
@@ -534,22 +553,13 @@ def _cjk_dates(sentence: str, published: dt.date, ctx: DateContext) -> list[_Fou
         year = int(m.group(1))
         add(m, DateGuess(dt.date(year, 1, 1), dt.date(year, 12, 31), "year", False,
                          f"The sentence names the year {year}."), year)
-    relative = {
-        r"지난해|작년|去年": lambda: (dt.date(published.year - 1, 1, 1), dt.date(published.year - 1, 12, 31), "year"),
-        r"올해|금년|今年": lambda: (dt.date(published.year, 1, 1), published, "year"),
-        r"지난달|上个月|上月": lambda: (*_month_span(*_shift_month(published, -1)), "month"),
-        r"이달|이번\s*달|本月|这个月": lambda: (published.replace(day=1), published, "month"),
-        r"지난주|上周|上星期": lambda: (_latest_weekday(published, 0) - dt.timedelta(days=7),
-                                  _latest_weekday(published, 0) - dt.timedelta(days=1), "day"),
-        r"이번\s*주|本周": lambda: (_latest_weekday(published, 0), published, "day"),
-        r"어제|昨天|昨日": lambda: (published - dt.timedelta(days=1), published - dt.timedelta(days=1), "day"),
-    }
-    for pattern, span in relative.items():
+    spans = _relative_spans(published)
+    for name, pattern in CJK_RELATIVE.items():
         for m in re.finditer(pattern, sentence):
-            if pattern.startswith("이달") and planned and "말" in sentence[m.end():m.end() + 3]:
+            if name == "this month" and planned and "말" in sentence[m.end():m.end() + 3]:
                 add(m, _plan(m.group(0), "the end of this month", published))
                 continue
-            start, end, precision = span()
+            start, end, precision = spans[name]
             add(m, DateGuess(start, end, precision, True, f"'{m.group(0)}' in an article published {published}: "
                                                           f"{start} to {end}."), start.year)
     for m in re.finditer(r"([월화수목금토일])요일|(?:星期|周)([一二三四五六日天])", sentence):

@@ -60,3 +60,21 @@ def open_session(browser: Browser) -> Iterator[Callable[[Callable[[str], bool]],
     """Open fresh browser contexts (so fresh Streamlit sessions) that let through only URLs `allowed`
     accepts; each records blocked requests and JavaScript errors."""
     yield from session_factory(browser)
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every child process geo.budget.run_with_deadline starts during the test (real processes, recorded)."""
+    import subprocess
+
+    from geo import budget
+
+    started: list[subprocess.Popen] = []
+
+    class Recorded(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(budget.subprocess, "Popen", Recorded)
+    return started

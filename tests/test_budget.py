@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import pickle
 import signal
-import subprocess
 import threading
 import time
 
@@ -15,20 +14,6 @@ import pytest
 from geo import budget
 from geo.budget import ChildDied, DeadlineExceeded, run_with_deadline
 from geo.ingest import MAX_ARTICLE_CHARS, ArticleTooLong, candidates_from_text
-
-
-@pytest.fixture
-def children(monkeypatch) -> list[subprocess.Popen]:
-    """Every child process run_with_deadline starts during the test."""
-    started: list[subprocess.Popen] = []
-
-    class Recorded(subprocess.Popen):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            started.append(self)
-
-    monkeypatch.setattr(budget.subprocess, "Popen", Recorded)
-    return started
 
 
 def test_the_answer_comes_back_from_the_child_process(children):

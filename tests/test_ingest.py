@@ -7,13 +7,11 @@ import datetime as dt
 import os
 import re
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from geo import budget
 from geo.ingest import (
     EVENT_RULES,
     KEYWORD_GAP,
@@ -214,15 +212,8 @@ def test_candidates_within_gives_what_reading_in_process_gives(candidates):
     assert [f["properties"] | {"geometry": f["geometry"]} for f in collection["features"]] == candidates
 
 
-def test_a_reading_over_its_budget_raises_ingest_timeout_and_leaves_no_process_behind(monkeypatch):
-    started: list[subprocess.Popen] = []
-
-    class Recorded(subprocess.Popen):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            started.append(self)
-
-    monkeypatch.setattr(budget.subprocess, "Popen", Recorded)
+def test_a_reading_over_its_budget_raises_ingest_timeout_and_leaves_no_process_behind(children):
+    started = children
     with pytest.raises(IngestTimeout, match=r"longer than 0\.05 s"):
         candidates_within(SEED.read_text(encoding="utf-8"), PUBLISHED, "E", "t", "x", seconds=0.05)
     [child] = started
