@@ -51,7 +51,8 @@ class Change:
         """One line for people: id, time, who, what."""
         attached = f", sources attached to {len(self.attached)}" if self.attached else ""
         what = {"append": f"added {len(self.added)}{attached}", "revert": f"reverted {self.reverts}: removed "
-                f"{len(self.removed)}, restored {len(self.added)}",
+                f"{len(self.removed)}, restored {len(self.added)}"
+                + (f", sources of {len(self.attached)} events" if self.attached else ""),
                 "unrecorded": "changed outside the app (what changed is not known)"}[self.action]
         refs = f" from {', '.join(self.refs)}" if self.refs else ""
         return (f"{self.id}  {self.time}  {self.editor}  {what}{refs}  "

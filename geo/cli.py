@@ -181,7 +181,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     except ConflictError as error:
         print(f"{args.data}: file: {error}")
         return 1
-    print(f"added {len(change.added)} events to {args.data} as change {change.id} by {change.editor} "
+    attached = f" and sources to {len(change.attached)} known events" if change.attached else ""
+    print(f"added {len(change.added)} events{attached} to {args.data} as change {change.id} by {change.editor} "
           f"(previous version kept as {backup_path(args.data, change.id).name})")
     return 0
 
@@ -224,6 +225,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
         return 1
     print(f"reverted change {change.reverts} as change {change.id}: removed {len(change.removed)} events"
           + (f", restored {len(change.added)}" if change.added else "")
+          + (f", took sources off {len(change.attached)} events" if change.attached else "")
           + f" (previous version kept as {backup_path(args.data, change.id).name})")
     return 0
 
