@@ -147,11 +147,11 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
         )
         return lanes, (shading + counts).properties(
             height=260, title=f"Events per month of their earliest possible day ({len(events):,} events: "
-                              f"too many to draw one bar each); shaded = border closed")
+                              f"too many to draw one bar each); shaded = a trade route closed")
     bars = (shading + spans + by_marks).properties(
         height=alt.Step(24),
         title="Events: bar = earliest to latest possible day; ◀ = known only to be on or before; "
-              "shaded = border closed")
+              "shaded = a trade route closed")
     return lanes, bars
 
 
