@@ -71,6 +71,15 @@ def dataset_digest(path: str, mtime: float, size: int) -> str:
     return digest(Path(path))
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def recorded_changes(path: str, log_mtime: float, log_size: int) -> tuple[list[changelog.Change], str | None]:
+    """The dataset's change log and any problem reading it; read again only when the log file changes."""
+    try:
+        return changelog.read_changes(Path(path)), None
+    except changelog.ChangeLogError as error:
+        return [], str(error)
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def map_layers(path: str, mtime: float, view: str, _on_map: object) -> list[folium.FeatureGroup]:
     """The event layers for one view (`view` names the filters and map date), so reruns that change
@@ -104,11 +113,12 @@ if problems:
 
 # --- The dataset's version and its recorded changes (python -m geo history) ------------------------
 current_digest = dataset_digest(str(DATA_PATH), mtime, size)
-try:
-    changes = changelog.read_changes(DATA_PATH)
-except changelog.ChangeLogError as error:
-    changes = []
-    st.warning(f"The change log could not be read: {markdown_text(error)}")
+log = changelog.log_path(DATA_PATH)
+log_stat = log.stat() if log.exists() else None
+changes, log_problem = recorded_changes(str(DATA_PATH), log_stat.st_mtime if log_stat else 0.0,
+                                        log_stat.st_size if log_stat else 0)
+if log_problem:
+    st.warning(f"The change log could not be read: {markdown_text(log_problem)}")
 st.caption(f"Dataset version {changelog.version(current_digest)} · {len(changes):,} recorded changes "
            f"(`python -m geo history`)")
 
