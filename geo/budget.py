@@ -68,6 +68,24 @@ def run_with_deadline(seconds: float, func: Callable[..., T], /, *args: Any, **k
     return _unpack(answer, errors, child.returncode)
 
 
+def stop_process_group(process: subprocess.Popen, grace_seconds: float = 10) -> None:
+    """End a process started with start_new_session=True and everything in its group: SIGTERM, SIGKILL
+    after `grace_seconds`, then SIGKILL for any children left in the group after the leader exited."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=grace_seconds)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=grace_seconds)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def _kill(child: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(child.pid, signal.SIGKILL)  # the child leads its own process group (start_new_session)

@@ -70,6 +70,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
+from geo.budget import stop_process_group
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "data" / "events.geojson"
 SEED = 20240601  # think times and filter choices repeat from run to run
@@ -684,20 +686,8 @@ def wait_healthy(process: subprocess.Popen, port: int, log_path: Path) -> None:
 
 
 def stop_server(process: subprocess.Popen) -> None:
-    """End the server's whole process group: SIGTERM, then SIGKILL after 10 s."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    try:  # children left in the group after the leader exited
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    """End the server's whole process group: SIGTERM, then SIGKILL after 10 s, then any leftovers."""
+    stop_process_group(process)
 
 
 def tail(path: Path, lines: int = 15) -> str:

@@ -8,7 +8,6 @@ fixtures in tests/conftest.py wrap `launch_browser` and `session_factory`.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Route, expect, sync_playwright
+
+from geo.budget import stop_process_group
 
 ROOT = Path(__file__).parent.parent.resolve()
 
@@ -71,16 +72,7 @@ class App:
 
 def stop(process: subprocess.Popen) -> None:
     """End the server's whole process group (it was started in its own session)."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+    stop_process_group(process)
 
 
 @contextmanager

@@ -77,3 +77,16 @@ def test_calls_from_several_threads_at_once_each_get_their_own_answer():
     for thread in threads:
         thread.join()
     assert results == {n: n * n for n in range(4)}
+
+
+def test_stopping_a_process_group_ends_the_leader_and_its_children():
+    import subprocess
+
+    from geo.budget import stop_process_group
+
+    leader = subprocess.Popen(["sh", "-c", "sleep 60 & sleep 60"], start_new_session=True)
+    time.sleep(0.3)
+    stop_process_group(leader, grace_seconds=5)
+    assert leader.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(leader.pid, 0)  # nothing of the group is left
