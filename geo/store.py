@@ -119,7 +119,11 @@ def _commit(path: Path, current_bytes: bytes, result: dict[str, Any], editor: st
     if len(data) > MAX_FILE_BYTES:
         raise DatasetError([Problem(str(path), "file", f"the result would be {len(data) / 1e6:.1f} MB, over the "
                                                        f"{MAX_FILE_BYTES / 1e6:.0f} MB limit; nothing was written")])
-    changes = changelog.read_changes(path)
+    try:
+        changes = changelog.read_changes(path)
+    except changelog.ChangeLogError as error:  # a write that cannot be recorded is not made
+        raise DatasetError([Problem(str(changelog.log_path(path)), "file",
+                                    f"{error}; fix or move the change log, nothing was written")]) from None
     before = hashlib.sha256(current_bytes).hexdigest()
     if changes and changes[-1].digest_after != before:  # edited by hand, or a crash before the log line
         changelog.record(path, Change(changelog.next_id(changes), changelog.now(), "unknown", "unrecorded", (),
@@ -257,7 +261,7 @@ def revert_change(path: Path, change_id: str, *, editor: str) -> Change:
         changes = changelog.read_changes(path)
         target = changelog.find(changes, change_id)
         if target is None:
-            raise RevertError(f"{path}: no change {change_id!r} in {changelog.log_path(path).name}")
+            raise RevertError(f"{path}: no change {change_id[:40]!r} in {changelog.log_path(path).name}")
         if target.action == "unrecorded":
             raise RevertError(f"change {target.id} was made outside the app; what it changed is not known, "
                               "so it cannot be reverted (restore a backup by hand instead)")

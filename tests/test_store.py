@@ -177,3 +177,13 @@ def test_a_revert_puts_back_an_events_empty_figures_list_exactly(dataset, collec
     change = append_features(dataset, [candidate], editor="alice")
     revert_change(dataset, change.id, editor="alice")
     assert read_json(dataset)["features"][5] == collection["features"][5]
+
+
+def test_a_change_log_that_cannot_be_read_stops_the_write_with_a_clear_problem(dataset, collection):
+    from geo.changelog import log_path
+
+    log_path(dataset).write_text("not json\n", encoding="utf-8")
+    before = dataset.read_bytes()
+    with pytest.raises(DatasetError, match="line 1: not JSON.*nothing was written"):
+        append_features(dataset, [new_feature(collection, "unrecordable")], editor="alice")
+    assert dataset.read_bytes() == before and backups(dataset) == []
