@@ -156,9 +156,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest_eval(args: argparse.Namespace) -> int:
+    from geo.ingest_eval import LabelError
     from geo.ingest_eval import main as evaluate
 
-    return evaluate(args.folder)
+    try:
+        return evaluate(args.folder)
+    except (LabelError, FileNotFoundError) as error:
+        print(error, file=sys.stderr)
+        return 1
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -75,14 +75,44 @@ def _overlaps(start: dt.date | None, end: dt.date | None, other_start: dt.date |
         end is None or other_start is None or other_start <= end)
 
 
+class LabelError(ValueError):
+    """A labelled article cannot be read; the message names the file and what is wrong."""
+
+
+def _read_labels(label_path: Path) -> dict[str, Any]:
+    try:
+        labels = json.loads(label_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise LabelError(f"{label_path}: file: cannot read the labels as UTF-8 JSON ({error})") from None
+    if not isinstance(labels, dict):
+        raise LabelError(f"{label_path}: file: the labels must be a JSON object")
+    for key in ("publisher", "title", "published"):
+        if not isinstance(labels.get(key), str) or not labels[key]:
+            raise LabelError(f"{label_path}: {key}: missing or not text")
+    try:
+        dt.date.fromisoformat(labels["published"])
+    except ValueError:
+        raise LabelError(f"{label_path}: published: not a YYYY-MM-DD date") from None
+    for key in ("places", "metonyms", "events"):
+        if not isinstance(labels.get(key, []), list):
+            raise LabelError(f"{label_path}: {key}: must be a list")
+    if not all(isinstance(e, dict) and isinstance(e.get("event_type"), str) for e in labels.get("events", [])):
+        raise LabelError(f"{label_path}: events: each must be an object with an event_type")
+    return labels
+
+
 def load_labels(folder: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """(name, text, labels) for every NAME.txt of `folder` that has a NAME.json, in name order."""
+    """(name, text, labels) for every NAME.txt of `folder` that has a NAME.json, in name order; raises
+    LabelError naming the file for an article or labels that cannot be read."""
     out = []
     for text_path in sorted(folder.glob("*.txt")):
         label_path = text_path.with_suffix(".json")
         if label_path.exists():
-            out.append((text_path.stem, text_path.read_text(encoding="utf-8"),
-                        json.loads(label_path.read_text(encoding="utf-8"))))
+            try:
+                text = text_path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise LabelError(f"{text_path}: file: cannot read the article as UTF-8 text ({error})") from None
+            out.append((text_path.stem, text, _read_labels(label_path)))
     return out
 
 

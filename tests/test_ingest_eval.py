@@ -314,3 +314,21 @@ def test_wikipedia_footnote_marks_are_dropped_and_do_not_glue_sentences():
                                                "October 2011[1] and stalled.[2][3] In April 2020 it resumed.")]
     assert sentences == ["It is a replacement.", "Construction began in October 2011 and stalled.",
                          "In April 2020 it resumed."]
+
+
+@pytest.mark.parametrize(("text", "labels", "says"), [
+    (b"an article", b"{bad", "cannot read the labels as UTF-8 JSON"),
+    (b"an article", b'{"publisher": "p", "title": "t", "published": "2020-13-01"}', "published: not a YYYY-MM-DD"),
+    (b"an article", b'{"publisher": "p", "title": "t", "published": "2020-01-01", "events": [1]}', "events:"),
+    (b"\xff\xfe", b'{"publisher": "p", "title": "t", "published": "2020-01-01"}', "cannot read the article"),
+])
+def test_a_broken_labelled_article_gives_one_line_naming_the_file_not_a_traceback(tmp_path, text, labels, says):
+    import subprocess
+    import sys
+
+    (tmp_path / "a.txt").write_bytes(text)
+    (tmp_path / "a.json").write_bytes(labels)
+    result = subprocess.run([sys.executable, "-m", "geo", "ingest-eval", str(tmp_path)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert str(tmp_path / "a.") in result.stderr and says in result.stderr, result.stderr
