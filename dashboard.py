@@ -11,6 +11,7 @@ from pathlib import Path
 
 import folium
 import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit_folium import st_folium
 
 from geo import assets, changelog, urlstate
@@ -18,7 +19,7 @@ from geo.crossings import load_crossings
 from geo.dataset import DatasetError, load_events, records, to_csv, to_geojson
 from geo.details import details_html, event_list_html
 from geo.evidence import figure_span, independent_witnesses
-from geo.filters import Filters, apply_filters, located, unlocated
+from geo.filters import apply_filters, located, unlocated
 from geo.geography import load_geography, with_analysis
 from geo.layers import base_map, build_map, crossings_layer, event_layers, feature_id_from_tooltip
 from geo.markup import markdown_text
@@ -123,115 +124,144 @@ st.caption(f"Dataset version {changelog.version(current_digest)} · {len(changes
            f"(`python -m geo history`)")
 
 # --- The view a shared link asks for (read once per session) ----------------------------------
+K = urlstate.KEYS  # each part of the view has one name: in the URL, the session state and cache keys
 default = urlstate.dataset_view(events, list(LAYERS))
 present_types, first, last = list(default.filters.event_types), default.filters.since, default.filters.until
 steps = map_steps(first, last)
 if "view_loaded" not in st.session_state:
     linked, st.session_state["link_notices"] = urlstate.parse(st.query_params.to_dict(), default,
                                                               list(events["id"]))
-    f = linked.filters
-    st.session_state.update({f"layer_{layer}": layer in f.layers for layer in LAYERS})
-    st.session_state.update(event_types=list(f.event_types), dates=(f.since, f.until), search=f.text,
-                            undated=f.include_undated, corroborated=f.corroborated_only,
-                            border_km=snap_to_choice(f.max_border_km, BORDER_CHOICES),
-                            as_of=snap_to_step(linked.as_of, steps), view_loaded=True)
+    state = urlstate.widget_state(linked, list(LAYERS))
+    state[K["max_border_km"]] = snap_to_choice(linked.filters.max_border_km, BORDER_CHOICES)
+    state[K["as_of"]] = snap_to_step(linked.as_of, steps)
+    st.session_state.update(state, view_loaded=True)
     if linked.version and (since := changelog.link_notice(changes, linked.version, current_digest)):
         st.session_state["link_notices"].append(since)
     if linked.selected:
-        st.session_state["selected_id"] = linked.selected
-if "next_as_of" in st.session_state:  # the play loop's next step, applied before the slider exists
-    st.session_state["as_of"] = st.session_state.pop("next_as_of")
+        st.session_state[K["selected"]] = linked.selected
 for notice in st.session_state["link_notices"]:
     st.warning(markdown_text(notice))  # notices echo the link's values: never let them become Markdown
 
 # --- Sidebar: the user's choices --------------------------------------------------------------
 with st.sidebar:
     st.header("Filters")
-    chosen_layers = [layer for layer, label in LAYERS.items() if st.checkbox(label, key=f"layer_{layer}")]
-    chosen_types = st.multiselect("Event types", present_types, format_func=EVENT_TYPES.get, key="event_types")
-    since, until = st.slider("Dates (events overlapping this range)", first, last, format="YYYY-MM-DD",
-                             key="dates")
-    include_undated = st.checkbox("Include events with no known date", key="undated")
-    corroborated = st.checkbox("Only events corroborated by two or more independent sources", key="corroborated")
-    border_km = st.select_slider("Within this distance of the China–DPRK border", BORDER_CHOICES,
-                                 key="border_km", format_func=lambda km: "any distance" if km is None else f"{km} km")
-    text = st.text_input("Search text", key="search", placeholder="e.g. Hunchun, defection, Shanghai",
-                         max_chars=urlstate.MAX_TEXT)
+    for layer, label in LAYERS.items():
+        st.checkbox(label, key=urlstate.layer_key(layer))
+    st.multiselect("Event types", present_types, format_func=EVENT_TYPES.get, key=K["event_types"])
+    st.slider("Dates (events overlapping this range)", first, last, format="YYYY-MM-DD", key=urlstate.DATES_KEY)
+    st.checkbox("Include events with no known date", key=K["include_undated"])
+    st.checkbox("Only events corroborated by two or more independent sources", key=K["corroborated_only"])
+    st.select_slider("Within this distance of the China–DPRK border", BORDER_CHOICES, key=K["max_border_km"],
+                     format_func=lambda km: "any distance" if km is None else f"{km} km")
+    st.text_input("Search text", key=K["text"], placeholder="e.g. Hunchun, defection, Shanghai",
+                  max_chars=urlstate.MAX_TEXT)
 
-filters = Filters(layers=tuple(chosen_layers), event_types=tuple(chosen_types), since=since, until=until,
-                  text=text[:urlstate.MAX_TEXT],  # max_chars binds the browser; a crafted client is cut here
-                  include_undated=include_undated, corroborated_only=corroborated,
-                  max_border_km=border_km)
+filters = urlstate.view_from_state(st.session_state, list(LAYERS)).filters
+view_key = urlstate.cache_key(filters)
 shown = apply_filters(events, filters)
 off_map = unlocated(shown)
-
-# --- Map at the chosen date -------------------------------------------------------------------
-with st.sidebar:
-    st.header("Map date")
-    map_day = st.select_slider("Events pile up to this month; routes show their status then", options=steps,
-                               key="as_of", format_func=lambda d: d.strftime("%Y-%m"))
-    playing = st.session_state.get("playing", False)
-    if st.button("■ Stop" if playing else "▶ Play through time", key="play", width="stretch"):
-        playing = st.session_state["playing"] = not playing
-        if playing and map_day == steps[-1]:
-            st.session_state["next_as_of"] = steps[0]
-            st.rerun()
-on_map = located(as_of(shown, map_day))
-
-st.markdown(f"**{len(shown):,} of {len(events):,} events shown** · {len(on_map):,} on the map as of "
-            f"{map_day:%Y-%m} · {len(off_map):,} with no known location (listed below the map)")
-
 missing_assets = assets.missing()
 if missing_assets:
     st.warning("The map's libraries are not installed locally (run `scripts/install_assets`), so they load "
                "from public CDNs: the map stays blank without internet or where those CDNs are blocked.")
-everything = located(events)
-fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
-                bounds=tuple(everything.total_bounds) if len(everything) else None)
-clicked = st_folium(
-    fmap,
-    key="map",
-    feature_group_to_add=[*map_layers(str(DATA_PATH), mtime, f"{filters!r} {map_day}", on_map),
-                          crossings_layer(crossings(), map_day)],
-    layer_control=folium.LayerControl(collapsed=True),
-    returned_objects=["last_object_clicked_tooltip"],
-    use_container_width=True,
-    height=560,
-)
 
-unplaced_crossings = crossings()[crossings().geometry.isna()]
-if len(unplaced_crossings):
-    st.caption("Crossings not drawn because no source we found gives their coordinates: "
-               + markdown_text(", ".join(unplaced_crossings["name"])) + ".")
+
+def rerun_map() -> None:
+    """Rerun only the map and details when they ran alone; the whole page when they ran with it."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitInvalidLayoutContextError:  # not a fragment rerun: Streamlit allows only a full one
+        st.rerun()
+
+
+@st.fragment
+def map_and_details(shown: object, filters: object, view_key: str) -> None:
+    """The map at the chosen date and the chosen event's details. Moving the map date, playing through
+    time or choosing an event reruns only this part: the timeline and the table do not depend on it."""
+    # --- Map at the chosen date -------------------------------------------------------------------
+    if "next_as_of" in st.session_state:  # the play loop's next step, applied before the slider exists
+        st.session_state[K["as_of"]] = st.session_state.pop("next_as_of")
+    counts = st.empty()
+    left, right = st.columns([5, 1], vertical_alignment="bottom")
+    map_day = left.select_slider("Map date: events pile up to this month; routes show their status then",
+                                 options=steps, key=K["as_of"], format_func=lambda d: d.strftime("%Y-%m"))
+    playing = st.session_state.get("playing", False)
+    if right.button("■ Stop" if playing else "▶ Play through time", key="play", width="stretch"):
+        playing = st.session_state["playing"] = not playing
+        if playing and map_day == steps[-1]:
+            st.session_state["next_as_of"] = steps[0]
+            rerun_map()
+    on_map = located(as_of(shown, map_day))
+    counts.markdown(f"**{len(shown):,} of {len(events):,} events shown** · {len(on_map):,} on the map as of "
+                    f"{map_day:%Y-%m} · {len(unlocated(shown)):,} with no known location (listed below the map)")
+    everything = located(events)
+    fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
+                    bounds=tuple(everything.total_bounds) if len(everything) else None)
+    clicked = st_folium(
+        fmap,
+        key="map",
+        feature_group_to_add=[*map_layers(str(DATA_PATH), mtime, f"{view_key} {map_day}", on_map),
+                              crossings_layer(crossings(), map_day)],
+        layer_control=folium.LayerControl(collapsed=True),
+        returned_objects=["last_object_clicked_tooltip"],
+        use_container_width=True,
+        height=560,
+    )
+    unplaced_crossings = crossings()[crossings().geometry.isna()]
+    if len(unplaced_crossings):
+        st.caption("Crossings not drawn because no source we found gives their coordinates: "
+                   + markdown_text(", ".join(unplaced_crossings["name"])) + ".")
+    st.download_button("Download this map (HTML, works offline)",
+                       lambda: assets.standalone_html(build_map(as_of(shown, map_day), places(),
+                                                                crossings=crossings(), day=map_day)),
+                       "border-map.html", "text/html", on_click="ignore", disabled=bool(missing_assets))
+
+    # --- Details of the clicked (or chosen) event ---------------------------------------------------
+    st.subheader("Details")
+    titles = shown["title"]
+    clicked_id = feature_id_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"))
+    if clicked_id in titles.index and clicked_id != st.session_state.get("last_clicked_id"):
+        st.session_state["last_clicked_id"] = clicked_id
+        st.session_state[K["selected"]] = clicked_id
+    if len(shown):
+        if st.session_state.get(K["selected"]) not in titles.index:
+            st.session_state.pop(K["selected"], None)
+        choices = list(shown["id"][:LIST_MAX])
+        if st.session_state.get(K["selected"]) not in (None, *choices):
+            choices.insert(0, st.session_state[K["selected"]])
+        selected = st.selectbox("Event (click a pin or line on the map, or choose here)", choices,
+                                format_func=titles.get, key=K["selected"])
+        if len(shown) > LIST_MAX:
+            st.caption(f"The list offers the first {LIST_MAX:,} of {len(shown):,} events; click any event on "
+                       "the map to see it here.")
+        st.html(details_html(records(shown.loc[[selected]])[0]))
+    else:
+        selected = None
+        st.info("No events match the filters.")
+
+    # --- Keep the URL in step with the view, so a copied link reopens it ---------------------------
+    first_id = shown["id"].iloc[0] if len(shown) else None
+    view = urlstate.View(filters, as_of=map_day, selected=selected if selected != first_id else None,
+                         version=changelog.version(current_digest))
+    st.query_params.from_dict(urlstate.encode(view, default))
+
+    if playing:
+        position = steps.index(map_day)
+        if position + 1 < len(steps):
+            time.sleep(PLAY_SECONDS)
+            st.session_state["next_as_of"] = steps[position + 1]
+        else:
+            st.session_state["playing"] = False
+        rerun_map()
+
+
+map_and_details(shown, filters, view_key)
 
 # --- Timeline of what the filters show ----------------------------------------------------------
 st.subheader("Timeline")
-periods_spec, events_spec = timeline_specs(str(DATA_PATH), mtime, repr(filters), shown, events, last)
+periods_spec, events_spec = timeline_specs(str(DATA_PATH), mtime, view_key, shown, events, last)
 st.vega_lite_chart(periods_spec, width="stretch")
 st.vega_lite_chart(events_spec, width="stretch")
-
-# --- Details of the clicked (or chosen) event ---------------------------------------------------
-st.subheader("Details")
-titles = shown["title"]
-clicked_id = feature_id_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"))
-if clicked_id in titles.index and clicked_id != st.session_state.get("last_clicked_id"):
-    st.session_state["last_clicked_id"] = clicked_id
-    st.session_state["selected_id"] = clicked_id
-if len(shown):
-    if st.session_state.get("selected_id") not in titles.index:
-        st.session_state.pop("selected_id", None)
-    choices = list(shown["id"][:LIST_MAX])
-    if st.session_state.get("selected_id") not in (None, *choices):
-        choices.insert(0, st.session_state["selected_id"])
-    selected = st.selectbox("Event (click a pin or line on the map, or choose here)", choices,
-                            format_func=titles.get, key="selected_id")
-    if len(shown) > LIST_MAX:
-        st.caption(f"The list offers the first {LIST_MAX:,} of {len(shown):,} events; click any event on the "
-                   "map to see it here.")
-    st.html(details_html(records(shown.loc[[selected]])[0]))
-else:
-    selected = None
-    st.info("No events match the filters.")
 
 # --- Events without a location -----------------------------------------------------------------
 st.subheader(f"Not on the map: location unknown ({len(off_map):,})")
@@ -253,27 +283,8 @@ table = table.head(TABLE_MAX).assign(sources=shown["sources"].head(TABLE_MAX).ma
 st.dataframe(table, hide_index=True, width="stretch")
 if len(shown) > TABLE_MAX:
     st.caption(f"The table shows the first {TABLE_MAX:,} of {len(shown):,} events; the downloads have all of them.")
-d1, d2, d3 = st.columns(3)
+d1, d2 = st.columns(2)
 d1.download_button("Download GeoJSON (filtered)", lambda: to_geojson(shown), "events-filtered.geojson",
                    "application/geo+json", on_click="ignore")
 d2.download_button("Download CSV (filtered)", lambda: to_csv(shown), "events-filtered.csv", "text/csv",
                    on_click="ignore")
-d3.download_button("Download map (HTML, works offline)",
-                   lambda: assets.standalone_html(build_map(as_of(shown, map_day), places(),
-                                                            crossings=crossings(), day=map_day)),
-                   "border-map.html", "text/html", on_click="ignore", disabled=bool(missing_assets))
-
-# --- Keep the URL in step with the view, so a copied link reopens it -------------------------------
-first_id = shown["id"].iloc[0] if len(shown) else None
-view = urlstate.View(filters, as_of=map_day, selected=selected if selected != first_id else None,
-                     version=changelog.version(current_digest))
-st.query_params.from_dict(urlstate.encode(view, default))
-
-if playing:
-    position = steps.index(map_day)
-    if position + 1 < len(steps):
-        time.sleep(PLAY_SECONDS)
-        st.session_state["next_as_of"] = steps[position + 1]
-    else:
-        st.session_state["playing"] = False
-    st.rerun()

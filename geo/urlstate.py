@@ -15,7 +15,16 @@ from typing import Any
 
 from geo.filters import Filters
 
-PARAMS = ("layers", "types", "since", "until", "q", "undated", "corroborated", "border", "asof", "event", "v")
+KEYS: dict[str, str] = {
+    "layers": "layers", "event_types": "types", "since": "since", "until": "until", "text": "q",
+    "include_undated": "undated", "corroborated_only": "corroborated", "max_border_km": "border",
+    "as_of": "asof", "selected": "event", "version": "v",
+}
+"""Each part of the view (a `Filters` or `View` field) and the one name it has everywhere else: the
+URL parameter, the widget's key in the session state, and the cache keys of what depends on it."""
+PARAMS = tuple(KEYS.values())
+DATES_KEY = "dates"
+"""The one range control that sets both `since` and `until`."""
 MAX_TEXT = 200  # longest search text, in the search box and in a link
 VERSION = re.compile(r"[0-9a-f]{8,64}")
 
@@ -102,44 +111,50 @@ def parse(params: Mapping[str, str], default: View, ids: Sequence[str]) -> tuple
     for key in params:
         if key not in PARAMS:
             notices.append(f"Ignored unknown link parameter '{key[:40]}'.")
-    if "layers" in params and (names := _names(params["layers"], f.layers, "layer", notices)) is not None:
+    if KEYS["layers"] in params and (
+            names := _names(params[KEYS["layers"]], f.layers, "layer", notices)) is not None:
         changes["layers"] = names
-    if "types" in params and (names := _names(params["types"], f.event_types, "event type", notices)) is not None:
+    if KEYS["event_types"] in params and (
+            names := _names(params[KEYS["event_types"]], f.event_types, "event type", notices)) is not None:
         changes["event_types"] = names
-    for key in ("since", "until"):
+    for field in ("since", "until"):
+        key = KEYS[field]
         if key in params and (day := _date(params[key], f"'{key}' date", bounds, notices)):
-            changes[key] = day
+            changes[field] = day
     if changes.get("since", f.since) > changes.get("until", f.until):
         notices.append("The link's 'since' is after its 'until'; showing the whole date range.")
         changes.pop("since", None), changes.pop("until", None)
-    if "q" in params:
-        changes["text"] = params["q"][:MAX_TEXT]
-    for key, field in (("undated", "include_undated"), ("corroborated", "corroborated_only")):
+    if KEYS["text"] in params:
+        changes["text"] = params[KEYS["text"]][:MAX_TEXT]
+    for field in ("include_undated", "corroborated_only"):
+        key = KEYS[field]
         if key in params and (flag := _flag(params[key], f"'{key}'", notices)) is not None:
             changes[field] = flag
-    if "border" in params:
+    if KEYS["max_border_km"] in params:
         try:
-            km = float(params["border"])
+            km = float(params[KEYS["max_border_km"]])
             if not 0 < km < 40_000:
                 raise ValueError
             changes["max_border_km"] = km
         except ValueError:
-            notices.append(f"Ignored 'border' '{params['border'][:30]}' in the link: expected a distance in km.")
+            notices.append(f"Ignored 'border' '{params[KEYS['max_border_km']][:30]}' in the link: "
+                           "expected a distance in km.")
     as_of = default.as_of
-    if "asof" in params:
-        as_of = _date(params["asof"], "map date", bounds, notices) or default.as_of
+    if KEYS["as_of"] in params:
+        as_of = _date(params[KEYS["as_of"]], "map date", bounds, notices) or default.as_of
     selected = default.selected
-    if "event" in params:
-        if params["event"] in ids:
-            selected = params["event"]
+    if KEYS["selected"] in params:
+        if params[KEYS["selected"]] in ids:
+            selected = params[KEYS["selected"]]
         else:
-            notices.append(f"The linked event '{params['event'][:80]}' is not in this dataset.")
+            notices.append(f"The linked event '{params[KEYS['selected']][:80]}' is not in this dataset.")
     version = None
-    if "v" in params:
-        if VERSION.fullmatch(params["v"].lower()):
-            version = params["v"].lower()
+    if KEYS["version"] in params:
+        if VERSION.fullmatch(params[KEYS["version"]].lower()):
+            version = params[KEYS["version"]].lower()
         else:
-            notices.append(f"Ignored dataset version '{params['v'][:30]}' in the link: expected hex digits.")
+            notices.append(f"Ignored dataset version '{params[KEYS['version']][:30]}' in the link: "
+                           "expected hex digits.")
     return View(replace(f, **changes), as_of, selected, version), notices
 
 
@@ -148,27 +163,64 @@ def encode(view: View, default: View) -> dict[str, str]:
     f, d = view.filters, default.filters
     out: dict[str, str] = {}
     if f.layers != d.layers:
-        out["layers"] = ",".join(f.layers or ())
+        out[KEYS["layers"]] = ",".join(f.layers or ())
     if f.event_types != d.event_types:
-        out["types"] = ",".join(f.event_types or ())
-    for key in ("since", "until"):
-        if getattr(f, key) != getattr(d, key) and getattr(f, key) is not None:
-            out[key] = getattr(f, key).isoformat()
+        out[KEYS["event_types"]] = ",".join(f.event_types or ())
+    for field in ("since", "until"):
+        if getattr(f, field) != getattr(d, field) and getattr(f, field) is not None:
+            out[KEYS[field]] = getattr(f, field).isoformat()
     if f.text != d.text:
-        out["q"] = f.text
+        out[KEYS["text"]] = f.text
     if f.include_undated != d.include_undated:
-        out["undated"] = "1" if f.include_undated else "0"
+        out[KEYS["include_undated"]] = "1" if f.include_undated else "0"
     if f.corroborated_only != d.corroborated_only:
-        out["corroborated"] = "1" if f.corroborated_only else "0"
+        out[KEYS["corroborated_only"]] = "1" if f.corroborated_only else "0"
     if f.max_border_km != d.max_border_km and f.max_border_km is not None:
-        out["border"] = f"{f.max_border_km:g}"
+        out[KEYS["max_border_km"]] = f"{f.max_border_km:g}"
     if view.as_of != default.as_of and view.as_of is not None:
-        out["asof"] = view.as_of.isoformat()
+        out[KEYS["as_of"]] = view.as_of.isoformat()
     if view.selected and view.selected != default.selected:
-        out["event"] = view.selected
+        out[KEYS["selected"]] = view.selected
     if view.version:
-        out["v"] = view.version
+        out[KEYS["version"]] = view.version
     return out
+
+
+def layer_key(layer: str) -> str:
+    """The session-state key of one layer's checkbox (the URL lists the chosen ones under 'layers')."""
+    return f"{KEYS['layers']}.{layer}"
+
+
+def widget_state(view: View, layers: Sequence[str]) -> dict[str, Any]:
+    """The widgets' values for `view`, keyed as the widgets are (`KEYS`, `layer_key`, `DATES_KEY`);
+    the chosen event is left out, since its chooser only exists once events are shown."""
+    f = view.filters
+    state: dict[str, Any] = {layer_key(layer): layer in (f.layers or ()) for layer in layers}
+    state.update({KEYS["event_types"]: list(f.event_types or ()), DATES_KEY: (f.since, f.until),
+                  KEYS["text"]: f.text, KEYS["include_undated"]: f.include_undated,
+                  KEYS["corroborated_only"]: f.corroborated_only, KEYS["max_border_km"]: f.max_border_km,
+                  KEYS["as_of"]: view.as_of})
+    return state
+
+
+def view_from_state(state: Mapping[str, Any], layers: Sequence[str], version: str | None = None) -> View:
+    """The view the widgets show (the inverse of `widget_state`); text is cut to MAX_TEXT, since a
+    crafted client ignores the search box's own limit."""
+    since, until = state[DATES_KEY]
+    filters = Filters(layers=tuple(layer for layer in layers if state.get(layer_key(layer))),
+                      event_types=tuple(state[KEYS["event_types"]]), since=since, until=until,
+                      text=str(state.get(KEYS["text"]) or "")[:MAX_TEXT],
+                      include_undated=bool(state[KEYS["include_undated"]]),
+                      corroborated_only=bool(state[KEYS["corroborated_only"]]),
+                      max_border_km=state.get(KEYS["max_border_km"]))
+    return View(filters, as_of=state.get(KEYS["as_of"]), selected=state.get(KEYS["selected"]), version=version)
+
+
+def cache_key(filters: Filters, as_of: dt.date | None = None) -> str:
+    """A short stable text naming these filters (and map date): what cached frames, layers and charts
+    that depend on them are keyed by."""
+    empty = View(Filters(layers=None, event_types=None))
+    return "&".join(f"{k}={v}" for k, v in sorted(encode(View(filters, as_of), empty).items()))
 
 
 def snap_to_choice(value: float | None, choices: Sequence[float | None]) -> float | None:

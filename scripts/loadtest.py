@@ -70,6 +70,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
+from geo import urlstate
 from geo.budget import stop_process_group
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -284,9 +285,13 @@ class Session:
 
     def change(self) -> tuple[str, WidgetState] | None:
         """One filter change a user could make: (what, the changed widget's new state)."""
-        choices: list[tuple[int, str]] = [(3, "event_types"), (1, "corroborated"), (1, "undated"), (1, "dates"),
-                                          (1, "border_km"), (1, "search"), (1, "as_of"), (1, "selected_id")]
-        choices += [(1, wid.rsplit("-", 1)[-1]) for wid in self.widgets if re.search(r"-layer_\w+$", wid)]
+        keys = urlstate.KEYS  # the dashboard's widget keys
+        choices: list[tuple[int, str]] = [(3, keys["event_types"]), (1, keys["corroborated_only"]),
+                                          (1, keys["include_undated"]), (1, urlstate.DATES_KEY),
+                                          (1, keys["max_border_km"]), (1, keys["text"]), (1, keys["as_of"]),
+                                          (1, keys["selected"])]
+        layer_ids = re.compile(re.escape("-" + urlstate.layer_key("")) + r"\w+$")
+        choices += [(1, wid.rsplit("-", 1)[-1]) for wid in self.widgets if layer_ids.search(wid)]
         choices = [(w, key) for w, key in choices if self.find(key) is not None]
         if not choices:
             return None

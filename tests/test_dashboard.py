@@ -98,7 +98,7 @@ def test_the_map_receives_every_located_event_as_layers(app, events):
 
 def test_changing_the_event_type_filter_changes_what_the_map_receives(app):
     before = map_args(app)
-    app.multiselect(key="event_types").set_value(["disappearance"]).run()
+    app.multiselect(key="types").set_value(["disappearance"]).run()
     after = map_args(app)
     rows = [f for f in FEATURES if f["properties"]["event_type"] == "disappearance"]
     assert after["feature_group"] != before["feature_group"]
@@ -110,13 +110,13 @@ def test_changing_the_event_type_filter_changes_what_the_map_receives(app):
 
 
 def test_turning_a_layer_off_removes_its_events(app):
-    app.checkbox(key="layer_incidents").uncheck().run()
+    app.checkbox(key="layers.incidents").uncheck().run()
     assert "geo-event geo-disappearance" not in map_args(app)["feature_group"]
     assert counts(app) == expected_counts([f for f in FEATURES if f["properties"]["layer"] != "incidents"])
 
 
 def test_text_search_narrows_map_table_and_unlocated_list(app):
-    app.text_input(key="search").input("Shanghai").run()
+    app.text_input(key="q").input("Shanghai").run()
     rows = mentioning("Shanghai")
     assert 0 < len(rows) < len(FEATURES)
     assert counts(app) == expected_counts(rows)
@@ -127,7 +127,7 @@ def test_text_search_narrows_map_table_and_unlocated_list(app):
 
 
 def test_choosing_an_event_shows_its_sources_in_the_details(app):
-    app.selectbox(key="selected_id").set_value("road-freight-rason-hunchun-resumption").run()
+    app.selectbox(key="event").set_value("road-freight-rason-hunchun-resumption").run()
     details = " ".join(h.proto.body for h in app.get("html"))
     assert "Truck freight between Rason and Hunchun resumes" in details
     assert "The Asia Business Daily (Asia Economy)" in details and "seeds/000_c849781cc78fe4c5.txt" in details
@@ -145,7 +145,7 @@ def test_an_invalid_dataset_shows_the_validator_messages_not_a_traceback(collect
 
 def test_a_rerun_that_changes_no_filter_sends_identical_layers_so_the_map_keeps_its_state(app):
     before = map_args(app)
-    app.selectbox(key="selected_id").set_value("escapes-small-scale").run()
+    app.selectbox(key="event").set_value("escapes-small-scale").run()
     after = map_args(app)
     assert after["feature_group"] == before["feature_group"] and after["script"] == before["script"]
 
@@ -156,17 +156,17 @@ def test_a_shared_link_reopens_the_same_view():
                             "q": "Shanghai", "asof": "2022-02-15"})
     at.run()
     assert not at.exception and not at.warning
-    assert at.multiselect(key="event_types").value == ["worker_deployment", "disappearance"]
-    assert at.checkbox(key="layer_trade_routes").value is False
-    assert at.text_input(key="search").value == "Shanghai"
-    assert at.select_slider(key="as_of").value.isoformat() == "2022-02-28"
+    assert at.multiselect(key="types").value == ["worker_deployment", "disappearance"]
+    assert at.checkbox(key="layers.trade_routes").value is False
+    assert at.text_input(key="q").value == "Shanghai"
+    assert at.select_slider(key="asof").value.isoformat() == "2022-02-28"
     assert map_args(at)["feature_group"].count("geo-event geo-") == 2
 
 
 def test_the_url_follows_the_filters(app):
-    app.multiselect(key="event_types").set_value(["defection"]).run()
+    app.multiselect(key="types").set_value(["defection"]).run()
     assert app.query_params["types"] == "defection"
-    app.text_input(key="search").input("workers").run()
+    app.text_input(key="q").input("workers").run()
     assert app.query_params["q"] == "workers"
 
 
@@ -179,7 +179,7 @@ def test_unknown_values_in_a_link_show_a_notice_instead_of_failing():
     # Notices are Markdown-escaped (the browser shows them as plain text; see tests/test_security.py).
     assert "kidnap" in notices and "soon" in notices and markdown_text("no-such-event") in notices
     present = {f["properties"]["event_type"] for f in FEATURES}
-    assert set(at.multiselect(key="event_types").value) == present  # the stale type is ignored, not obeyed
+    assert set(at.multiselect(key="types").value) == present  # the stale type is ignored, not obeyed
 
 
 def test_the_timeline_follows_the_filters(app):
@@ -189,14 +189,14 @@ def test_the_timeline_follows_the_filters(app):
 
     assert len(app.get("vega_lite_chart")) == 2
     assert b"Construction workers defect en masse" in chart_data()
-    app.multiselect(key="event_types").set_value(["disappearance"]).run()
+    app.multiselect(key="types").set_value(["disappearance"]).run()
     data = chart_data()
     assert b"Over 20 garment workers" in data and b"Construction workers defect en masse" not in data
     assert b"Partially resumed" in data  # policy periods stay as context
 
 
 def test_the_map_date_shows_routes_in_their_status_then(app):
-    app.select_slider(key="as_of").set_value(dt.date(2020, 1, 31)).run()
+    app.select_slider(key="asof").set_value(dt.date(2020, 1, 31)).run()
     layers = map_args(app)["feature_group"]
     # Route lines on the map in January 2020: those whose status history has begun by then (or, with no history,
     # that began by then).
@@ -216,7 +216,7 @@ def test_the_map_shows_the_crossings_in_their_status_on_the_map_date(app):
     assert layers.count("geo-crossing-marker ") == located >= 10  # every crossing, three at their towns
     assert layers.count("geo-uncertainty-crossing") == 3
     assert "geo-crossing-partially_resumed" in layers and "geo-crossing-resumed" in layers
-    app.select_slider(key="as_of").set_value(dt.date(2020, 1, 31)).run()
+    app.select_slider(key="asof").set_value(dt.date(2020, 1, 31)).run()
     layers = map_args(app)["feature_group"]
     assert "geo-crossing-partially_resumed" not in layers and layers.count("geo-crossing-closed") >= 6
 
@@ -225,7 +225,7 @@ def test_the_border_distance_filter_narrows_the_view(app):
     from geo.crossings import load_crossings
     from geo.geography import load_geography, with_analysis
 
-    app.select_slider(key="border_km").set_value(10).run()
+    app.select_slider(key="border").set_value(10).run()
     # Distances come from geo.geography (checked against places of known distance in tests/test_geography.py).
     measured = with_analysis(load_events(EVENTS_PATH), load_geography(load_crossings()))
     near = {i for i, km in measured["distance_to_border_km"].items() if km is not None and km <= 10}
@@ -248,12 +248,12 @@ def test_an_empty_or_single_date_dataset_opens_without_error(collection, write_j
 def test_play_steps_the_map_date_to_the_end_and_stops(app):
     # Started two months before the last (each step takes 1.2 s): the month between, then the last step.
     start = month_end_before(LAST_DAY, 2)
-    slider = app.select_slider(key="as_of")
+    slider = app.select_slider(key="asof")
     slider.set_value(start).run()
-    assert app.select_slider(key="as_of").value == start
+    assert app.select_slider(key="asof").value == start
     app.button(key="play").click().run()
     assert not app.exception
-    assert app.select_slider(key="as_of").value == LAST_DAY  # the dataset's last day is the last step
+    assert app.select_slider(key="asof").value == LAST_DAY  # the dataset's last day is the last step
     assert app.session_state["playing"] is False
     assert app.button(key="play").label.startswith("▶")
 
@@ -269,9 +269,9 @@ def test_reruns_that_change_nothing_on_the_map_do_not_rebuild_its_layers(monkeyp
     monkeypatch.setattr(geo.layers, "event_layers", lambda frame: builds.append(len(frame)) or real(frame))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.selectbox(key="selected_id").set_value("escapes-small-scale").run()
-    at.selectbox(key="selected_id").set_value("extortion-remittances").run()
-    at.multiselect(key="event_types").set_value(["disappearance"]).run()
+    at.selectbox(key="event").set_value("escapes-small-scale").run()
+    at.selectbox(key="event").set_value("extortion-remittances").run()
+    at.multiselect(key="types").set_value(["disappearance"]).run()
     # Built for the first view (every located event) and for the filter change, not for reading details.
     assert builds == [sum(bool(f["geometry"]) for f in FEATURES),
                       sum(bool(f["geometry"]) for f in FEATURES if f["properties"]["event_type"] == "disappearance")]

@@ -81,3 +81,26 @@ def test_a_link_carries_the_dataset_version_and_a_malformed_one_is_ignored_with_
     again, notices = parse({"v": "[x](http://example.org)"}, DEFAULT, IDS)
     assert again.version is None and notices == ["Ignored dataset version '[x](http://example.org)' in the "
                                                  "link: expected hex digits."]
+
+
+def test_each_part_of_the_view_has_one_name_in_the_url_the_widgets_and_the_cache_key():
+    from geo.urlstate import KEYS, PARAMS, cache_key, layer_key, view_from_state, widget_state
+
+    layers = list(DEFAULT.filters.layers)
+    view = View(replace(DEFAULT.filters, layers=tuple(layers[:1]), event_types=("defection",), text="Hunchun",
+                        corroborated_only=True, max_border_km=25.0), as_of=dt.date(2022, 2, 28),
+                selected="some-event")
+    state = {**widget_state(view, layers), KEYS["selected"]: view.selected}
+    assert state[layer_key(layers[0])] is True and state[KEYS["text"]] == "Hunchun"
+    assert view_from_state(state, layers) == view  # the widgets give back exactly the view they were set from
+    params = encode(view, DEFAULT)
+    assert set(params) <= set(PARAMS) and params[KEYS["text"]] == "Hunchun" and params[KEYS["selected"]] == "some-event"
+    assert cache_key(view.filters) == cache_key(replace(view.filters)) != cache_key(DEFAULT.filters)
+    assert cache_key(view.filters, view.as_of) != cache_key(view.filters)
+
+
+def test_a_crafted_client_cannot_send_a_search_longer_than_the_limit():
+    from geo.urlstate import KEYS, MAX_TEXT, view_from_state, widget_state
+
+    state = {**widget_state(DEFAULT, list(DEFAULT.filters.layers)), KEYS["text"]: "x" * 5000}
+    assert len(view_from_state(state, list(DEFAULT.filters.layers)).filters.text) == MAX_TEXT
