@@ -36,7 +36,8 @@ class DatasetError(Exception):
 
 
 MAX_FILE_BYTES = 200_000_000
-"""Largest events file read (200 MB; the bundled one is about 20 KB). Checked before reading."""
+"""Largest GeoJSON file read (200 MB; the bundled one is about 20 KB). Checked before reading. GeoParquet,
+the large-data format, has its own limit (geo.geoparquet.MAX_PARQUET_BYTES)."""
 
 MAX_DEPTH = 64
 """Deepest nesting of arrays and objects accepted (a valid events file nests 7 deep)."""
@@ -154,10 +155,30 @@ def read_json(path: Path, max_bytes: int | None = MAX_FILE_BYTES) -> Any:
     return data
 
 
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+"""File name endings read as GeoParquet (geo.geoparquet); any other events file is read as GeoJSON."""
+
+
+def is_parquet(path: Path) -> bool:
+    """Whether `path` names a GeoParquet events file (by its suffix, in any case)."""
+    return Path(path).suffix.lower() in PARQUET_SUFFIXES
+
+
+def read_events_file(path: Path) -> Any:
+    """The parsed FeatureCollection in an events file, not yet validated: GeoParquet for a `.parquet` file
+    (geo.geoparquet.read_collection, no size limit beyond that module's), else strict JSON (`read_json`,
+    at most MAX_FILE_BYTES). Raises DatasetError when the file cannot be read as either."""
+    if is_parquet(path):
+        from geo.geoparquet import read_collection
+
+        return read_collection(path)
+    return read_json(path)
+
+
 def validate_file(path: Path) -> list[Problem]:
-    """Every problem with the file at `path`; empty when it is a valid events dataset."""
+    """Every problem with the events file at `path` (GeoJSON, or GeoParquet by suffix); empty when valid."""
     try:
-        data = read_json(path)
+        data = read_events_file(path)
     except DatasetError as error:
         return error.problems
     return validate_collection(data, str(path))
@@ -205,8 +226,9 @@ def records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 
 
 def load_events(path: Path) -> gpd.GeoDataFrame:
-    """Read, validate and load an events file; raises DatasetError listing every problem."""
-    return frame_from_collection(read_json(path), str(path))
+    """Read, validate and load an events file (GeoJSON, or GeoParquet by suffix); raises DatasetError
+    listing every problem."""
+    return frame_from_collection(read_events_file(path), str(path))
 
 
 def to_feature_collection(frame: gpd.GeoDataFrame) -> dict[str, Any]:

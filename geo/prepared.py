@@ -1,0 +1,254 @@
+"""Prepare an events file once — validate, analyse, derive — and keep the result for the next start.
+
+`prepare(path)` gives the validated frame joined with its border geography (geo.geography) and two
+derived columns the filters use (`independent_sources`, `search_text`). The result is kept as a
+GeoParquet file in a cache folder, named by the sha256 of the events file's bytes, PREPARED_FORMAT
+and a short hash of the reference files the analysis reads, so a changed dataset, changed reference
+data or a new format all miss the cache. A cache file that cannot be read is ignored and rebuilt; it
+is never trusted. Writes are atomic, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+
+from geo.geoparquet import gc_paused, geo_metadata, json_text, wkb_column, write_atomically
+
+ROOT = Path(__file__).resolve().parent.parent
+PREPARED_FORMAT = 1
+"""Version of the cached layout and of what `prepare` computes; raise it when either changes."""
+REFERENCE_FILES = (ROOT / "data" / "basemap.geojson", ROOT / "data" / "crossings.geojson",
+                   ROOT / "data" / "towns.csv")
+"""The reference data the analysis depends on: editing any of them misses the cache."""
+DERIVED_COLUMNS = ("independent_sources", "search_text")
+CACHE_ENV = "BORDER_CACHE"
+KEPT_FILES = 8
+"""Prepared copies kept in the cache folder; older ones (of earlier versions of a dataset) are removed."""
+META_KEY = b"border_prepared"
+_CACHE_NAME = re.compile(r"[0-9a-f]{64}-f[0-9]+-r[0-9a-f]{12}\.parquet")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A prepared events file: `frame` as `load_events` gives it, with geo.geography's analysis columns and
+    DERIVED_COLUMNS; `digest` the sha256 (hex) of the file's bytes; `from_cache` whether it was read from a
+    prepared copy rather than validated and analysed now."""
+
+    frame: gpd.GeoDataFrame
+    digest: str
+    path: Path
+    from_cache: bool
+
+
+_builds = 0
+
+
+def builds() -> int:
+    """How many times this process validated and analysed a file in `prepare` (its cache misses)."""
+    return _builds
+
+
+def file_digest(path: Path) -> str:
+    """sha256 (hex) of the file's bytes, read in 1 MB chunks."""
+    hasher = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def reference_digest(files: tuple[Path, ...] = REFERENCE_FILES) -> str:
+    """A short hash (12 hex digits) of the reference files' names and bytes."""
+    hasher = hashlib.sha256()
+    for file in files:
+        hasher.update(file.name.encode() + b"\0" + file_digest(file).encode() + b"\0")
+    return hasher.hexdigest()[:12]
+
+
+def default_cache_dir() -> Path:
+    """$BORDER_CACHE, else `<project root>/.cache/prepared/`."""
+    return Path(os.environ[CACHE_ENV]) if os.environ.get(CACHE_ENV) else ROOT / ".cache" / "prepared"
+
+
+def cache_path(digest: str, cache_dir: Path | None = None) -> Path:
+    """Where the prepared copy of a file with this content digest is kept."""
+    return (cache_dir or default_cache_dir()) / f"{digest}-f{PREPARED_FORMAT}-r{reference_digest()}.parquet"
+
+
+def with_derived(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """`frame` with DERIVED_COLUMNS (re)computed: independent_sources (int, geo.evidence) and search_text
+    (the casefolded text geo.filters.by_text searches)."""
+    from geo.evidence import independent_witnesses
+    from geo.filters import search_text
+
+    base = frame.drop(columns=[c for c in DERIVED_COLUMNS if c in frame.columns])
+    return base.assign(independent_sources=base["sources"].map(independent_witnesses).astype("int64"),
+                       search_text=search_text(base))
+
+
+def prepare(path: Path, *, cache_dir: Path | None = None,
+            progress: Callable[[str], None] | None = None) -> Prepared:
+    """The prepared events file at `path` (GeoJSON, or GeoParquet by suffix), from the cache when an intact
+    copy of this exact content is there, else validated, analysed and saved there for next time.
+
+    `cache_dir` defaults to `default_cache_dir()`. `progress` receives short messages for the user while it
+    works. Raises geo.dataset.DatasetError listing every problem when the file is not a valid events file
+    (an invalid file is never cached). A cache that cannot be written (read-only folder, full disk) only
+    means the next start prepares again."""
+    global _builds
+    from geo.crossings import load_crossings
+    from geo.dataset import frame_from_collection, read_events_file
+    from geo.geography import load_geography, with_analysis
+
+    say = progress or (lambda message: None)
+    path = Path(path)
+    digest = file_digest(path)
+    cached = cache_path(digest, cache_dir)
+    if cached.is_file():
+        say("Reading the prepared copy…")
+        with gc_paused():
+            frame = read_prepared(cached, digest)
+        if frame is not None:
+            return Prepared(frame, digest, path, True)
+        say("The prepared copy could not be read; preparing the file again…")
+    say(f"Reading {path.name}…")
+    data = read_events_file(path)
+    count = len(data["features"]) if isinstance(data, dict) and isinstance(data.get("features"), list) else 0
+    say(f"Validating {count:,} events…")
+    with gc_paused():
+        frame = frame_from_collection(data, str(path))
+    del data
+    _builds += 1
+    say("Measuring distances to the border…")
+    frame = with_derived(with_analysis(frame, load_geography(load_crossings())))
+    say("Saving a prepared copy for next time…")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_prepared(frame, cached, digest)
+        _prune(cached)
+    except OSError:
+        pass
+    return Prepared(frame, digest, path, False)
+
+
+# --- the cached copy --------------------------------------------------------------------------------------------
+
+_INDEX = "__index__"
+
+
+def _kind(values: np.ndarray) -> tuple[str, str]:
+    """How an object column is stored: ('text'|'bool'|'float'|'int'|'json', missing marker 'none'|'nan')."""
+    missing = pd.isna(values)
+    none = np.fromiter((v is None for v in values), dtype=bool, count=len(values)) if missing.any() else missing
+    if none.any() and (missing & ~none).any():
+        return "json", "none"  # both None and NaN: kept apart as JSON null and the text NaN
+    marker = "nan" if (missing & ~none).any() else "none"
+    types = set(map(type, values[~missing]))
+    if types <= {str}:
+        return "text", marker
+    if types == {bool}:
+        return "bool", marker
+    if types <= {float, np.float64}:
+        return "float", marker
+    if types <= {int, np.int64} and all(-(2**63) <= v < 2**63 for v in values[~missing]):
+        return "int", marker
+    return "json", marker
+
+
+_ARROW = {"text": pa.string(), "bool": pa.bool_(), "float": pa.float64(), "int": pa.int64(), "json": pa.string()}
+
+
+def _encode(series: pd.Series) -> tuple[pa.Array, dict[str, str]]:
+    if series.dtype != object:
+        return pa.array(series, from_pandas=True), {"kind": "native", "dtype": str(series.dtype)}
+    values = series.to_numpy(dtype=object)
+    kind, missing = _kind(values)
+    if kind == "json":
+        cells = [None if v is None else "NaN" if isinstance(v, float) and v != v else json_text(v) for v in values]
+        return pa.array(cells, type=pa.string()), {"kind": kind, "missing": missing}
+    return pa.array(values, type=_ARROW[kind], from_pandas=True), {"kind": kind, "missing": missing}
+
+
+def _decode(column: pa.ChunkedArray, spec: dict[str, str]) -> Any:
+    import orjson
+
+    kind = spec["kind"]
+    if kind == "native":
+        return column.to_pandas().astype(spec["dtype"]).to_numpy()
+    values = column.to_numpy(zero_copy_only=False)
+    if values.dtype != object:
+        values = values.astype(object)  # numbers and booleans as Python objects, as the frame held them
+    nulls = np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False)) if column.null_count else []
+    if kind == "json":
+        present = np.flatnonzero(~column.is_null().to_numpy(zero_copy_only=False))
+        values[present] = np.fromiter((float("nan") if text == "NaN" else orjson.loads(text)
+                                       for text in values[present]), dtype=object, count=len(present))
+    if len(nulls):
+        values[nulls] = float("nan") if spec.get("missing") == "nan" else None
+    return values
+
+
+def write_prepared(frame: gpd.GeoDataFrame, path: Path, digest: str) -> None:
+    """Write a prepared frame to `path` atomically as GeoParquet, every column stored so that
+    `read_prepared` restores it exactly (values, their Python types, missing markers, dtypes, order)."""
+    names = list(frame.columns)
+    geometry = frame.geometry.name
+    columns: dict[str, pa.Array] = {}
+    specs: dict[str, dict[str, str]] = {}
+    index = pd.Series(frame.index, dtype=frame.index.dtype)
+    columns[_INDEX], specs[_INDEX] = _encode(index)
+    geometries = np.asarray(frame.geometry.array, dtype=object)
+    for name in names:
+        if name == geometry:
+            columns[name] = wkb_column(geometries)
+        else:
+            columns[name], specs[name] = _encode(frame[name])
+    meta = {"format": PREPARED_FORMAT, "digest": digest, "columns": names, "geometry": geometry, "specs": specs,
+            "crs": frame.crs.to_string() if frame.crs is not None else None, "index_name": frame.index.name}
+    table = pa.table(columns).replace_schema_metadata({
+        b"geo": json.dumps(geo_metadata(geometries, geometry)).encode(), META_KEY: json_text(meta).encode()})
+    write_atomically(path, lambda temporary: pq.write_table(table, temporary, compression="zstd"))
+
+
+def read_prepared(path: Path, digest: str) -> gpd.GeoDataFrame | None:
+    """The frame kept at `path` for content `digest`, or None when the file is missing, unreadable,
+    truncated, of another format or digest, or otherwise not exactly what `write_prepared` wrote."""
+    try:
+        table = pq.read_table(path)
+        meta = json.loads(table.schema.metadata[META_KEY])
+        if meta["format"] != PREPARED_FORMAT or meta["digest"] != digest:
+            return None
+        specs, geometry = meta["specs"], meta["geometry"]
+        index = pd.Index(_decode(table.column(_INDEX), specs[_INDEX]), name=meta["index_name"],
+                         dtype=None if specs[_INDEX]["kind"] == "native" else object)
+        data = {name: gpd.GeoSeries(shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False)),
+                                    index=index, crs=meta["crs"]) if name == geometry
+                else pd.Series(_decode(table.column(name), specs[name]), index=index,
+                               dtype=specs[name].get("dtype", object), copy=False)
+                for name in meta["columns"]}
+        return gpd.GeoDataFrame(data, geometry=geometry, crs=meta["crs"], copy=False)
+    except Exception:  # noqa: BLE001 — any failure means the copy is not trusted; the caller rebuilds it
+        return None
+
+
+def _prune(kept: Path) -> None:
+    """Remove the oldest prepared copies beyond KEPT_FILES (only files named as this module names them)."""
+    copies = [p for p in kept.parent.iterdir() if _CACHE_NAME.fullmatch(p.name) and p != kept]
+    copies.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in copies[KEPT_FILES - 1:]:
+        old.unlink(missing_ok=True)

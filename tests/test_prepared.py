@@ -1,0 +1,207 @@
+"""Preparing an events file once: the same frame from the cache as fresh, and a cache that is never trusted blindly."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geo.bench import synthetic_collection
+from geo.crossings import load_crossings
+from geo.dataset import DatasetError, load_events
+from geo.evidence import independent_witnesses
+from geo.geography import ANALYSIS_COLUMNS, load_geography, with_analysis
+from geo.geoparquet import write_events
+from geo.prepared import (
+    DERIVED_COLUMNS,
+    PREPARED_FORMAT,
+    REFERENCE_FILES,
+    builds,
+    cache_path,
+    default_cache_dir,
+    file_digest,
+    prepare,
+    reference_digest,
+)
+from tests.conftest import EVENTS_PATH, ROOT
+
+
+def assert_same_frame(got: gpd.GeoDataFrame, want: gpd.GeoDataFrame) -> None:
+    """Every column, every row: the same values of the same Python types, missing markers included
+    (None stays None, NaN stays NaN), the same dtypes and index, and equal geometry."""
+    assert list(got.columns) == list(want.columns)
+    assert list(got.index) == list(want.index) and got.index.dtype == want.index.dtype
+    assert dict(got.dtypes) == dict(want.dtypes)
+    assert got.crs == want.crs
+    for column in want.columns:
+        if column == want.geometry.name:
+            for a, b in zip(got.geometry, want.geometry, strict=True):
+                assert (a is None and b is None) or (a.wkb == b.wkb and a.equals(b)), column
+            continue
+        for a, b in zip(got[column], want[column], strict=True):
+            if isinstance(b, float) and math.isnan(b):
+                assert isinstance(a, float) and math.isnan(a), column
+            else:
+                assert type(a) is type(b) and a == b, (column, a, b)
+
+
+def copy_of_curated(tmp_path: Path, name: str = "events.geojson") -> Path:
+    path = tmp_path / name
+    shutil.copyfile(EVENTS_PATH, path)
+    return path
+
+
+def test_a_prepared_frame_is_the_loaded_frame_with_its_analysis_and_the_derived_columns(tmp_path):
+    from geo.filters import search_text
+
+    prepared = prepare(copy_of_curated(tmp_path), cache_dir=tmp_path / "cache")
+    expected = with_analysis(load_events(EVENTS_PATH), load_geography(load_crossings()))
+    assert not prepared.from_cache and prepared.digest == file_digest(EVENTS_PATH)
+    assert list(prepared.frame.columns) == [*expected.columns, *DERIVED_COLUMNS]
+    assert_same_frame(prepared.frame[list(expected.columns)], expected)
+    assert list(prepared.frame["independent_sources"]) == [independent_witnesses(s) for s in expected["sources"]]
+    assert prepared.frame["independent_sources"].dtype == "int64"
+    assert list(prepared.frame["search_text"]) == list(search_text(expected))
+    assert set(ANALYSIS_COLUMNS) <= set(prepared.frame.columns)
+
+
+def test_a_second_prepare_reads_the_cache_without_validating(tmp_path):
+    path = copy_of_curated(tmp_path)
+    first = prepare(path, cache_dir=tmp_path / "cache")
+    before = builds()
+    second = prepare(path, cache_dir=tmp_path / "cache")
+    assert second.from_cache and builds() == before
+    assert second.digest == first.digest and second.path == path
+    assert_same_frame(second.frame, first.frame)
+
+
+def test_the_cached_frame_equals_the_fresh_one_for_synthetic_routes_and_unknown_locations(tmp_path):
+    collection = synthetic_collection(3_000)
+    path = tmp_path / "synthetic.geojson"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    started = time.perf_counter()
+    fresh = prepare(path, cache_dir=tmp_path / "cache")
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    cached = prepare(path, cache_dir=tmp_path / "cache")
+    warm = time.perf_counter() - started
+    assert not fresh.from_cache and cached.from_cache
+    assert fresh.frame.geometry.isna().any() and fresh.frame.geom_type.eq("LineString").sum() > 50
+    assert_same_frame(cached.frame, fresh.frame)
+    assert warm * 3 < cold  # generous: about 20 times faster here
+
+
+def test_a_parquet_events_file_prepares_to_the_same_frame_as_its_geojson(tmp_path):
+    write_events(load_events(EVENTS_PATH), tmp_path / "events.parquet")
+    from_parquet = prepare(tmp_path / "events.parquet", cache_dir=tmp_path / "cache")
+    from_json = prepare(copy_of_curated(tmp_path), cache_dir=tmp_path / "cache")
+    assert not from_parquet.from_cache and not from_json.from_cache  # different bytes, different copies
+    assert_same_frame(from_parquet.frame, from_json.frame)
+
+
+def test_editing_the_dataset_misses_the_cache(tmp_path, collection):
+    path = copy_of_curated(tmp_path)
+    prepare(path, cache_dir=tmp_path / "cache")
+    collection["features"][0]["properties"]["title"] = "An edited title"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    edited = prepare(path, cache_dir=tmp_path / "cache")
+    assert not edited.from_cache and edited.frame["title"].iloc[0] == "An edited title"
+    assert len(list((tmp_path / "cache").glob("*.parquet"))) == 2
+
+
+def test_the_cache_name_holds_the_content_digest_the_format_and_the_reference_data(tmp_path):
+    digest = file_digest(EVENTS_PATH)
+    name = cache_path(digest, tmp_path).name
+    assert name == f"{digest}-f{PREPARED_FORMAT}-r{reference_digest()}.parquet"
+    assert {p.name for p in REFERENCE_FILES} == {"basemap.geojson", "crossings.geojson", "towns.csv"}
+    copies = []
+    for source in REFERENCE_FILES:
+        copies.append(tmp_path / source.name)
+        shutil.copyfile(source, copies[-1])
+    assert reference_digest(tuple(copies)) == reference_digest()
+    with copies[2].open("a", encoding="utf-8") as towns:
+        towns.write("Newtown,CN,Jilin,42.0,129.0,1\n")
+    assert reference_digest(tuple(copies)) != reference_digest()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+def test_a_damaged_cache_file_is_ignored_rebuilt_and_replaced(tmp_path, damage):
+    path = copy_of_curated(tmp_path)
+    fresh = prepare(path, cache_dir=tmp_path / "cache")
+    cached = cache_path(fresh.digest, tmp_path / "cache")
+    data = cached.read_bytes()
+    damaged = {"garbage": b"PAR1 not really parquet PAR1", "truncated": data[: len(data) // 2], "empty": b""}[damage]
+    cached.write_bytes(damaged)
+    messages: list[str] = []
+    before = builds()
+    again = prepare(path, cache_dir=tmp_path / "cache", progress=messages.append)
+    assert not again.from_cache and builds() == before + 1
+    assert "The prepared copy could not be read; preparing the file again…" in messages
+    assert_same_frame(again.frame, fresh.frame)
+    assert cached.read_bytes() != damaged
+    assert prepare(path, cache_dir=tmp_path / "cache").from_cache  # replaced by a good copy
+
+
+def test_a_cache_file_of_another_dataset_under_this_name_is_not_trusted(tmp_path, collection):
+    path = copy_of_curated(tmp_path)
+    digest = file_digest(path)
+    other = tmp_path / "other.geojson"
+    collection["features"] = collection["features"][:3]
+    other.write_text(json.dumps(collection), encoding="utf-8")
+    shutil.copyfile(cache_path(prepare(other, cache_dir=tmp_path / "c").digest, tmp_path / "c"),
+                    cache_path(digest, tmp_path / "c"))  # a renamed copy: right name, wrong content
+    prepared = prepare(path, cache_dir=tmp_path / "c")
+    assert not prepared.from_cache and len(prepared.frame) == len(load_events(EVENTS_PATH))
+
+
+def test_progress_messages_say_what_is_happening(tmp_path):
+    path = copy_of_curated(tmp_path)
+    messages: list[str] = []
+    prepare(path, cache_dir=tmp_path / "cache", progress=messages.append)
+    count = len(load_events(EVENTS_PATH))
+    assert messages == ["Reading events.geojson…", f"Validating {count:,} events…",
+                        "Measuring distances to the border…", "Saving a prepared copy for next time…"]
+    messages.clear()
+    prepare(path, cache_dir=tmp_path / "cache", progress=messages.append)
+    assert messages == ["Reading the prepared copy…"]
+
+
+def test_an_invalid_file_raises_every_problem_and_is_never_cached(tmp_path, collection):
+    collection["features"][0]["properties"]["layer"] = "nope"
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    with pytest.raises(DatasetError) as caught:
+        prepare(path, cache_dir=tmp_path / "cache")
+    assert len(caught.value.problems) == 1 and caught.value.problems[0].field == "properties.layer"
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_cache_folder_that_cannot_be_written_only_means_preparing_again(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    path = copy_of_curated(tmp_path)
+    first = prepare(path, cache_dir=blocker / "cache")
+    second = prepare(path, cache_dir=blocker / "cache")
+    assert not first.from_cache and not second.from_cache and len(second.frame) == len(first.frame)
+
+
+def test_the_default_cache_folder_is_border_cache_else_the_projects_dot_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("BORDER_CACHE", str(tmp_path / "elsewhere"))
+    assert default_cache_dir() == tmp_path / "elsewhere"
+    monkeypatch.delenv("BORDER_CACHE")
+    assert default_cache_dir() == ROOT / ".cache" / "prepared"
+    assert ".cache/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_frame_is_a_geodataframe_in_wgs84_indexed_by_id(tmp_path):
+    prepared = prepare(copy_of_curated(tmp_path), cache_dir=tmp_path / "cache")
+    cached = prepare(prepared.path, cache_dir=tmp_path / "cache").frame
+    assert isinstance(cached, gpd.GeoDataFrame) and cached.crs.to_epsg() == 4326
+    assert list(cached.index) == list(cached["id"]) and cached.index.name is None
+    pd.testing.assert_frame_equal(cached, prepared.frame)
