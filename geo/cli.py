@@ -28,8 +28,10 @@ def _iso_date(text: str) -> dt.date:
 def validate_any(path: Path) -> list:
     """Problems with an events file, or with a crossings file (recognised by its china_side names)."""
     from geo.crossings import validate_crossings
-    from geo.dataset import read_json
+    from geo.dataset import is_parquet, read_json
 
+    if is_parquet(path):  # crossings are GeoJSON only
+        return validate_file(path)
     try:
         data = read_json(path)
     except DatasetError as error:
@@ -274,11 +276,68 @@ def cmd_loadtest(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from geo import bench
 
+    if args.browser:  # scripts/browser_bench.py drives Streamlit servers and Chromium (so it lives outside geo/)
+        import subprocess
+
+        script = Path(__file__).resolve().parent.parent / "scripts" / "browser_bench.py"
+        command = [sys.executable, str(script), "--sizes", args.sizes, "--naive-max", str(args.naive_max),
+                   "--repeat", str(args.repeat), "--seed", str(args.seed)] + (["--json"] if args.json else [])
+        return subprocess.run(command, check=False).returncode
     try:
         bench.run(args.events, naive_max=args.naive_max, repeat=args.repeat, seed=args.seed)
     except ValueError as error:
         print(f"python -m geo bench: error: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    """GeoJSON to GeoParquet or back (by the suffixes); the input is validated first and never half-written."""
+    import json
+
+    from geo.dataset import MAX_FILE_BYTES, is_parquet, read_events_file
+    from geo.geoparquet import gc_paused, write_atomically, write_events
+    from geo.schema import validate_collection
+
+    def size(n: int) -> str:
+        return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n / 1e3:,.1f} KB"
+
+    json_suffixes = (".geojson", ".json")
+    for path in (args.input, args.output):
+        if not is_parquet(path) and path.suffix.lower() not in json_suffixes:
+            print(f"python -m geo convert: error: {path}: name it .geojson (or .json) or .parquet, so the format "
+                  f"is clear", file=sys.stderr)
+            return 2
+    try:
+        data = read_events_file(args.input)
+    except DatasetError as error:
+        for problem in error.problems:
+            print(problem)
+        return 1
+    with gc_paused():
+        problems = validate_collection(data, str(args.input))
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"nothing was written to {args.output}", file=sys.stderr)
+        return 1
+    try:
+        if is_parquet(args.output):
+            write_events(data, args.output)
+        else:
+            text = (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+            write_atomically(args.output, lambda temporary: temporary.write_bytes(text))
+    except OSError as error:
+        print(f"{args.output}: file: cannot write: {error.strerror or error}")
+        return 1
+    features = data["features"]
+    located = sum(f["geometry"] is not None for f in features)
+    size_in, size_out = args.input.stat().st_size, args.output.stat().st_size
+    print(f"converted {args.input} ({size(size_in)}) to {args.output} ({size(size_out)}): {len(features):,} events, "
+          f"{located:,} with a location")
+    if not is_parquet(args.output) and size_out > MAX_FILE_BYTES:
+        print(f"notice: {args.output} is over the {MAX_FILE_BYTES / 1e6:g} MB limit for GeoJSON events files, so "
+              f"the dashboard and commands will refuse it; use the .parquet file instead", file=sys.stderr)
     return 0
 
 
@@ -368,7 +427,20 @@ def parser() -> argparse.ArgumentParser:
                        help="build the naive one-Marker-per-event map only up to this size (default: 10000)")
     bench.add_argument("--repeat", type=int, default=3, metavar="R", help="best of R runs (default: 3)")
     bench.add_argument("--seed", type=int, default=0, help="seed of the synthetic data (default: 0)")
+    bench.add_argument("--browser", action="store_true",
+                       help="instead, time what users wait for in headless Chromium against real Streamlit servers: "
+                            "first open, new session, new server, filter change; ours beside the naive peer")
+    bench.add_argument("--sizes", default="curated,10000,100000,1000000", metavar="LIST",
+                       help="with --browser: comma-separated sizes, 'curated' for the bundled dataset "
+                            "(default: curated,10000,100000,1000000)")
+    bench.add_argument("--json", action="store_true", help="with --browser: also print every figure as JSON")
     bench.set_defaults(run=cmd_bench)
+
+    convert = commands.add_parser("convert", help="convert an events file between GeoJSON and GeoParquet (by "
+                                                  "the names' suffixes), validating it first")
+    convert.add_argument("input", type=Path, metavar="IN", help="events file: .geojson/.json or .parquet")
+    convert.add_argument("output", type=Path, metavar="OUT", help="file to write (atomically): .parquet or .geojson")
+    convert.set_defaults(run=cmd_convert)
     return root
 
 

@@ -223,3 +223,55 @@ def test_a_second_article_about_a_known_event_is_matched_and_add_makes_it_a_sour
     assert shanghai["sources"][:-1] == known["sources"]  # its sources kept, the new one appended
     assert [s["publisher"] for s in shanghai["sources"]][-1] == "Daily NK"
     assert "sources attached to 1" in geo("history", "--data", str(data)).stdout
+
+
+def test_convert_turns_geojson_into_parquet_and_back_without_losing_anything(tmp_path):
+    import json
+
+    parquet, geojson = tmp_path / "events.parquet", tmp_path / "again.geojson"
+    there = geo("convert", str(EVENTS_PATH), str(parquet))
+    assert there.returncode == 0, there.stdout + there.stderr
+    [line] = there.stdout.splitlines()
+    features = json.loads(EVENTS_PATH.read_text(encoding="utf-8"))["features"]
+    located = sum(f["geometry"] is not None for f in features)
+    assert line.startswith(f"converted {EVENTS_PATH} (") and f"to {parquet} (" in line
+    assert line.endswith(f": {len(features)} events, {located} with a location") and "KB)" in line
+    back = geo("convert", str(parquet), str(geojson))
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert json.loads(geojson.read_text(encoding="utf-8")) == json.loads(EVENTS_PATH.read_text(encoding="utf-8"))
+    assert geo("validate", str(geojson)).returncode == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []  # no temporary file left
+
+
+def test_analyze_gives_the_same_rows_for_a_converted_parquet_file(tmp_path, capsys):
+    from geo.cli import main
+
+    parquet = tmp_path / "events.parquet"
+    assert main(["convert", str(EVENTS_PATH), str(parquet)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", "--data", str(parquet)]) == 0
+    from_parquet = capsys.readouterr().out
+    assert main(["analyze", "--data", str(EVENTS_PATH)]) == 0
+    assert from_parquet == capsys.readouterr().out and from_parquet.count("\n") > 50
+
+
+def test_convert_refuses_an_invalid_input_with_one_line_per_problem_and_writes_nothing(collection, write_json,
+                                                                                        tmp_path):
+    collection["features"][1]["properties"]["event_type"] = "kidnap"
+    bad = write_json(collection, "bad.geojson")
+    out = tmp_path / "out.parquet"
+    result = geo("convert", str(bad), str(out))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.startswith(f"{bad}: feature 1 (id=") and "properties.event_type" in line
+    assert not out.exists()
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    result = geo("convert", str(broken), str(tmp_path / "out.geojson"))
+    assert result.returncode == 1 and result.stdout.startswith(f"{broken}: file: not a readable Parquet file")
+    assert "Traceback" not in result.stderr and not (tmp_path / "out.geojson").exists()
+
+
+def test_convert_to_a_file_of_unknown_kind_is_a_usage_error(tmp_path):
+    result = geo("convert", str(EVENTS_PATH), str(tmp_path / "events.csv"))
+    assert result.returncode == 2 and ".parquet" in result.stderr and not (tmp_path / "events.csv").exists()
