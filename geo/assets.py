@@ -28,12 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import folium
+from folium.elements import JSCSSMixin
 from folium.template import Template
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = Path("static") / "vendor"
 MANIFEST_NAME = "manifest.json"
 STREAMLIT_BASE_URL = "/app/static/vendor"  # Streamlit serves ./static at /app/static/ (enableStaticServing)
+OWN_JS_DIR = Path("static") / "js"
+"""Our own front-end scripts (tracked in git, not installed): served at OWN_JS_URL, inlined in exports."""
+OWN_JS_URL = "/app/static/js"
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,47 @@ def use_local_assets(m: folium.Map, base_url: str = STREAMLIT_BASE_URL) -> None:
     m.add_child(DefaultIconPath(f"{base}/leaflet/dist/images/"), name="default_icon_path")
 
 
+def own_js_base(asset_base_url: str | None) -> str | None:
+    """Where a map whose vendor files load from ``asset_base_url`` loads our own scripts: the ``js``
+    folder beside ``vendor`` (``/app/static/js`` in the dashboard), or None (inline) without a base URL."""
+    if asset_base_url is None:
+        return None
+    base = asset_base_url.rstrip("/")
+    return base[: -len("/vendor")] + "/js" if base.endswith("/vendor") else OWN_JS_URL
+
+
+class OwnScript(JSCSSMixin):
+    """One of our scripts in static/js: a ``<script src>`` under ``base_url`` (streamlit-folium loads it
+    before the map script), or with no ``base_url`` its content inline in the map script, so the page
+    needs no server (the code is guarded against running twice)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str, base_url: str | None = None, root: Path = PROJECT_ROOT) -> None:
+        super().__init__()
+        self._name = "OwnScript"
+        if base_url is None:
+            self.code = (root / OWN_JS_DIR / name).read_text(encoding="utf-8").replace("</script", "<\\/script")
+            self.default_js = []
+        else:
+            self.code = ""
+            self.default_js = [(f"geo_js_{name}", f"{base_url.rstrip('/')}/{name}")]
+
+
+def add_own_script(m: folium.Map, name: str, base_url: str | None = None) -> None:
+    """Load static/js/``name`` on map ``m`` (once, however often this is called); see OwnScript."""
+    m.add_child(OwnScript(name, base_url), name=f"geo_js_{name.replace('.', '_')}")
+
+
+def own_scripts() -> list[Path]:
+    """Every one of our scripts (``static/js/*.js``)."""
+    return sorted((PROJECT_ROOT / OWN_JS_DIR).glob("*.js"))
+
+
 def _main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo.assets", description="Vendored front-end files.")
     parser.add_argument("command", choices=["install", "check"])
@@ -238,8 +283,9 @@ def _inline_css(css: str, css_path: Path) -> str:
 
 
 def standalone_html(m: folium.Map, root: Path = PROJECT_ROOT) -> str:
-    """The map as ONE self-contained HTML file: its libraries, styles and fonts embedded, so it opens
-    from disk with no network. Raises FileNotFoundError when static/vendor is incomplete."""
+    """The map as ONE self-contained HTML file: its libraries, styles, fonts and our own scripts
+    (static/js) embedded, so it opens from disk with no network. Raises FileNotFoundError when
+    static/vendor is incomplete."""
     broken = missing(root)
     if broken:
         raise FileNotFoundError(f"run scripts/install_assets; missing or modified: {', '.join(broken)}")
@@ -255,5 +301,12 @@ def standalone_html(m: folium.Map, root: Path = PROJECT_ROOT) -> str:
         path = vendor / match.group(1)
         return f"<style>{_inline_css(path.read_text(encoding='utf-8'), path)}</style>"
 
+    def own(match: re.Match[str]) -> str:
+        # Our scripts ship with this code (in git), not with an installed root's vendor copies.
+        code = (PROJECT_ROOT / OWN_JS_DIR / match.group(1)).read_text(encoding="utf-8")
+        code = code.replace("</script", "<\\/script")
+        return f"<script>{code}</script>"
+
     html = re.sub(rf'<script src="{INLINE_PREFIX}/([^"]+)"></script>', script, html)
+    html = re.sub(rf'<script src="{re.escape(OWN_JS_URL)}/([A-Za-z0-9_.-]+\.js)"></script>', own, html)
     return re.sub(rf'<link rel="stylesheet" href="{INLINE_PREFIX}/([^"]+)"\s*/>', style, html)

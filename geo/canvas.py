@@ -1,215 +1,151 @@
-"""A compact canvas layer for large datasets: a few numbers per event instead of a marker each.
+"""The large-data map layer: one binary pack of every located event (geo.pointpack), drawn by
+static/js/geopack.js with WebGL (2D canvas where WebGL is unavailable), plus per-view bit masks.
 
-A folium Marker with its popup costs ~830 bytes and ~0.75 ms per event (DESIGN.md §5), so 100,000
-events would send 80 MB. Here each layer ships parallel arrays (longitude, latitude, type index,
-precision index, id) and one custom Leaflet layer draws all of its points on a canvas and finds the
-point under the pointer itself (100,000 events are one layer, not 100,000). Hover shows the type and
-id; a click opens a small popup and, through the id it hands to streamlit-folium, the full details
-and sources below the map (looked up by id, not embedded in every marker). Points known only to city
-or region level are drawn as discs of their documented radius, as on the detailed map. Route lines
-(a few per cent) stay ordinary Leaflet polylines.
+A folium Marker with its popup costs ~830 bytes per event (DESIGN.md §5) and even compact JSON arrays
+are re-sent through the websocket on every rerun. Here the pack is written once per dataset version and
+fetched once by a layer on the (stable) base map; a filter change sends only `mask_group`: one bit per
+pack row, base64 (125 KB at 1,000,000 events), plus one byte per route line for its status on the map
+date. An exported map embeds the pack itself (`embedded_pack_layer`), so it stays one offline file.
+
+Python passes only data and parameters; the JavaScript lives in static/js/geopack.js.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
-import shapely
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
 
-from geo.schema import EVENT_TYPES, LOCATION_PRECISIONS, ROUTE_STATUSES
+from geo.pointpack import NO_STATUS, located, pack_bytes, row_ids, view_arrays
+from geo.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
 from geo.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
 
-TYPE_INDEX = {t: n for n, t in enumerate(EVENT_TYPES)}
-PRECISION_INDEX = {p: n for n, p in enumerate(LOCATION_PRECISIONS)}
-STATUS_INDEX = {s: n for n, s in enumerate(ROUTE_STATUSES)}
+DETAILS_NOTE = "Dates, place and sources: see Details below the map."
+SCRIPT = "geopack.js"
 
 
-def _compact(values: list) -> str:
-    return json.dumps(values, separators=(",", ":"))
+def script_json(value: Any) -> str:
+    """`value` as JSON that is safe inside an HTML <script> (no '<', '>' or '&' characters)."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-class CanvasEvents(MacroElement):
-    """The located events of one layer, drawn on canvas from compact arrays."""
+def layer_options(version: str, ids: list[str] | None = None, note: str | None = DETAILS_NOTE) -> dict[str, Any]:
+    """The options of `new L.GeoPack(...)`: styles from geo.style, in the pack's code order."""
+    return {
+        "version": version,
+        "types": [[label, EVENT_STYLE[t][0]] for t, label in EVENT_TYPES.items()],
+        "radii": [UNCERTAINTY_RADIUS_M.get(p, 0) for p in LOCATION_PRECISIONS],
+        "statuses": [[label, STATUS_STYLE[s]["color"], STATUS_STYLE[s]["weight"], STATUS_STYLE[s]["opacity"],
+                      STATUS_STYLE[s]["dash_array"]] for s, label in ROUTE_STATUSES.items()],
+        "ids": ids,
+        "note": note or "",
+    }
+
+
+class PackLayer(MacroElement):
+    """`new L.GeoPack(source, options)` added to its parent (the map, or a FeatureGroup)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function () {
-            // One layer draws all of a group's points on its own canvas and finds the point under
-            // the pointer itself, so 100,000 events are 1 Leaflet layer, not 100,000.
-            if (!L.GeoPoints) {
-                L.GeoPoints = L.Layer.extend({
-                    initialize: function (data) { this._d = data; },
-                    onAdd: function (map) {
-                        this._canvas = L.DomUtil.create('canvas', 'geo-points leaflet-zoom-hide');
-                        this._canvas.style.pointerEvents = 'none';
-                        this.getPane().appendChild(this._canvas);
-                        map.on('moveend zoomend resize viewreset', this._draw, this);
-                        // One pointer handler per map picks the nearest event across all these layers.
-                        map._geoPoints = (map._geoPoints || []).concat([this]);
-                        if (!map._geoPointsWired) {
-                            map._geoPointsWired = true;
-                            map.on('mousemove', L.GeoPoints.hover, map);
-                            map.on('click', L.GeoPoints.click, map);
-                        }
-                        this._draw();
-                    },
-                    onRemove: function (map) {
-                        map.off('moveend zoomend resize viewreset', this._draw, this);
-                        map._geoPoints = (map._geoPoints || []).filter(layer => layer !== this);
-                        L.DomUtil.remove(this._canvas);
-                    },
-                    count: function () { return this._d.X.length; },
-                    label: function (n) {
-                        var d = this._d;
-                        return d.T[d.K[n]][0] + ' [' + d.I[n] + ']';
-                    },
-                    _draw: function () {
-                        var map = this._map, size = map.getSize(), canvas = this._canvas, d = this._d;
-                        var ratio = window.devicePixelRatio || 1;
-                        L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
-                        canvas.width = size.x * ratio; canvas.height = size.y * ratio;
-                        canvas.style.width = size.x + 'px'; canvas.style.height = size.y + 'px';
-                        var ctx = canvas.getContext('2d');
-                        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-                        var zoom = map.getZoom(), px = new Float32Array(d.X.length * 3);
-                        var metresPerPixel = 40075016.686 * Math.cos(map.getCenter().lat * Math.PI / 180)
-                            / Math.pow(2, zoom + 8);
-                        for (var n = 0; n < d.X.length; n++) {
-                            var p = map.latLngToContainerPoint([d.Y[n], d.X[n]]);
-                            px[3 * n] = p.x; px[3 * n + 1] = p.y;
-                            px[3 * n + 2] = d.R[d.P[n]] ? Math.max(3, d.R[d.P[n]] / metresPerPixel) : 0;
-                        }
-                        this._px = px;
-                        ctx.lineWidth = 1;
-                        for (n = 0; n < d.X.length; n++) {  // discs first, pins on top
-                            var r = px[3 * n + 2], x = px[3 * n], y = px[3 * n + 1];
-                            if (!r || x < -r || y < -r || x > size.x + r || y > size.y + r) { continue; }
-                            ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI);
-                            ctx.globalAlpha = 0.25; ctx.fillStyle = d.T[d.K[n]][1]; ctx.fill();
-                            ctx.globalAlpha = 0.6; ctx.strokeStyle = d.T[d.K[n]][1]; ctx.stroke();
-                        }
-                        ctx.globalAlpha = 1; ctx.strokeStyle = '#ffffff';
-                        for (n = 0; n < d.X.length; n++) {
-                            x = px[3 * n]; y = px[3 * n + 1];
-                            if (px[3 * n + 2] || x < -5 || y < -5 || x > size.x + 5 || y > size.y + 5) { continue; }
-                            ctx.beginPath(); ctx.arc(x, y, 5, 0, 2 * Math.PI);
-                            ctx.fillStyle = d.T[d.K[n]][1]; ctx.fill(); ctx.stroke();
-                        }
-                    },
-                    _find: function (point) {  // [index, score]: a pin within 7 px scores its squared gap,
-                        var px = this._px, best = -1, bestGap = 49, disc = -1;  // a disc under it 1000
-                        if (!px) { return [-1, Infinity]; }
-                        for (var n = 0; n < px.length / 3; n++) {
-                            var dx = px[3 * n] - point.x, dy = px[3 * n + 1] - point.y, gap = dx * dx + dy * dy;
-                            var r = px[3 * n + 2];
-                            if (!r && gap < bestGap) { best = n; bestGap = gap; }
-                            if (r && disc < 0 && gap < r * r) { disc = n; }
-                        }
-                        return best >= 0 ? [best, bestGap] : (disc >= 0 ? [disc, 1000] : [-1, Infinity]);
-                    },
-                    open: function (n, originalEvent) {
-                        var at = L.latLng(this._d.Y[n], this._d.X[n]), text = this.label(n);
-                        // streamlit-folium reads the clicked layer's tooltip: hand it this event's label (a
-                        // bare tooltip object, not bindTooltip, whose click handler needs a single LatLng).
-                        this._tooltip = (this._tooltip || L.tooltip()).setContent(text);
-                        this.fire('click', {latlng: at, sourceTarget: this, target: this,
-                                            originalEvent: originalEvent});
-                        L.popup().setLatLng(at)
-                            .setContent(text + '<br><i>Dates, place and sources: see Details below the map.</i>')
-                            .openOn(this._map);
-                    }
-                });
-                L.GeoPoints.nearest = function (map, point) {
-                    var best = null;
-                    (map._geoPoints || []).forEach(function (layer) {
-                        var found = layer._find(point);
-                        if (found[0] >= 0 && (!best || found[1] < best[2])) { best = [layer, found[0], found[1]]; }
-                    });
-                    return best;
-                };
-                L.GeoPoints.hover = function (e) {
-                    var map = this, hit = L.GeoPoints.nearest(map, e.containerPoint);
-                    var key = hit ? L.stamp(hit[0]) + ':' + hit[1] : '';
-                    map.getContainer().style.cursor = hit ? 'pointer' : '';
-                    if (key === map._geoHoverKey) { return; }
-                    map._geoHoverKey = key;
-                    if (map._geoTip) { map.closeTooltip(map._geoTip); map._geoTip = null; }
-                    if (hit) {
-                        var d = hit[0]._d;
-                        map._geoTip = L.tooltip().setLatLng([d.Y[hit[1]], d.X[hit[1]]])
-                            .setContent(hit[0].label(hit[1]));
-                        map.openTooltip(map._geoTip);
-                    }
-                };
-                L.GeoPoints.click = function (e) {
-                    var hit = L.GeoPoints.nearest(this, e.containerPoint);
-                    if (hit) { hit[0].open(hit[1], e.originalEvent); }
-                };
-            }
-            var group = {{ this._parent.get_name() }};
-            var T = {{ this.types }}, S = {{ this.statuses }};
-            var points = new L.GeoPoints({T: T, R: {{ this.radii }}, X: {{ this.lons }}, Y: {{ this.lats }},
-                                          K: {{ this.kinds }}, P: {{ this.precisions }}, I: {{ this.ids }}});
-            group.addLayer(points);
-            var LC = {{ this.line_coords }}, LS = {{ this.line_status }}, LI = {{ this.line_ids }},
-                LK = {{ this.line_kinds }}, renderer = L.canvas({padding: 0.5});
-            function open(e) {
-                var layer = e.target;
-                if (!layer.getPopup()) {
-                    layer.bindPopup(layer.getTooltip().getContent()
-                        + '<br><i>Dates, place and sources: see Details below the map.</i>');
-                }
-                layer.openPopup(e.latlng);
-            }
-            for (var m = 0; m < LC.length; m++) {
-                var s = S[LS[m]], path = [];
-                for (var j = 0; j < LC[m].length; j += 2) { path.push([LC[m][j + 1], LC[m][j]]); }
-                L.polyline(path, {renderer: renderer, color: s[1], weight: s[2], opacity: s[3], dashArray: s[4]})
-                    .bindTooltip(T[LK[m]][0] + ', route ' + s[0].toLowerCase() + ' [' + LI[m] + ']')
-                    .on('click', open).addTo(group);
-            }
-        })();
+        var {{ this.get_name() }} = new L.GeoPack({{ this.source }}, {{ this.config }})
+            .addTo({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
-    def render(self, **kwargs) -> None:
-        """Add the script to the page without folium's usual step of compiling the rendered script
-        as a Jinja template again: for 100,000 events that re-parse of megabytes of arrays took
-        longer than building them."""
-        code = Element("{{ this.code }}")
-        code.code = self._template.module.script(self)
-        self.get_root().script.add_child(code, name=self.get_name())
-
-    def __init__(self, frame: gpd.GeoDataFrame):
+    def __init__(self, source: dict[str, str], options: dict[str, Any]):
         super().__init__()
-        self._name = "CanvasEvents"
-        points = frame[frame.geom_type == "Point"]
-        lines = frame[frame.geom_type.isin(["LineString", "MultiLineString"])]
-        xy = np.round(shapely.get_coordinates(points.geometry.values), 5) if len(points) else np.empty((0, 2))
-        self.types = _compact([[EVENT_TYPES[t], EVENT_STYLE[t][0]] for t in EVENT_TYPES])
-        self.radii = _compact([UNCERTAINTY_RADIUS_M.get(p, 0) for p in LOCATION_PRECISIONS])
-        self.statuses = _compact([[label, STATUS_STYLE[s]["color"], STATUS_STYLE[s]["weight"],
-                                   STATUS_STYLE[s]["opacity"], STATUS_STYLE[s]["dash_array"]]
-                                  for s, label in ROUTE_STATUSES.items()])
-        self.lons = _compact(xy[:, 0].tolist())
-        self.lats = _compact(xy[:, 1].tolist())
-        self.kinds = _compact(points["event_type"].map(TYPE_INDEX).astype(int).tolist())
-        self.precisions = _compact(points["location_precision"].map(PRECISION_INDEX).astype(int).tolist())
-        self.ids = _compact(points["id"].tolist())
-        self.line_coords = _compact([np.round(shapely.get_coordinates(g), 5).ravel().tolist()
-                                     for g in lines.geometry.values])
-        self.line_status = _compact(lines["status"].fillna("unknown").map(STATUS_INDEX).astype(int).tolist())
-        self.line_kinds = _compact(lines["event_type"].map(TYPE_INDEX).astype(int).tolist())
-        self.line_ids = _compact(lines["id"].tolist())
+        self._name = "GeoPack"
+        self.version = options["version"]
+        self.source = script_json(source)
+        self.config = script_json(options)
 
 
-def canvas_group(name: str, frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """A FeatureGroup named `name` drawing the located rows of `frame` on canvas."""
+def pack_layer(url: str, version: str | None = None, note: str | None = DETAILS_NOTE) -> PackLayer:
+    """The layer that fetches the pack at `url` once (add it to the base map). `version` names the pack
+    for the masks (default: the file name without .bin, i.e. the key given to `write_pack`)."""
+    return PackLayer({"url": url}, layer_options(version or Path(url).stem, note=note))
+
+
+def embedded_pack_layer(frame: gpd.GeoDataFrame, note: str | None = None) -> PackLayer:
+    """A layer carrying the pack of exactly the located rows of `frame` (base64) and their ids, so the
+    page needs no fetch (exported maps). Its version is a hash of the pack."""
+    data = pack_bytes(frame)
+    version = hashlib.sha1(data).hexdigest()[:16]
+    return PackLayer({"base64": base64.b64encode(data).decode("ascii")},
+                     layer_options(version, ids=row_ids(frame), note=note))
+
+
+class PackMask(MacroElement):
+    """Hands one mask to the pack layers of the map its FeatureGroup is on, while it is on it."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.GeoPack.mask({{ this._parent.get_name() }}, {{ this.config }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, config: dict[str, Any]):
+        super().__init__()
+        self._name = "GeoPackMask"
+        self.config = script_json(config)
+
+
+def mask_group(mask: np.ndarray, version: str, name: str = "Events",
+               statuses: np.ndarray | None = None) -> folium.FeatureGroup:
+    """A FeatureGroup named `name` whose script shows the pack rows where `mask` (bool, one per pack row)
+    is true on the pack layer `version` of the same map; `statuses` (uint8, one per pack line, codes of
+    ROUTE_STATUSES, NO_STATUS for none) overrides the lines' packed status. The same arguments give the
+    same script, so st_folium sees no change."""
+    bits = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
+    config = {"version": version, "count": int(len(mask)), "bits": base64.b64encode(bits.tobytes()).decode("ascii"),
+              "statuses": None if statuses is None
+              else base64.b64encode(np.asarray(statuses, dtype=np.uint8).tobytes()).decode("ascii")}
     group = folium.FeatureGroup(name=name, show=True)
-    CanvasEvents(frame[frame.geometry.notna()]).add_to(group)
+    PackMask(config).add_to(group)
+    digest = hashlib.sha1(f"{name}/{version}".encode()).hexdigest()
+    group._id = digest[:32]
+    for n, child in enumerate(list(group._children.values())):
+        child._id = hashlib.sha1(f"{digest}/{n}".encode()).hexdigest()[:32]
+    group._children = type(group._children)((child.get_name(), child) for child in group._children.values())
     return group
+
+
+def view_groups(pack_frame: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, version: str) -> list[folium.FeatureGroup]:
+    """One mask group per map layer (always all three, named as in geo.schema.LAYERS) showing the rows of
+    `shown` (indexed by event id; routes with their status on the map date) on the pack written from
+    `pack_frame`."""
+    mask, statuses = view_arrays(pack_frame, shown)
+    layers = located(pack_frame)["layer"].to_numpy()
+    line_rows = np.flatnonzero(located(pack_frame).geom_type.isin(["LineString", "MultiLineString"]).to_numpy())
+    groups = []
+    for layer, label in LAYERS.items():
+        own = mask & (layers == layer)
+        has_lines = bool(own[line_rows].any()) if len(line_rows) else False
+        groups.append(mask_group(own, version, label, statuses if has_lines else None))
+    return groups
+
+
+def embedded_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
+    """The large-data event layers of a self-contained map: a group (not in the layer control) holding
+    the pack of `frame`'s located rows, then one mask group per map layer showing all of them."""
+    layer = embedded_pack_layer(frame)
+    holder = folium.FeatureGroup(name="Event data", control=False, show=True)
+    layer.add_to(holder)
+    holder._id = hashlib.sha1(b"geopack-data").hexdigest()[:32]
+    layer._id = hashlib.sha1(f"geopack-data/{layer.version}".encode()).hexdigest()[:32]
+    holder._children = type(holder._children)((child.get_name(), child) for child in holder._children.values())
+    rows = located(frame)
+    return [holder, *view_groups(rows, rows, layer.version)]
+
+
+__all__ = ["DETAILS_NOTE", "NO_STATUS", "SCRIPT", "PackLayer", "PackMask", "embedded_layers",
+           "embedded_pack_layer", "layer_options", "mask_group", "pack_layer", "script_json", "view_groups"]

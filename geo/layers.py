@@ -3,6 +3,11 @@
 The base map (background, place labels, legend) does not depend on the filters, so the
 dashboard can keep it fixed and send only the event layers to st_folium; `build_map` puts both
 together for a standalone export. All dataset text is HTML-escaped before it reaches markup.
+
+Up to COMPACT_ABOVE located events each gets its own pin, popup and tooltip. Above it the events are
+one binary pack (geo.pointpack) drawn by static/js/geopack.js: in the dashboard the base map fetches
+the pack once (`base_map(..., pack_url=write_pack(...))`) and each rerun sends only `view_groups` /
+`mask_group` (bit masks); an exported map embeds the pack (`event_layers`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import folium
@@ -18,8 +24,10 @@ import geopandas as gpd
 from branca.element import Element
 from shapely.geometry import LineString, MultiLineString
 
+from geo.assets import add_own_script, own_js_base
 from geo.basemap import add_basemap, border_bounds
-from geo.canvas import canvas_group
+from geo.canvas import SCRIPT as PACK_SCRIPT
+from geo.canvas import embedded_layers, mask_group, pack_layer, view_groups
 from geo.crossings import CROSSING_KINDS, crossing_status_at
 from geo.dataset import records
 from geo.details import geography_label, source_html, when_label, where_label
@@ -29,7 +37,10 @@ from geo.schema import EVENT_TYPES, LAYERS, ROUTE_STATUSES
 from geo.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
 from geo.viewcontrol import add_view_buttons
 
-COMPACT_ABOVE = 2_000  # located events; above this the map draws on canvas from compact arrays
+__all__ = ["COMPACT_ABOVE", "base_map", "build_map", "crossings_layer", "event_layers", "feature_id_from_tooltip",
+           "legend_html", "mask_group", "pack_layer", "places_layer", "popup_html", "tooltip_text", "view_groups"]
+
+COMPACT_ABOVE = 2_000  # located events; above this the map draws them from one binary pack (WebGL)
 REGION_CENTER = (37.5, 126.0)
 REGION_ZOOM = 5
 PIN_SIZE = 26
@@ -97,11 +108,24 @@ def tooltip_text(row: dict[str, Any]) -> str:
 
 
 TOOLTIP_ID = re.compile(r"\[([a-z0-9]+(?:-[a-z0-9]+)*)\]\s*$")
+TOOLTIP_ROW = re.compile(r"(?:\[([a-z0-9]+(?:-[a-z0-9]+)*)\]\s*)?\[#(\d{1,9})\]\s*$")
 
 
-def feature_id_from_tooltip(text: str | None) -> str | None:
-    """The feature id carried at the end of a tooltip text, or None."""
-    match = TOOLTIP_ID.search(text or "")
+def feature_id_from_tooltip(text: str | None, ids: Sequence[str] | None = None) -> str | None:
+    """The feature id carried at the end of a tooltip text, or None.
+
+    Detailed pins end in "[<id>]"; the pack layer's clicks end in "[#<row>]", a row of the pack, which
+    `ids` (geo.pointpack.row_ids of the frame the pack was written from) turns into the id. Without
+    `ids` the id an exported map's label carries before it ("[<id>] [#<row>]") is used, if any; a row
+    outside `ids` gives None.
+    """
+    text = text or ""
+    if row := TOOLTIP_ROW.search(text):
+        n = int(row.group(2))
+        if ids is None:
+            return row.group(1)
+        return ids[n] if n < len(ids) else None
+    match = TOOLTIP_ID.search(text)
     return match.group(1) if match else None
 
 
@@ -188,17 +212,15 @@ def _stable_ids(element: Element, prefix: str) -> None:
 def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
     """One FeatureGroup per map layer (always all three, possibly empty) holding the located rows.
 
-    Rows without geometry are skipped: they are listed beside the map, never placed. Above
-    COMPACT_ABOVE located events each layer is drawn on canvas from compact arrays (geo.canvas);
-    below it every event gets its own pin, popup and tooltip.
+    Rows without geometry are skipped: they are listed beside the map, never placed. Up to
+    COMPACT_ABOVE located events every event gets its own pin, popup and tooltip. Above it the first
+    group (not in the layer control) carries the binary pack of exactly these rows, base64, and the
+    three layer groups are masks over it (geo.canvas.embedded_layers): a self-contained map for
+    exports. The dashboard instead fetches the pack once: see `base_map(pack_url=...)` and `view_groups`.
     """
     located = frame[frame.geometry.notna()]
     if len(located) > COMPACT_ABOVE:
-        groups = {layer: canvas_group(label, located[located["layer"] == layer]) for layer, label in LAYERS.items()}
-        for layer, group in groups.items():
-            group._id = hashlib.sha1(layer.encode()).hexdigest()[:32]
-            _stable_ids(group, layer)
-        return list(groups.values())
+        return embedded_layers(located)
     groups = {layer: folium.FeatureGroup(name=label, show=True) for layer, label in LAYERS.items()}
     seen_points: Counter[tuple[float, float]] = Counter()
     # Lines first, closures first, so resumed routes are drawn on top of the closure band.
@@ -295,12 +317,15 @@ def crossings_layer(crossings: gpd.GeoDataFrame, day: dt.date) -> folium.Feature
 
 
 def base_map(places: gpd.GeoDataFrame, asset_base_url: str | None = None,
-             bounds: tuple[float, float, float, float] | None = None) -> folium.Map:
+             bounds: tuple[float, float, float, float] | None = None, pack_url: str | None = None) -> folium.Map:
     """The filter-independent map: offline basemap, optional online tiles, place labels, legend.
 
-    With `asset_base_url`, Leaflet and its plugins load from there instead of public CDNs.
-    `bounds` (minx, miny, maxx, maxy) sets the initial view; pass the whole dataset's bounds, not
-    the filtered ones, so the base map (and so the st_folium component) stays the same across filters.
+    With `asset_base_url`, Leaflet and its plugins load from there instead of public CDNs, and our own
+    scripts from static/js beside it (without it they are inlined). `bounds` (minx, miny, maxx, maxy)
+    sets the initial view; pass the whole dataset's bounds, not the filtered ones, so the base map (and
+    so the st_folium component) stays the same across filters. `pack_url` (geo.pointpack.write_pack)
+    adds the layer that fetches that pack once; masks from `view_groups`/`mask_group` then choose what
+    it shows.
     """
     m = folium.Map(location=REGION_CENTER, zoom_start=REGION_ZOOM, tiles=None,
                    max_zoom=18, min_zoom=3, control_scale=True)
@@ -311,14 +336,18 @@ def base_map(places: gpd.GeoDataFrame, asset_base_url: str | None = None,
         from geo.assets import use_local_assets
 
         use_local_assets(m, asset_base_url)
+    scripts = own_js_base(asset_base_url)
+    add_own_script(m, PACK_SCRIPT, scripts)  # always: a rerun may cross COMPACT_ABOVE
     add_basemap(m)
-    add_view_buttons(m, border_bounds(), bounds)
+    add_view_buttons(m, border_bounds(), bounds, scripts)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online)", overlay=True, show=False,
                      attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
                           "contributors").add_to(m)
     m.get_root().header.add_child(folium.Element(PIN_CSS))
     m.get_root().html.add_child(folium.Element(legend_html()))
     places_layer(places).add_to(m)
+    if pack_url is not None:
+        pack_layer(pack_url).add_to(m)
     return m
 
 

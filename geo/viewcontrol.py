@@ -1,7 +1,8 @@
 """A map control with two buttons: zoom to the China–DPRK border, or back out to every event.
 
 At the view that fits Shanghai and the border together the routes are a few pixels long; one click
-takes a reader to where the trade routes and crossings are.
+takes a reader to where the trade routes and crossings are. The control's code is
+static/js/viewbuttons.js; this module passes it the buttons.
 """
 
 from __future__ import annotations
@@ -12,33 +13,17 @@ import folium
 from branca.element import MacroElement
 from folium.template import Template
 
+from geo.assets import add_own_script
+
+SCRIPT = "viewbuttons.js"
+
 
 class ViewButtons(MacroElement):
     """'Border' and 'All' buttons under the zoom control; each fits the map to its bounds."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var Buttons = L.Control.extend({
-                options: {position: 'topleft'},
-                onAdd: function () {
-                    var bar = L.DomUtil.create('div', 'leaflet-bar geo-view-buttons');
-                    {{ this.buttons }}.forEach(function (button) {
-                        var link = L.DomUtil.create('a', 'geo-view-' + button[0], bar);
-                        link.href = '#'; link.title = button[2]; link.setAttribute('role', 'button');
-                        link.setAttribute('aria-label', button[2]); link.textContent = button[1];
-                        link.style.width = 'auto'; link.style.padding = '0 6px'; link.style.fontSize = '12px';
-                        L.DomEvent.on(link, 'click', function (e) {
-                            L.DomEvent.stop(e); map.fitBounds(button[3], {padding: [20, 20]});
-                        });
-                    });
-                    L.DomEvent.disableClickPropagation(bar);
-                    return bar;
-                }
-            });
-            new Buttons().addTo(map);
-        })();
+        new L.GeoViewButtons({buttons: {{ this.buttons }}}).addTo({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
@@ -58,5 +43,8 @@ class ViewButtons(MacroElement):
 
 
 def add_view_buttons(m: folium.Map, border: tuple[float, float, float, float],
-                     everything: tuple[float, float, float, float] | None = None) -> None:
+                     everything: tuple[float, float, float, float] | None = None,
+                     script_base_url: str | None = None) -> None:
+    """Add the buttons to `m`, loading their script from `script_base_url` (None: inline)."""
+    add_own_script(m, SCRIPT, script_base_url)
     ViewButtons(border, everything).add_to(m)

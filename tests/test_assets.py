@@ -17,10 +17,15 @@ from geo.assets import (
     CSS_ASSETS,
     DROPPED_CSS,
     JS_ASSETS,
+    OWN_JS_DIR,
+    OWN_JS_URL,
     PROJECT_ROOT,
     VENDOR_DIR,
+    add_own_script,
     install,
     missing,
+    own_js_base,
+    own_scripts,
     standalone_html,
     use_local_assets,
     vendored_files,
@@ -150,3 +155,45 @@ def test_install_assets_without_npm_exits_zero_with_a_notice(tmp_path: Path) -> 
 
     assert result.returncode == 0
     assert "node/npm not found" in result.stderr and "CDN" in result.stderr
+
+
+# --- Our own scripts (static/js): served by URL in the dashboard, inlined in exports --------------
+
+def test_every_own_script_is_valid_javascript() -> None:
+    scripts = own_scripts()
+    assert {p.name for p in scripts} >= {"geopack.js", "viewbuttons.js"}
+    for script in scripts:
+        result = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{script.name}: {result.stderr}"
+
+
+@pytest.mark.skipif(not (NODE_MODULES / ".bin" / "eslint").exists(),
+                    reason="eslint not installed: run scripts/install_assets (npm ci installs the devDependencies)")
+def test_own_scripts_pass_eslint() -> None:
+    result = subprocess.run([str(NODE_MODULES / ".bin" / "eslint"), "--max-warnings", "0", str(OWN_JS_DIR)],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_own_scripts_load_beside_the_vendor_files_or_inline_without_a_base_url() -> None:
+    assert own_js_base("/app/static/vendor") == "/app/static/js" == OWN_JS_URL
+    assert own_js_base("map_files/vendor/") == "map_files/js" and own_js_base(None) is None
+    served, inline = folium.Map(tiles=None), folium.Map(tiles=None)
+    add_own_script(served, "viewbuttons.js", "/app/static/js")
+    add_own_script(served, "viewbuttons.js", "/app/static/js")
+    add_own_script(inline, "viewbuttons.js")
+
+    served_html, inline_html = served.get_root().render(), inline.get_root().render()
+
+    assert served_html.count('<script src="/app/static/js/viewbuttons.js"></script>') == 1
+    assert "L.GeoViewButtons = " not in served_html and "L.GeoViewButtons = " in inline_html
+
+
+@needs_node_modules
+def test_standalone_html_inlines_our_scripts_served_by_url(installed_root: Path) -> None:
+    m = folium.Map(tiles=None)
+    add_own_script(m, "geopack.js", OWN_JS_URL)
+
+    html = standalone_html(m, root=installed_root)
+
+    assert "/app/static/js/" not in html and "L.GeoPack = L.Layer.extend" in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import geopandas as gpd
+import numpy as np
 
 from geo.dataset import records
 from geo.filters import Filters, apply_filters
@@ -17,7 +18,7 @@ from geo.layers import (
     tooltip_text,
 )
 from geo.markup import escape
-from geo.schema import EVENT_TYPES
+from geo.schema import EVENT_TYPES, LAYERS
 from geo.style import EVENT_STYLE, STATUS_STYLE
 
 
@@ -145,3 +146,102 @@ def test_the_map_offers_a_border_button_fitted_to_the_border_line(events, places
     assert 124 < minx < 125 and 130 < maxx < 131 and 40 < miny < 41 and 42.5 < maxy < 43.5
     assert '["border", "Border", "Zoom to the China–DPRK border", [[40.0983, 124.37], [43.0103, 130.5308]]]' in html
     assert '["all", "All", "Show every event"' in html
+
+
+# --- Above COMPACT_ABOVE: one binary pack, masks per view ---------------------------------------
+
+def test_a_pack_click_names_its_row_which_the_pack_ids_turn_into_the_event_id():
+    ids = ["synthetic-000000", "synthetic-000001", "synthetic-000002"]
+    assert feature_id_from_tooltip("Border closure · 2022-05-01 [#2]", ids) == "synthetic-000002"
+    assert feature_id_from_tooltip("Border closure · 2022-05-01 [synthetic-000002] [#1]", ids) == "synthetic-000001"
+    assert feature_id_from_tooltip("Border closure [#3]", ids) is None  # a row the pack does not have
+    assert feature_id_from_tooltip("Border closure [#2]") is None  # no ids to resolve it with
+    assert feature_id_from_tooltip("Border closure [synthetic-000001] [#2]") == "synthetic-000001"  # an export
+    assert feature_id_from_tooltip("Border closure [synthetic-000002]", ids) == "synthetic-000002"
+
+
+def large_frame(n: int = 2_600) -> gpd.GeoDataFrame:
+    from geo.bench import synthetic_collection
+    from geo.dataset import frame_from_collection
+
+    return frame_from_collection(synthetic_collection(n))
+
+
+def test_above_the_threshold_an_export_embeds_the_pack_of_exactly_its_rows(places):
+    import base64
+    import json
+
+    from geo.layers import COMPACT_ABOVE
+    from geo.pointpack import pack_bytes, read_pack
+
+    frame = large_frame()
+    located = frame[frame.geometry.notna()]
+    assert len(located) > COMPACT_ABOVE
+    html = build_map(frame, places).get_root().render()
+
+    source = json.loads(re.search(r"new L\.GeoPack\((\{.*?\}), ", html).group(1))
+    assert base64.b64decode(source["base64"]) == pack_bytes(frame)
+    assert read_pack(base64.b64decode(source["base64"])).lonlat.shape == (len(located), 2)
+    masks = [json.loads(m) for m in re.findall(r"L\.GeoPack\.mask\(\w+, (\{.*?\})\);", html)]
+    counts = [int(np.unpackbits(np.frombuffer(base64.b64decode(m["bits"]), np.uint8), bitorder="little").sum())
+              for m in masks]
+    assert counts == [int((located["layer"] == layer).sum()) for layer in LAYERS]
+    for name in LAYERS.values():
+        assert f'"{name}"' in html
+    assert html.count("L.marker(") == int((places["kind"] == "town").sum())  # place labels only, no pins
+    assert html.count('"synthetic-000001"') == 1  # the ids, once, for popups
+    assert "fetch(" in html and "new L.GeoPack(" in html  # the layer's code itself is inlined
+
+
+def test_the_base_map_fetches_the_pack_by_url_and_stays_the_same_across_builds(places):
+    from geo.layers import base_map
+
+    def render_base() -> str:
+        m = base_map(places, "/app/static/vendor", (120.0, 30.0, 131.0, 43.0), pack_url="/app/static/packs/abc-f1.bin")
+        return m.get_root().render()
+
+    html = render_base()
+    assert '{"url":"/app/static/packs/abc-f1.bin"}' in html and '"version":"abc-f1"' in html
+    assert '<script src="/app/static/js/geopack.js"></script>' in html
+    assert '<script src="/app/static/js/viewbuttons.js"></script>' in html
+    assert "readPack" not in html  # loaded by URL, not inlined
+    strip = re.compile(r"[0-9a-f]{32}")
+    assert strip.sub("", render_base()) == strip.sub("", html)
+
+
+def test_a_rerun_sends_a_mask_group_of_one_bit_per_event_and_the_same_mask_renders_the_same():
+    import folium
+
+    from geo.layers import mask_group
+
+    mask = np.random.default_rng(1).random(1_000_000) < 0.3
+
+    def script(m: np.ndarray) -> str:
+        fmap = folium.Map(tiles=None)
+        mask_group(m, "abc-f1").add_to(fmap)
+        empty = folium.Map(tiles=None).get_root().render()
+        return re.sub(r"map_[0-9a-f]{32}", "map", fmap.get_root().render()[len(empty) - 500:])
+
+    first = script(mask)
+    assert 125_000 * 4 / 3 < len(first) < 170_000  # 125 KB of bits, base64
+    assert script(mask) == first and script(~mask) != first
+
+
+def test_view_groups_are_one_mask_per_layer_over_the_packed_rows(events):
+    import base64
+    import json
+
+    from geo.layers import view_groups
+    from geo.pointpack import located
+
+    shown = apply_filters(events, Filters(event_types=("border_closure", "worker_deployment")))
+    groups = view_groups(events, shown, "v1")
+
+    assert [g.layer_name for g in groups] == list(LAYERS.values())
+    rows = located(events)
+    for group, layer in zip(groups, LAYERS, strict=True):
+        config = json.loads(next(iter(group._children.values())).config)
+        bits = np.unpackbits(np.frombuffer(base64.b64decode(config["bits"]), np.uint8), bitorder="little")
+        chosen = set(rows.index[bits[:len(rows)].astype(bool)])
+        assert chosen == set(shown[(shown["layer"] == layer) & shown.geometry.notna()].index)
+        assert config["version"] == "v1" and config["count"] == len(rows)

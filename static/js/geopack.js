@@ -1,0 +1,645 @@
+/*
+ * L.GeoPack: every located event of a dataset version, drawn from one binary pack (geo/pointpack.py
+ * documents the layout; readPack below is its only JavaScript reader).
+ *
+ * The pack is fetched (or decoded from base64, in an exported map) once. What is shown is the union of
+ * the bit masks that mask groups (geo.canvas.mask_group) hand over while they are on the map, so a
+ * filter change sends a few bytes per thousand events instead of the points. Points are drawn with
+ * WebGL 2 (instanced quads: a translucent disc of the documented radius for city/region precision, a
+ * pin for exact points, pins on top); without WebGL the same is drawn on a 2D canvas. Route lines are
+ * 2D canvas polylines under the points, styled by route status.
+ *
+ * Hover shows the event type and dates; a click opens a popup and hands streamlit-folium a tooltip
+ * text ending in "[#<row>]", which Python maps back to the event id (geo.layers.feature_id_from_tooltip).
+ * Dataset text only ever reaches the page through textContent or escapeHtml.
+ *
+ * WebGL is used unless the browser only has a software rasterizer (SwiftShader on a machine without a
+ * GPU, headless Chromium): there the 2D canvas is far faster (measured: a mask over 100,000 points
+ * takes ~2.6 s with SwiftShader WebGL, ~50 ms on the 2D canvas).
+ *
+ * Debug properties for tests: renderer ('webgl' | 'canvas'), rendererInfo (the WebGL renderer's name),
+ * drawnCount (rows shown), ready (a Promise resolved once the pack is loaded), screenPoint(row).
+ */
+(function () {
+    'use strict';
+    if (L.GeoPack) { return; }  // loaded twice (inlined in more than one layer script): keep the first
+
+    var MAGIC = 'GEOPACK\0', FORMAT_VERSION = 1, NO_STATUS = 255, NO_DAY = -2147483648;
+    var EARTH_CIRCUMFERENCE = 40075016.686, PIN_RADIUS = 5, PICK_PX = 7;
+
+    function readPack(buffer) {
+        var view = new DataView(buffer), magic = '';
+        for (var i = 0; i < 8; i++) { magic += String.fromCharCode(view.getUint8(i)); }
+        if (magic !== MAGIC) { throw new Error('GeoPack: not a pack'); }
+        var version = view.getUint32(8, true);
+        if (version !== FORMAT_VERSION) { throw new Error('GeoPack: format ' + version + ', expected ' + FORMAT_VERSION); }
+        var n = view.getUint32(12, true), m = view.getUint32(16, true), v = view.getUint32(20, true), at = 32;
+        function take(Type, count) {
+            var array = new Type(buffer, at, count);
+            at += count * Type.BYTES_PER_ELEMENT;
+            return array;
+        }
+        var pack = {n: n, m: m, lonlat: take(Float32Array, 2 * n), type: take(Uint8Array, n),
+                    layer: take(Uint8Array, n), precision: take(Uint8Array, n), status: take(Uint8Array, n)};
+        pack.start = take(Int32Array, n);
+        pack.end = take(Int32Array, n);
+        pack.lineRows = take(Uint32Array, m);
+        pack.lineOffsets = take(Uint32Array, m + 1);
+        pack.vertices = take(Float32Array, 2 * v);
+        if (at !== buffer.byteLength) { throw new Error('GeoPack: ' + (buffer.byteLength - at) + ' trailing bytes'); }
+        return pack;
+    }
+
+    function decodeBase64(text) {
+        var binary = atob(text), bytes = new Uint8Array(binary.length);
+        for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+        return bytes;
+    }
+
+    function escapeHtml(text) {
+        return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+            .replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    }
+
+    function isoDay(day) {
+        return new Date(day * 86400000).toISOString().slice(0, 10);
+    }
+
+    function mercX(lon) { return lon / 360 + 0.5; }
+    function mercY(lat) {
+        var clamped = Math.max(-85.0511287798, Math.min(85.0511287798, lat)) * Math.PI / 180;
+        return 0.5 - Math.log(Math.tan(Math.PI / 4 + clamped / 2)) / (2 * Math.PI);
+    }
+
+    function hexColour(hex) {
+        var value = parseInt(hex.slice(1), 16);
+        return [(value >> 16 & 255) / 255, (value >> 8 & 255) / 255, (value & 255) / 255];
+    }
+
+    var VERTEX_SHADER = [
+        '#version 300 es',
+        'in vec2 a_corner; in vec2 a_pos; in float a_type; in float a_precision; in float a_visible;',
+        'uniform vec2 u_shift; uniform float u_scale; uniform vec2 u_size; uniform float u_centreY;',
+        'uniform float u_pass; uniform vec3 u_colours[32]; uniform float u_radii[8];',
+        'out vec2 v_local; out float v_radius; out vec3 v_colour;',
+        'void main() {',
+        '    float metres = u_radii[int(a_precision)];',
+        '    bool disc = metres > 0.0;',
+        '    if (a_visible < 0.5 || disc != (u_pass < 0.5)) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); return; }',
+        '    vec2 centre = (a_pos + u_shift) * u_scale;',
+        '    float radius = ' + PIN_RADIUS + '.0;',
+        '    if (disc) {',
+        '        float metresPerPixel = ' + EARTH_CIRCUMFERENCE + ' / (cosh(3.14159265 * (1.0 - 2.0 * (a_pos.y + u_centreY))) * u_scale);',
+        '        radius = max(3.0, metres / metresPerPixel);',
+        '    }',
+        '    float half_size = radius + 1.5;',
+        '    vec2 at = centre + a_corner * half_size;',
+        '    gl_Position = vec4(at.x / u_size.x * 2.0 - 1.0, 1.0 - at.y / u_size.y * 2.0, 0.0, 1.0);',
+        '    v_local = a_corner * half_size; v_radius = radius; v_colour = u_colours[int(a_type)];',
+        '}'
+    ].join('\n');
+
+    var FRAGMENT_SHADER = [
+        '#version 300 es',
+        'precision highp float;',
+        'in vec2 v_local; in float v_radius; in vec3 v_colour; uniform float u_pass; out vec4 colour;',
+        'void main() {',
+        '    float d = length(v_local);',
+        '    if (d > v_radius + 0.5) { discard; }',
+        '    if (u_pass < 0.5) {',  // disc: translucent fill, stronger rim
+        '        float alpha = d > v_radius - 1.0 ? 0.6 : 0.25;',
+        '        colour = vec4(v_colour * alpha, alpha);',
+        '    } else {',  // pin: the type colour with a white rim
+        '        colour = vec4(d > v_radius - 1.0 ? vec3(1.0) : v_colour, 1.0);',
+        '    }',
+        '}'
+    ].join('\n');
+
+    var SOFTWARE = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+
+    function rendererName(gl) {
+        var info = gl.getExtension('WEBGL_debug_renderer_info');
+        return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    }
+
+    function compile(gl, type, source) {
+        var shader = gl.createShader(type);
+        gl.shaderSource(shader, source);
+        gl.compileShader(shader);
+        if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) { throw new Error(gl.getShaderInfoLog(shader)); }
+        return shader;
+    }
+
+    L.GeoPack = L.Layer.extend({
+        options: {
+            version: '',
+            types: [],      // [label, colour] per event type code
+            radii: [],      // uncertainty radius (m) per location precision code; 0: a pin
+            statuses: [],   // [label, colour, weight, opacity, dashArray] per route status code
+            ids: null,      // event id per row, when the page carries them (exported maps)
+            note: '',       // a line under the popup's label
+            webgl: 'auto',  // 'auto' | 'always' | 'never' (see onAdd)
+            pane: 'overlayPane'
+        },
+
+        /** source: {url: '/app/static/packs/<key>.bin'} or {base64: '...'} */
+        initialize: function (source, options) {
+            L.setOptions(this, options);
+            this._source = source;
+            this.drawnCount = 0;
+            this.renderer = null;
+            this.rendererInfo = null;
+            this._pack = null;
+            var layer = this;
+            this.ready = new Promise(function (resolve, reject) { layer._resolve = resolve; layer._reject = reject; });
+        },
+
+        onAdd: function (map) {
+            this._lines = L.DomUtil.create('canvas', 'geo-pack-lines leaflet-zoom-hide');
+            this._points = L.DomUtil.create('canvas', 'geo-pack-points leaflet-zoom-hide');
+            [this._lines, this._points].forEach(function (canvas) {
+                canvas.style.pointerEvents = 'none';
+                canvas.style.position = 'absolute';
+                this.getPane().appendChild(canvas);
+            }, this);
+            this._gl = null;
+            // 'auto': WebGL unless it is a software rasterizer (SwiftShader, llvmpipe: a machine without a
+            // GPU), where the 2D canvas is far faster; 'always' / 'never' force one. window.geoPackWebGL,
+            // when set, overrides the option (for comparing the two in one browser).
+            var mode = window.geoPackWebGL || this.options.webgl;
+            if (mode !== 'never') {
+                try {
+                    this._gl = this._initGl();
+                    this.rendererInfo = rendererName(this._gl);
+                    if (mode === 'auto' && SOFTWARE.test(this.rendererInfo)) {
+                        this._gl = null;
+                        throw new Error('software WebGL (' + this.rendererInfo + ') is slower than a 2D canvas');
+                    }
+                } catch (error) {
+                    console.warn('GeoPack: drawing on a 2D canvas (' + error.message + ')');
+                    // A canvas that was asked for a WebGL context never gives a 2D one: use a fresh canvas.
+                    var fresh = L.DomUtil.create('canvas', 'geo-pack-points leaflet-zoom-hide');
+                    fresh.style.pointerEvents = 'none';
+                    fresh.style.position = 'absolute';
+                    this._points.parentNode.replaceChild(fresh, this._points);
+                    this._points = fresh;
+                }
+            }
+            this.renderer = this._gl ? 'webgl' : 'canvas';
+            map._geoPacks = (map._geoPacks || []).concat([this]);
+            map.on('moveend zoomend resize viewreset', this._schedule, this);
+            map.on('mousemove', this._hover, this);
+            map.on('click', this._click, this);
+            map.on('mouseout', this._unhover, this);
+            if (!this._loading) { this._load(); }
+            if (this._pack && this._gl) { this._upload(); }
+            this.refresh();
+        },
+
+        onRemove: function (map) {
+            map._geoPacks = (map._geoPacks || []).filter(function (layer) { return layer !== this; }, this);
+            map.off('moveend zoomend resize viewreset', this._schedule, this);
+            map.off('mousemove', this._hover, this);
+            map.off('click', this._click, this);
+            map.off('mouseout', this._unhover, this);
+            this._unhover();
+            L.DomUtil.remove(this._lines);
+            L.DomUtil.remove(this._points);
+            this._gl = null;
+        },
+
+        _load: function () {
+            var layer = this, source = this._source;
+            this._loading = (source.url
+                ? fetch(source.url).then(function (response) {
+                    if (!response.ok) { throw new Error('GeoPack: ' + source.url + ' answered ' + response.status); }
+                    return response.arrayBuffer();
+                })
+                : Promise.resolve(decodeBase64(source.base64).buffer)
+            ).then(function (buffer) {
+                var pack = readPack(buffer), n = pack.n;
+                // Web Mercator in world units (0..1), relative to the data's centre so float32 stays exact.
+                var x = new Float64Array(n), y = new Float64Array(n), cx = 0, cy = 0;
+                for (var i = 0; i < n; i++) {
+                    x[i] = mercX(pack.lonlat[2 * i]); y[i] = mercY(pack.lonlat[2 * i + 1]);
+                    cx += x[i]; cy += y[i];
+                }
+                pack.centre = n ? [cx / n, cy / n] : [0.5, 0.5];
+                pack.rel = new Float32Array(2 * n);
+                for (i = 0; i < n; i++) { pack.rel[2 * i] = x[i] - pack.centre[0]; pack.rel[2 * i + 1] = y[i] - pack.centre[1]; }
+                pack.x = x; pack.y = y;
+                pack.vx = new Float64Array(pack.vertices.length / 2);
+                pack.vy = new Float64Array(pack.vertices.length / 2);
+                for (i = 0; i < pack.vx.length; i++) {
+                    pack.vx[i] = mercX(pack.vertices[2 * i]); pack.vy[i] = mercY(pack.vertices[2 * i + 1]);
+                }
+                pack.isLine = new Uint8Array(n);
+                for (i = 0; i < pack.m; i++) { pack.isLine[pack.lineRows[i]] = 1; }
+                layer._pack = pack;
+                if (layer._gl) { layer._upload(); }
+                layer.refresh();
+                layer._resolve(layer);
+            }).catch(function (error) {
+                console.error(error.message || error);
+                layer._reject(error);
+            });
+        },
+
+        // --- What is shown: the union of the masks of the mask groups on the map ---------------------
+        /** Refresh once at the next animation frame (a rerun removes the old mask group, then adds the new). */
+        scheduleRefresh: function () {
+            if (this._refreshFrame) { return; }
+            this._refreshFrame = L.Util.requestAnimFrame(function () { this._refreshFrame = null; this.refresh(); }, this);
+        },
+
+        /** Recompute what the masks show and draw it now. */
+        refresh: function () {
+            if (this._refreshFrame) { L.Util.cancelAnimFrame(this._refreshFrame); this._refreshFrame = null; }
+            var pack = this._pack, map = this._map;
+            if (!pack || !map) { return; }
+            var masks = [], registry = map._geoPackMasks || {};
+            Object.keys(registry).forEach(function (owner) {
+                var mask = registry[owner];
+                if (mask.version !== this.options.version) {
+                    console.warn('GeoPack: a mask for version ' + mask.version + ' ignored by pack ' + this.options.version);
+                    return;
+                }
+                if (!mask.bytes) { mask.bytes = decodeBase64(mask.bits); }
+                if (mask.statuses && !mask.statusBytes) { mask.statusBytes = decodeBase64(mask.statuses); }
+                masks.push(mask);
+            }, this);
+            var n = pack.n, visible = this._visible || (this._visible = new Uint8Array(n));
+            var points = new Uint32Array(n), lines = [], count = 0, shown = 0;
+            var status = new Uint8Array(pack.m), k;
+            for (k = 0; k < pack.m; k++) { status[k] = pack.status[pack.lineRows[k]]; }
+            var bytes = new Uint8Array((n + 7) >> 3);
+            masks.forEach(function (mask) {
+                var size = Math.min(bytes.length, mask.bytes.length);
+                for (var b = 0; b < size; b++) { bytes[b] |= mask.bytes[b]; }
+                if (mask.statusBytes) {
+                    for (var j = 0; j < pack.m; j++) {
+                        var row = pack.lineRows[j];
+                        if (mask.bytes[row >> 3] >> (row & 7) & 1) { status[j] = mask.statusBytes[j]; }
+                    }
+                }
+            });
+            for (var i = 0; i < n; i++) {
+                var on = bytes[i >> 3] >> (i & 7) & 1;
+                visible[i] = on && !pack.isLine[i] ? 1 : 0;
+                if (on) {
+                    shown++;
+                    if (!pack.isLine[i]) { points[count++] = i; }
+                }
+            }
+            for (k = 0; k < pack.m; k++) {
+                var lineRow = pack.lineRows[k];
+                if (bytes[lineRow >> 3] >> (lineRow & 7) & 1) { lines.push(k); }
+            }
+            this._shownPoints = points.subarray(0, count);
+            this._shownLines = lines;
+            this._lineStatus = status;
+            this.drawnCount = shown;
+            if (this._gl) {
+                var gl = this._gl;
+                gl.bindBuffer(gl.ARRAY_BUFFER, this._glVisible);
+                gl.bufferSubData(gl.ARRAY_BUFFER, 0, visible);
+            }
+            this._unhover();
+            this.redraw();
+        },
+
+        _schedule: function () {
+            if (this._frame) { return; }
+            this._frame = L.Util.requestAnimFrame(function () { this._frame = null; this.redraw(); }, this);
+        },
+
+        /** Draw now (synchronously). */
+        redraw: function () {
+            var map = this._map;
+            if (!map) { return; }
+            var size = map.getSize(), ratio = window.devicePixelRatio || 1, topLeft = map.containerPointToLayerPoint([0, 0]);
+            [this._lines, this._points].forEach(function (canvas) {
+                L.DomUtil.setPosition(canvas, topLeft);
+                if (canvas.width !== Math.round(size.x * ratio) || canvas.height !== Math.round(size.y * ratio)) {
+                    canvas.width = Math.round(size.x * ratio); canvas.height = Math.round(size.y * ratio);
+                }
+                canvas.style.width = size.x + 'px'; canvas.style.height = size.y + 'px';
+            });
+            this._view = this._viewState();
+            this._drawLines(ratio);
+            if (this._gl) { this._drawGl(ratio); } else { this._drawCanvas(ratio); }
+        },
+
+        _viewState: function () {
+            var map = this._map, zoom = map.getZoom(), scale = 256 * Math.pow(2, zoom);
+            var origin = map.getPixelOrigin().add(map.containerPointToLayerPoint([0, 0]));
+            return {scale: scale, left: origin.x / scale, top: origin.y / scale, size: map.getSize()};
+        },
+
+        /** The container pixel of pack row `row` in the last drawn view. */
+        screenPoint: function (row) {
+            var view = this._view || this._viewState(), pack = this._pack;
+            return L.point((pack.x[row] - view.left) * view.scale, (pack.y[row] - view.top) * view.scale);
+        },
+
+        _radiusPx: function (row) {
+            var metres = this.options.radii[this._pack.precision[row]] || 0;
+            if (!metres) { return 0; }
+            var lat = this._pack.lonlat[2 * row + 1] * Math.PI / 180;
+            return Math.max(3, metres / (EARTH_CIRCUMFERENCE * Math.cos(lat) / this._view.scale));
+        },
+
+        _drawLines: function (ratio) {
+            var ctx = this._lines.getContext('2d'), pack = this._pack, view = this._view;
+            ctx.setTransform(1, 0, 0, 1, 0, 0);
+            ctx.clearRect(0, 0, this._lines.width, this._lines.height);
+            if (!pack || !this._shownLines) { return; }
+            ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+            ctx.lineCap = 'round'; ctx.lineJoin = 'round';
+            var byStatus = {};
+            this._shownLines.forEach(function (k) { (byStatus[this._lineStatus[k]] = byStatus[this._lineStatus[k]] || []).push(k); }, this);
+            // Closures first, so resumed routes are drawn on top of the closure band (as on the detailed map).
+            var order = Object.keys(byStatus).sort(function (a, b) { return (b === '0') - (a === '0'); });
+            order.forEach(function (code) {
+                var statuses = this.options.statuses;  // a line with no status: drawn as 'unknown' (the last)
+                var style = statuses[Number(code) === NO_STATUS ? statuses.length - 1 : code] || statuses[statuses.length - 1];
+                ctx.strokeStyle = style[1]; ctx.lineWidth = style[2]; ctx.globalAlpha = style[3];
+                ctx.setLineDash(style[4] ? style[4].split(/[ ,]+/).map(Number) : []);
+                ctx.beginPath();
+                byStatus[code].forEach(function (k) {
+                    var pen = false;
+                    for (var j = pack.lineOffsets[k]; j < pack.lineOffsets[k + 1]; j++) {
+                        if (isNaN(pack.vx[j])) { pen = false; continue; }
+                        var px = (pack.vx[j] - view.left) * view.scale, py = (pack.vy[j] - view.top) * view.scale;
+                        if (pen) { ctx.lineTo(px, py); } else { ctx.moveTo(px, py); pen = true; }
+                    }
+                });
+                ctx.stroke();
+            }, this);
+            ctx.globalAlpha = 1; ctx.setLineDash([]);
+        },
+
+        _drawCanvas: function (ratio) {
+            var ctx = this._points.getContext('2d'), pack = this._pack, view = this._view;
+            ctx.setTransform(1, 0, 0, 1, 0, 0);
+            ctx.clearRect(0, 0, this._points.width, this._points.height);
+            if (!pack || !this._shownPoints) { return; }
+            ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+            var discs = {}, pins = {}, rows = this._shownPoints, w = view.size.x, h = view.size.y;
+            for (var i = 0; i < rows.length; i++) {
+                var row = rows[i], r = this._radiusPx(row), x = (pack.x[row] - view.left) * view.scale,
+                    y = (pack.y[row] - view.top) * view.scale, pad = r || PIN_RADIUS + 1;
+                if (x < -pad || y < -pad || x > w + pad || y > h + pad) { continue; }
+                var group = r ? discs : pins, type = pack.type[row];
+                (group[type] = group[type] || []).push(x, y, r);
+            }
+            ctx.lineWidth = 1;
+            Object.keys(discs).forEach(function (type) {  // discs first, pins on top
+                var colour = this.options.types[type][1], list = discs[type];
+                ctx.beginPath();
+                for (var j = 0; j < list.length; j += 3) {
+                    ctx.moveTo(list[j] + list[j + 2], list[j + 1]); ctx.arc(list[j], list[j + 1], list[j + 2], 0, 2 * Math.PI);
+                }
+                ctx.globalAlpha = 0.25; ctx.fillStyle = colour; ctx.fill();
+                ctx.globalAlpha = 0.6; ctx.strokeStyle = colour; ctx.stroke();
+            }, this);
+            ctx.globalAlpha = 1; ctx.strokeStyle = '#ffffff';
+            Object.keys(pins).forEach(function (type) {
+                var list = pins[type];
+                ctx.beginPath();
+                for (var j = 0; j < list.length; j += 3) {
+                    ctx.moveTo(list[j] + PIN_RADIUS, list[j + 1]); ctx.arc(list[j], list[j + 1], PIN_RADIUS, 0, 2 * Math.PI);
+                }
+                ctx.fillStyle = this.options.types[type][1]; ctx.fill(); ctx.stroke();
+            }, this);
+        },
+
+        // --- WebGL -----------------------------------------------------------------------------------
+        _initGl: function () {
+            var gl = this._points.getContext('webgl2', {premultipliedAlpha: true, antialias: false});
+            if (!gl) { throw new Error('webgl2 unavailable'); }
+            var program = gl.createProgram();
+            gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX_SHADER));
+            gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT_SHADER));
+            gl.linkProgram(program);
+            if (!gl.getProgramParameter(program, gl.LINK_STATUS)) { throw new Error(gl.getProgramInfoLog(program)); }
+            this._program = program;
+            this._vao = gl.createVertexArray();
+            gl.bindVertexArray(this._vao);
+            var corners = gl.createBuffer();
+            gl.bindBuffer(gl.ARRAY_BUFFER, corners);
+            gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
+            var where = gl.getAttribLocation(program, 'a_corner');
+            gl.enableVertexAttribArray(where);
+            gl.vertexAttribPointer(where, 2, gl.FLOAT, false, 0, 0);
+            var uniforms = {};
+            ['u_shift', 'u_scale', 'u_size', 'u_centreY', 'u_pass', 'u_colours', 'u_radii'].forEach(function (name) {
+                uniforms[name] = gl.getUniformLocation(program, name);
+            });
+            this._uniforms = uniforms;
+            gl.useProgram(program);
+            var colours = new Float32Array(96);
+            this.options.types.forEach(function (type, n) { colours.set(hexColour(type[1]), 3 * n); });
+            gl.uniform3fv(uniforms.u_colours, colours);
+            var radii = new Float32Array(8);
+            this.options.radii.forEach(function (radius, n) { radii[n] = radius || 0; });
+            gl.uniform1fv(uniforms.u_radii, radii);
+            return gl;
+        },
+
+        _attribute: function (name, data, size, type) {
+            var gl = this._gl, buffer = gl.createBuffer(), where = gl.getAttribLocation(this._program, name);
+            gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+            gl.bufferData(gl.ARRAY_BUFFER, data, type === gl.FLOAT ? gl.STATIC_DRAW : gl.DYNAMIC_DRAW);
+            gl.enableVertexAttribArray(where);
+            gl.vertexAttribPointer(where, size, type, false, 0, 0);
+            gl.vertexAttribDivisor(where, 1);
+            return buffer;
+        },
+
+        _upload: function () {  // once per pack: positions and codes; the visibility buffer changes with masks
+            var gl = this._gl, pack = this._pack;
+            gl.bindVertexArray(this._vao);
+            this._attribute('a_pos', pack.rel, 2, gl.FLOAT);
+            this._attribute('a_type', pack.type, 1, gl.UNSIGNED_BYTE);
+            this._attribute('a_precision', pack.precision, 1, gl.UNSIGNED_BYTE);
+            this._visible = this._visible || new Uint8Array(pack.n);
+            this._glVisible = this._attribute('a_visible', this._visible, 1, gl.UNSIGNED_BYTE);
+        },
+
+        _drawGl: function (ratio) {
+            var gl = this._gl, pack = this._pack, view = this._view, u = this._uniforms;
+            gl.viewport(0, 0, this._points.width, this._points.height);
+            gl.clearColor(0, 0, 0, 0);
+            gl.clear(gl.COLOR_BUFFER_BIT);
+            if (!pack || !this._shownPoints || !this._shownPoints.length) { return; }
+            gl.useProgram(this._program);
+            gl.bindVertexArray(this._vao);
+            gl.enable(gl.BLEND);
+            gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+            gl.uniform2f(u.u_shift, pack.centre[0] - view.left, pack.centre[1] - view.top);
+            gl.uniform1f(u.u_scale, view.scale);
+            gl.uniform2f(u.u_size, this._points.width / ratio, this._points.height / ratio);
+            gl.uniform1f(u.u_centreY, pack.centre[1]);
+            for (var pass = 0; pass < 2; pass++) {  // discs, then pins on top
+                gl.uniform1f(u.u_pass, pass);
+                gl.drawArraysInstanced(gl.TRIANGLE_STRIP, 0, 4, pack.n);
+            }
+        },
+
+        /** Wait for the GPU (tests time a mask with it). */
+        finish: function () {
+            if (this._gl) { this._gl.readPixels(0, 0, 1, 1, this._gl.RGBA, this._gl.UNSIGNED_BYTE, new Uint8Array(4)); }
+        },
+
+        // --- Picking, hover and click ----------------------------------------------------------------
+        /** [row, score] of the event under container point `point`: a pin within 7 px (its squared
+         * distance), else a route line within reach (100), else a disc under the pointer (1000). */
+        find: function (point) {
+            var pack = this._pack, view = this._view, rows = this._shownPoints;
+            if (!pack || !view || !rows) { return null; }
+            var best = -1, bestGap = PICK_PX * PICK_PX, disc = -1;
+            for (var i = 0; i < rows.length; i++) {
+                var row = rows[i], dx = (pack.x[row] - view.left) * view.scale - point.x,
+                    dy = (pack.y[row] - view.top) * view.scale - point.y;
+                if (Math.abs(dx) > 1e5 || Math.abs(dy) > 1e5) { continue; }
+                var gap = dx * dx + dy * dy;
+                if (!this.options.radii[pack.precision[row]]) {
+                    if (gap < bestGap) { best = row; bestGap = gap; }
+                } else if (disc < 0) {
+                    var r = this._radiusPx(row);
+                    if (gap < r * r) { disc = row; }
+                }
+            }
+            if (best >= 0) { return [best, bestGap]; }
+            var line = this._findLine(point);
+            if (line >= 0) { return [line, 100]; }
+            return disc >= 0 ? [disc, 1000] : null;
+        },
+
+        _findLine: function (point) {
+            var pack = this._pack, view = this._view;
+            for (var s = (this._shownLines || []).length - 1; s >= 0; s--) {
+                var k = this._shownLines[s], style = this.options.statuses[this._lineStatus[k]] || [0, 0, 4];
+                var reach = style[2] / 2 + 3, ax = null, ay = null;
+                for (var j = pack.lineOffsets[k]; j < pack.lineOffsets[k + 1]; j++) {
+                    if (isNaN(pack.vx[j])) { ax = null; continue; }
+                    var bx = (pack.vx[j] - view.left) * view.scale, by = (pack.vy[j] - view.top) * view.scale;
+                    if (ax !== null) {
+                        var ex = bx - ax, ey = by - ay, length = ex * ex + ey * ey;
+                        var t = length ? Math.max(0, Math.min(1, ((point.x - ax) * ex + (point.y - ay) * ey) / length)) : 0;
+                        var gx = ax + t * ex - point.x, gy = ay + t * ey - point.y;
+                        if (gx * gx + gy * gy <= reach * reach) { return pack.lineRows[k]; }
+                    }
+                    ax = bx; ay = by;
+                }
+            }
+            return -1;
+        },
+
+        /** The text shown for pack row `row`: type, route status, dates, and the id when known. */
+        label: function (row) {
+            var pack = this._pack, text = (this.options.types[pack.type[row]] || ['Event'])[0];
+            if (pack.isLine[row]) {
+                var k = Array.prototype.indexOf.call(pack.lineRows, row);
+                var status = this.options.statuses[this._lineStatus ? this._lineStatus[k] : pack.status[row]];
+                if (status) { text += ', route ' + status[0].toLowerCase(); }
+            }
+            var start = pack.start[row], end = pack.end[row];
+            if (start !== NO_DAY || end !== NO_DAY) {
+                var first = start !== NO_DAY ? isoDay(start) : '?', last = end !== NO_DAY ? isoDay(end) : '?';
+                text += ' · ' + (first === last ? first : first + ' – ' + last);
+            }
+            if (this.options.ids) { text += ' [' + this.options.ids[row] + ']'; }
+            return text;
+        },
+
+        /** What a click hands streamlit-folium: the label, escaped, ending in [#row]. */
+        clickText: function (row) {
+            return escapeHtml(this.label(row) + ' [#' + row + ']');
+        },
+
+        _at: function (row, latlng) {
+            return this._pack.isLine[row] && latlng ? latlng
+                : L.latLng(this._pack.lonlat[2 * row + 1], this._pack.lonlat[2 * row]);
+        },
+
+        _nearest: function (point) {
+            var best = null;
+            (this._map._geoPacks || []).forEach(function (layer) {
+                var found = layer.find(point);
+                if (found && (!best || found[1] < best[2])) { best = [layer, found[0], found[1]]; }
+            });
+            return best;
+        },
+
+        _hover: function (e) {
+            var hit = this._nearest(e.containerPoint), map = this._map;
+            if (hit && hit[0] !== this) { return; }  // another pack owns the pointer
+            map.getContainer().style.cursor = hit ? 'pointer' : '';
+            var key = hit ? hit[1] : -1;
+            if (key === this._hoverRow) { return; }
+            this._unhover();
+            if (hit) {
+                var text = document.createElement('span');
+                text.textContent = this.label(hit[1]);
+                this._hoverRow = hit[1];
+                this._tip = L.tooltip().setLatLng(this._at(hit[1], e.latlng)).setContent(text);
+                map.openTooltip(this._tip);
+            }
+        },
+
+        _unhover: function () {
+            this._hoverRow = -1;
+            if (this._tip && this._map) { this._map.closeTooltip(this._tip); }
+            this._tip = null;
+        },
+
+        _click: function (e) {
+            var hit = this._nearest(e.containerPoint);
+            if (!hit || hit[0] !== this) { return; }
+            this.open(hit[1], e);
+        },
+
+        /** Open pack row `row`'s popup and tell streamlit-folium it was clicked. */
+        open: function (row, e) {
+            var at = this._at(row, e && e.latlng), body = document.createElement('div'), title = document.createElement('div');
+            title.textContent = this.label(row);
+            body.className = 'geo-popup';
+            body.appendChild(title);
+            if (this.options.note) {
+                var note = document.createElement('i');
+                note.textContent = this.options.note;
+                body.appendChild(note);
+            }
+            // streamlit-folium reads the clicked layer's tooltip: a bare tooltip object (not bindTooltip,
+            // whose handlers need one LatLng) carrying this row's text.
+            this._tooltip = (this._tooltip || L.tooltip()).setContent(this.clickText(row));
+            this.lastClicked = row;
+            this.fire('click', {latlng: at, sourceTarget: this, target: this, originalEvent: e && e.originalEvent});
+            L.popup({maxWidth: 340}).setLatLng(at).setContent(body).openOn(this._map);
+        }
+    });
+
+    /** Hand `mask` ({version, bits: base64 of little-endian bits over pack rows, statuses: base64 of a
+     * status code per pack line or null}) to the pack layers on `group`'s map while `group` is on it. */
+    L.GeoPack.mask = function (group, mask) {
+        function update(map) {
+            (map._geoPacks || []).forEach(function (layer) { layer.scheduleRefresh(); });
+        }
+        group.on('add', function () {
+            var map = group._map;
+            map._geoPackMasks = map._geoPackMasks || {};
+            map._geoPackMasks[L.stamp(group)] = mask;
+            group._geoPackMap = map;
+            update(map);
+        });
+        group.on('remove', function () {
+            var map = group._geoPackMap;
+            if (map && map._geoPackMasks) { delete map._geoPackMasks[L.stamp(group)]; update(map); }
+        });
+        if (group._map) { group.fire('add'); }
+    };
+
+    L.GeoPack.readPack = readPack;
+})();

@@ -1,0 +1,33 @@
+/*
+ * L.GeoViewButtons: 'Border' and 'All' buttons under the zoom control; each fits the map to its bounds
+ * (geo/viewcontrol.py passes them). buttons: [[key, text, title, [[south, west], [north, east]]], ...]
+ */
+(function () {
+    'use strict';
+    if (L.GeoViewButtons) { return; }
+
+    L.GeoViewButtons = L.Control.extend({
+        options: {position: 'topleft', buttons: []},
+
+        onAdd: function (map) {
+            var bar = L.DomUtil.create('div', 'leaflet-bar geo-view-buttons');
+            this.options.buttons.forEach(function (button) {
+                var link = L.DomUtil.create('a', 'geo-view-' + button[0], bar);
+                link.href = '#';
+                link.title = button[2];
+                link.setAttribute('role', 'button');
+                link.setAttribute('aria-label', button[2]);
+                link.textContent = button[1];
+                link.style.width = 'auto';
+                link.style.padding = '0 6px';
+                link.style.fontSize = '12px';
+                L.DomEvent.on(link, 'click', function (e) {
+                    L.DomEvent.stop(e);
+                    map.fitBounds(button[3], {padding: [20, 20]});
+                });
+            });
+            L.DomEvent.disableClickPropagation(bar);
+            return bar;
+        }
+    });
+})();

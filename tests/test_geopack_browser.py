@@ -1,0 +1,339 @@
+"""The pack layer (static/js/geopack.js) in Debian's Chromium, with WebGL and with its 2D-canvas fallback.
+
+WebGL: the harness's Chromium (`--disable-gpu`) still offers WebGL 2 through SwiftShader. The fallback:
+the same Chromium with `--disable-webgl`. The maps are real: an offline export of 20,000 synthetic
+events, and the dashboard's way (base map fetching the pack by URL, masks added per rerun) served to the
+page by Playwright routes from this checkout's static/ folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+from playwright.sync_api import Browser, Page, Route
+
+from geo.assets import PROJECT_ROOT, missing, standalone_html
+from geo.bench import synthetic_collection
+from geo.canvas import mask_group
+from geo.dataset import frame_from_collection
+from geo.layers import base_map, build_map, feature_id_from_tooltip, view_groups
+from geo.pointpack import located, pack_bytes, row_ids
+from geo.schema import EVENT_LAYER, EVENT_TYPES, LAYERS
+from geo.style import EVENT_STYLE
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Session, is_file, session_factory
+
+ORIGIN = "http://geopack.test"
+needs_vendor = pytest.mark.skipif(bool(missing()), reason="static/vendor incomplete: run scripts/install_assets")
+pytestmark = needs_vendor
+
+
+def report(request: pytest.FixtureRequest, line: str) -> None:
+    """Print a measurement in pytest's output, also under -q."""
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write("\n" + line + "\n")
+
+
+@pytest.fixture(scope="module")
+def browsers(browser: Browser) -> Iterator[dict[str, Browser]]:
+    fallback = browser.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--disable-webgl"])
+    yield {"webgl": browser, "canvas": fallback}
+    fallback.close()
+
+
+@pytest.fixture(params=["webgl", "canvas"])
+def renderer(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def session(browsers: dict[str, Browser], renderer: str) -> Iterator[Callable[[Callable[[str], bool]], Session]]:
+    """Open sessions in the renderer's browser; for 'webgl' the layer is told to use WebGL even on
+    SwiftShader (left alone it picks the faster 2D canvas there)."""
+    factory = session_factory(browsers[renderer])
+    make = next(factory)
+
+    def open_session(allowed: Callable[[str], bool]) -> Session:
+        opened = make(allowed)
+        if renderer == "webgl":
+            opened.page.add_init_script("window.geoPackWebGL = 'always';")
+        return opened
+
+    yield open_session
+    next(factory, None)
+
+
+@pytest.fixture(scope="module")
+def frame() -> gpd.GeoDataFrame:
+    return frame_from_collection(synthetic_collection(20_000))
+
+
+@pytest.fixture(scope="module")
+def export(frame: gpd.GeoDataFrame, places, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The standalone export of `frame`, and the JS names of the map and its three layer groups."""
+    m = build_map(frame, places)
+    html = standalone_html(m)
+    path = tmp_path_factory.mktemp("geopack") / "export.html"
+    path.write_text(html, encoding="utf-8")
+    names = {"map": m.get_name()}
+    for child in m._children.values():
+        if isinstance(child, folium.FeatureGroup) and child.layer_name in LAYERS.values():
+            names[child.layer_name] = child.get_name()
+    return path, names
+
+
+def lone_pin(frame: gpd.GeoDataFrame, places) -> int:
+    """The pack row of an exact point far from every other event and place label (inland China)."""
+    rows = located(frame)
+    xy = np.array([(g.x, g.y) if g.geom_type == "Point" else (np.nan, np.nan) for g in rows.geometry])
+    town = shapely.get_coordinates(places[places["kind"] == "town"].geometry.values)
+    for n in np.flatnonzero((rows["location_precision"] == "exact").to_numpy() & ~np.isnan(xy[:, 0])):
+        gaps = np.hypot(*(xy - xy[n]).T)
+        gaps[n] = np.inf
+        if np.nanmin(gaps) > 0.15 and np.hypot(*(town - xy[n]).T).min() > 1.0 and 113 < xy[n, 0] < 133:
+            return int(n)
+    raise AssertionError("no isolated exact point in the synthetic data")
+
+
+PACK = ("() => { let found = null; window.__map.eachLayer(l => { if (l instanceof L.GeoPack) { found = l; } });"
+        " return found; }")
+READY = "window.__pack.ready.then(() => 1)"
+
+
+def settle(page: Page) -> None:
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def open_export(session: Callable[[Callable[[str], bool]], Session], export: tuple[Path, dict[str, str]]) -> Session:
+    path, names = export
+    opened = session(is_file)
+    opened.page.goto(path.as_uri())
+    opened.page.evaluate(f"() => {{ window.__map = {names['map']}; window.__pack = ({PACK})(); return {READY}; }}")
+    settle(opened.page)
+    return opened
+
+
+def pixel(page: Page, x: float, y: float) -> tuple[int, int, int]:
+    image = Image.open(io.BytesIO(page.screenshot(clip={"x": round(x), "y": round(y), "width": 1, "height": 1})))
+    return image.convert("RGB").getpixel((0, 0))
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def close(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    return max(abs(p - q) for p, q in zip(a, b, strict=True)) <= 4
+
+
+def show(page: Page, frame: gpd.GeoDataFrame, row: int, zoom: int = 9) -> dict[str, float]:
+    """Centre the map on pack row `row` and return its container point once drawn."""
+    point = located(frame).geometry.iloc[row]
+    page.evaluate(f"() => {{ window.__map.setView([{point.y}, {point.x}], {zoom}, {{animate: false}}); }}")
+    settle(page)
+    return page.evaluate(f"() => {{ const p = window.__pack.screenPoint({row}); return {{x: p.x, y: p.y}}; }}")
+
+
+def test_the_export_draws_every_event_and_a_click_identifies_it(session, renderer, export, frame, places) -> None:
+    opened = open_export(session, export)
+    page = opened.page
+    row = lone_pin(frame, places)
+    at = show(page, frame, row)
+    state = page.evaluate("() => ({renderer: window.__pack.renderer, drawn: window.__pack.drawnCount, "
+                          "n: window.__pack._pack.n, m: window.__pack._pack.m})")
+    rows = located(frame)
+    event = rows.iloc[row]
+
+    assert state == {"renderer": renderer, "drawn": len(rows), "n": len(rows),
+                     "m": int(rows.geom_type.eq("LineString").sum())}
+    assert abs(at["x"] - 700) < 2 and abs(at["y"] - 500) < 2
+    assert close(pixel(page, at["x"], at["y"]), rgb(EVENT_STYLE[event["event_type"]][0]))
+
+    # Hover shows the type and id; a click opens the popup and hands streamlit-folium "[#row]".
+    page.mouse.move(at["x"] + 3, at["y"] + 2)
+    tooltip = page.locator(".leaflet-tooltip").last
+    assert EVENT_TYPES[event["event_type"]] in tooltip.inner_text() and event["id"] in tooltip.inner_text()
+    page.mouse.click(at["x"] + 3, at["y"] + 2)
+    popup = page.locator(".leaflet-popup-content").last
+    handed = page.evaluate("() => window.__pack.getTooltip().getContent()")
+
+    assert event["id"] in popup.inner_text() and EVENT_TYPES[event["event_type"]] in popup.inner_text()
+    assert page.evaluate("() => window.__pack.lastClicked") == row
+    assert handed.endswith(f"[#{row}]")
+    assert feature_id_from_tooltip(handed, row_ids(frame)) == event["id"]
+    opened.assert_no_outside_request_and_no_js_error()
+
+
+def test_without_a_gpu_the_layer_picks_the_2d_canvas_over_software_webgl(browser, export) -> None:
+    factory = session_factory(browser)
+    opened = open_export(next(factory), export)
+    state = opened.page.evaluate("() => [window.__pack.renderer, window.__pack.rendererInfo]")
+    next(factory, None)
+    assert state[0] == "canvas" and "SwiftShader" in state[1]
+
+
+def test_a_mask_shows_exactly_its_rows_and_hides_the_rest(session, renderer, export, frame, places) -> None:
+    _, names = export
+    opened = open_export(session, export)
+    page = opened.page
+    row = lone_pin(frame, places)
+    at = show(page, frame, row)
+    colour = rgb(EVENT_STYLE[located(frame)["event_type"].iloc[row]][0])
+    rows = located(frame)
+    mask = np.random.default_rng(7).random(len(rows)) < 0.3
+    mask[row] = False
+    config = json.loads(next(iter(mask_group(mask, "ignored")._children.values())).config)
+    version = page.evaluate("() => window.__pack.options.version")
+
+    # Turn the three layer groups off (as the layer control does), then add one mask group.
+    page.evaluate("names => names.forEach(name => window.__map.removeLayer(window[name]))",
+                  [names[label] for label in LAYERS.values()])
+    settle(page)
+    assert page.evaluate("() => window.__pack.drawnCount") == 0
+    assert not close(pixel(page, at["x"], at["y"]), colour)
+    page.evaluate("cfg => { window.__group = L.featureGroup(); L.GeoPack.mask(window.__group, cfg); "
+                  "window.__group.addTo(window.__map); }", {**config, "version": version})
+    settle(page)
+    assert page.evaluate("() => window.__pack.drawnCount") == int(mask.sum())
+    assert not close(pixel(page, at["x"], at["y"]), colour)
+
+    # Masks add up: the event's own layer group back on shows it again.
+    layer = LAYERS[rows["layer"].iloc[row]]
+    page.evaluate(f"() => {{ window.__map.addLayer(window['{names[layer]}']); }}")  # returns nothing, not the map
+    settle(page)
+    union = mask | (rows["layer"] == rows["layer"].iloc[row]).to_numpy()
+    assert page.evaluate("() => window.__pack.drawnCount") == int(union.sum())
+    assert close(pixel(page, at["x"], at["y"]), colour)
+    opened.assert_no_outside_request_and_no_js_error()
+
+
+# --- The dashboard's way: the base map fetches the pack once, each rerun hands over a mask ----------
+
+def serve_map(page: Page, html: str, packs: dict[str, bytes], held: list[Route] | None = None) -> list[str]:
+    """Answer ORIGIN's requests from `html`, this checkout's static/ folder and `packs` (held in `held`
+    until the test fulfils them, when given); return the list of pack requests as they come."""
+    requests: list[str] = []
+
+    def answer(route: Route) -> None:
+        path = route.request.url[len(ORIGIN):]
+        if path == "/map.html":
+            route.fulfill(body=html, content_type="text/html")
+        elif path in packs:
+            requests.append(path)
+            if held is not None:
+                held.append(route)
+            else:
+                route.fulfill(body=packs[path], content_type="application/octet-stream")
+        elif path.startswith("/app/static/") and (PROJECT_ROOT / "static" / path[len("/app/static/"):]).is_file():
+            route.fulfill(path=str(PROJECT_ROOT / "static" / path[len("/app/static/"):]))
+        else:
+            route.fulfill(status=404, body="")
+
+    page.route(f"{ORIGIN}/**", answer)
+    return requests
+
+
+def dashboard_map(places, frame: gpd.GeoDataFrame, key: str, groups: bool = True) -> tuple[str, str]:
+    """The base map with the pack layer and (`groups`) the unfiltered view's mask groups, as st_folium
+    adds them; its HTML and the map's JS name."""
+    url = f"/app/static/packs/{key}.bin"
+    m = base_map(places, f"{ORIGIN}/app/static/vendor", tuple(located(frame).total_bounds), pack_url=url)
+    for group in view_groups(frame, frame, key) if groups else []:
+        group.add_to(m)
+    return m.get_root().render(), m.get_name()
+
+
+def test_masks_that_arrive_before_the_pack_are_applied_once_it_loads(session, renderer, frame, places) -> None:
+    opened = session(lambda url: url.startswith(ORIGIN))
+    page = opened.page
+    html, name = dashboard_map(places, frame, "test-f1")
+    held: list[Route] = []
+    requests = serve_map(page, html, {"/app/static/packs/test-f1.bin": pack_bytes(frame)}, held)
+    page.goto(f"{ORIGIN}/map.html")
+    page.evaluate(f"() => {{ window.__map = {name}; window.__pack = ({PACK})(); }}")
+    page.wait_for_function("() => Object.keys(window.__map._geoPackMasks || {}).length === 3")
+    assert page.evaluate("() => window.__pack._pack === null && window.__pack.drawnCount === 0")
+
+    held[0].fulfill(body=pack_bytes(frame), content_type="application/octet-stream")
+    page.evaluate("() => window.__pack.ready.then(() => 1)")
+    settle(page)
+    assert page.evaluate("() => window.__pack.drawnCount") == len(located(frame))
+
+    # A rerun: the old mask groups leave, a new one arrives; the pack is not fetched again.
+    only = (located(frame)["event_type"] == "border_closure").to_numpy()
+    config = json.loads(next(iter(mask_group(only, "test-f1")._children.values())).config)
+    page.evaluate("cfg => { const m = window.__map;"
+                  " Object.keys(m._geoPackMasks).forEach(k => m.removeLayer(m._layers[k]));"
+                  " const g = L.featureGroup(); L.GeoPack.mask(g, cfg); g.addTo(m); }", config)
+    settle(page)
+    assert page.evaluate("() => window.__pack.drawnCount") == int(only.sum())
+    assert page.evaluate("() => window.__pack.renderer") == renderer
+    assert requests == ["/app/static/packs/test-f1.bin"]
+    opened.assert_no_outside_request_and_no_js_error()
+
+
+def big_frame(n: int, seed: int = 3) -> gpd.GeoDataFrame:
+    """`n` synthetic located points (no lines), built straight from arrays (fast, for timing)."""
+    rng = np.random.default_rng(seed)
+    types = rng.choice(list(EVENT_TYPES), n)
+    frame = gpd.GeoDataFrame(
+        {"id": [f"e-{i}" for i in range(n)], "event_type": types, "layer": [EVENT_LAYER[t] for t in types],
+         "location_precision": rng.choice(["exact", "city", "region"], n, p=[0.5, 0.35, 0.15]),
+         "status": None, "date_start": "2021-03-01", "date_end": "2021-03-31"},
+        geometry=shapely.points(rng.uniform(115, 135, n), rng.uniform(28, 46, n)), crs="EPSG:4326")
+    return frame.set_index("id", drop=False).rename_axis(None)
+
+
+def mask_timing(session, renderer: str, places, n: int) -> tuple[float, float]:
+    """Median ms to apply a new mask (decode, recompute, upload, draw, wait for the GPU) at `n` points,
+    and the pack's size in MB."""
+    frame = big_frame(n)
+    opened = session(lambda url: url.startswith(ORIGIN))
+    page = opened.page
+    html, name = dashboard_map(places, frame, "big-f1", groups=False)
+    data = pack_bytes(frame)
+    serve_map(page, html, {"/app/static/packs/big-f1.bin": data})
+    page.goto(f"{ORIGIN}/map.html")
+    page.evaluate(f"() => {{ window.__map = {name}; window.__pack = ({PACK})(); return {READY}; }}")
+    times = []
+    rng = np.random.default_rng(1)
+    for _ in range(1 if renderer == "webgl" else 3):  # SwiftShader WebGL takes seconds per mask
+        mask = rng.random(n) < 0.5
+        config = json.loads(next(iter(mask_group(mask, "big-f1")._children.values())).config)
+        ms = page.evaluate("""cfg => {
+            const m = window.__map, start = performance.now();
+            if (window.__group) { m.removeLayer(window.__group); }
+            window.__group = L.featureGroup(); L.GeoPack.mask(window.__group, cfg); window.__group.addTo(m);
+            window.__pack.refresh(); window.__pack.finish();
+            return performance.now() - start; }""", config)
+        assert page.evaluate("() => window.__pack.drawnCount") == int(mask.sum())
+        assert page.evaluate("() => window.__pack.renderer") == renderer
+        times.append(ms)
+    opened.assert_no_outside_request_and_no_js_error()
+    return sorted(times)[len(times) // 2], len(data) / 1e6
+
+
+def test_applying_a_new_mask_at_100k_points_is_timed(session, renderer, places, request) -> None:
+    """Reported, not asserted. GEOPACK_TIMING_1M=1 also times 1,000,000 points (slower to set up)."""
+    sizes = [100_000] + ([1_000_000] if os.environ.get("GEOPACK_TIMING_1M") else [])
+    for n in sizes:
+        started = time.perf_counter()
+        ms, mb = mask_timing(session, renderer, places, n)
+        report(request, f"geopack {renderer}: a new mask over {n:,} points applied and drawn in {ms:.0f} ms "
+                        f"(pack {mb:.1f} MB; test {time.perf_counter() - started:.1f} s)")
+

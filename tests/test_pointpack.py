@@ -1,0 +1,153 @@
+"""geo.pointpack: the binary pack of located events, read back exactly; written once, pruned, served."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import MultiLineString
+
+from geo.bench import synthetic_collection
+from geo.dataset import frame_from_collection
+from geo.pointpack import (
+    HEADER,
+    KEEP,
+    NO_DAY,
+    NO_STATUS,
+    located,
+    pack_bytes,
+    pack_key,
+    read_pack,
+    row_ids,
+    view_arrays,
+    write_pack,
+)
+from geo.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
+from geo.timeline import as_of
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> gpd.GeoDataFrame:
+    return frame_from_collection(synthetic_collection(3_000))
+
+
+def day_number(value: object) -> int:
+    return NO_DAY if value is None else dt.date.fromisoformat(str(value)).toordinal() - dt.date(1970, 1, 1).toordinal()
+
+
+def assert_pack_matches(frame: gpd.GeoDataFrame) -> None:
+    rows = located(frame)
+    pack = read_pack(pack_bytes(frame))
+    is_line = rows.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
+    points = rows[~is_line]
+    np.testing.assert_array_equal(pack.lonlat[~is_line],
+                                  shapely.get_coordinates(points.geometry.values).astype(np.float32))
+    assert list(pack.event_type) == [list(EVENT_TYPES).index(t) for t in rows["event_type"]]
+    assert list(pack.layer) == [list(LAYERS).index(layer) for layer in rows["layer"]]
+    assert list(pack.precision) == [LOCATION_PRECISIONS.index(p) for p in rows["location_precision"]]
+    assert list(pack.status) == [NO_STATUS if s is None else list(ROUTE_STATUSES).index(s) for s in rows["status"]]
+    assert list(pack.date_start) == [day_number(d) for d in rows["date_start"]]
+    assert list(pack.date_end) == [day_number(d) for d in rows["date_end"]]
+    assert list(pack.line_rows) == list(np.flatnonzero(is_line))
+    for k, row in enumerate(pack.line_rows):
+        geometry = rows.geometry.iloc[row]
+        expected = [shapely.get_coordinates(part).astype(np.float32) for part in shapely.get_parts(geometry)]
+        got = pack.line(k)
+        assert len(got) == len(expected) and all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+        midpoint = shapely.line_interpolate_point(geometry, 0.5, normalized=True)
+        np.testing.assert_allclose(pack.lonlat[row], [midpoint.x, midpoint.y], atol=1e-4)
+
+
+def test_the_curated_dataset_reads_back_exactly_from_its_pack(events):
+    assert_pack_matches(events)
+    assert len(read_pack(pack_bytes(events)).lonlat) == int(events.geometry.notna().sum())
+
+
+def test_a_synthetic_dataset_with_points_and_lines_reads_back_exactly(synthetic):
+    assert located(synthetic).geom_type.nunique() == 2
+    assert_pack_matches(synthetic)
+
+
+def test_a_multiline_route_keeps_its_parts_apart(events):
+    line = events[events.geom_type == "LineString"].iloc[[0]].copy()
+    coords = shapely.get_coordinates(line.geometry.iloc[0])
+    line["geometry"] = [MultiLineString([coords[:2], coords[1:] + 0.5])]
+    frame = gpd.GeoDataFrame(line, geometry="geometry", crs=events.crs)
+
+    pack = read_pack(pack_bytes(frame))
+
+    assert len(pack.line(0)) == 2 and np.isnan(pack.vertices[2]).all()
+    assert_pack_matches(frame)
+
+
+def test_unknown_dates_become_the_sentinel_and_rows_without_place_are_left_out(events):
+    frame = events.copy()
+    frame.loc[frame.index[0], "date_start"] = None
+    pack = read_pack(pack_bytes(frame))
+    assert pack.date_start[0] == NO_DAY
+    assert row_ids(frame) == list(events[events.geometry.notna()]["id"])
+
+
+def test_a_point_costs_twenty_bytes_so_a_million_events_fit_in_streamlits_limit(synthetic):
+    points = located(synthetic)[located(synthetic).geom_type == "Point"]
+    size = len(pack_bytes(points))
+    assert size == HEADER.size + 4 + 20 * len(points)  # header, the one line offset, 20 bytes a point
+    assert HEADER.size + 20 * 1_000_000 + 0.03 * 1_000_000 * (28 + 8 * 20) < 200 * 1024 * 1024
+
+
+def test_a_pack_that_is_not_one_is_refused():
+    with pytest.raises(ValueError, match="magic"):
+        read_pack(b"NOTAPACK" + bytes(24))
+    with pytest.raises(ValueError, match="short"):
+        read_pack(b"GEOPACK")
+
+
+def test_write_pack_writes_once_and_returns_the_url_streamlit_serves(events, tmp_path: Path):
+    url = write_pack(events, tmp_path, "v1")
+    written = tmp_path / "v1.bin"
+    inode = written.stat().st_ino
+
+    assert url == "/app/static/packs/v1.bin"
+    assert read_pack(written.read_bytes()).lonlat.shape[0] == int(events.geometry.notna().sum())
+    assert write_pack(events, tmp_path, "v1") == url and written.stat().st_ino == inode  # not rewritten
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_only_the_newest_packs_are_kept(events, tmp_path: Path):
+    for n in range(KEEP + 2):
+        write_pack(events, tmp_path, f"v{n}")
+        os.utime(tmp_path / f"v{n}.bin", ns=(time.time_ns() - (KEEP + 2 - n) * 10**9,) * 2)
+    write_pack(events, tmp_path, "v0")  # asked for again: the newest, so it stays
+
+    kept = sorted(p.stem for p in tmp_path.glob("*.bin"))
+
+    assert len(kept) == KEEP and "v0" in kept and "v1" not in kept and f"v{KEEP + 1}" in kept
+
+
+def test_a_key_that_is_not_a_plain_file_name_is_refused(events, tmp_path: Path):
+    for key in ("../escape", "a/b", "", ".hidden"):
+        with pytest.raises(ValueError, match="pack key"):
+            write_pack(events, tmp_path, key)
+    assert pack_key("ab:cd/ef") == "abcdef-f1"
+
+
+def test_a_view_is_a_mask_over_pack_rows_with_routes_in_their_status_on_the_map_date(events):
+    day = dt.date(2021, 6, 1)
+    shown = as_of(events[events["layer"] == "trade_routes"], day)
+
+    mask, statuses = view_arrays(events, shown)
+
+    rows = located(events)
+    assert mask.dtype == bool and len(mask) == len(rows)
+    assert list(rows.index[mask]) == [i for i in rows.index if i in shown.index]
+    lines = rows[rows.geom_type.isin(["LineString", "MultiLineString"])]
+    assert len(statuses) == len(lines)
+    for code, (event_id, status) in zip(statuses, lines["status"].items(), strict=True):
+        now = shown.loc[event_id, "status"] if event_id in shown.index else status
+        assert code == (NO_STATUS if now is None else list(ROUTE_STATUSES).index(now))
