@@ -15,17 +15,18 @@ from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit_folium import st_folium
 
 from geo import assets, changelog, urlstate
+from geo.canvas import view_groups
 from geo.crossings import load_crossings
-from geo.dataset import DatasetError, load_events, records, to_csv, to_geojson
+from geo.dataset import DatasetError, records, to_csv, to_geojson
 from geo.details import details_html, event_list_html
 from geo.evidence import figure_span, independent_witnesses
 from geo.filters import apply_filters, located, unlocated
-from geo.geography import load_geography, with_analysis
-from geo.layers import base_map, build_map, crossings_layer, event_layers, feature_id_from_tooltip
+from geo.layers import COMPACT_ABOVE, base_map, build_map, crossings_layer, event_layers, feature_id_from_tooltip
 from geo.markup import markdown_text
 from geo.places import load_places
+from geo.pointpack import pack_key, row_ids, write_pack
+from geo.prepared import Prepared, prepare
 from geo.schema import EVENT_TYPES, LAYERS
-from geo.store import digest
 from geo.timeline import as_of, map_steps, snap_to_step, timeline_charts
 from geo.urlstate import snap_to_choice
 
@@ -51,25 +52,15 @@ def crossings():
     return load_crossings()
 
 
-@st.cache_data(show_spinner=False)
-def load_checked(path: str, mtime: float) -> tuple[object, list[str]]:
-    """The validated frame, or the validator's messages; cached on the file's path and mtime."""
+@st.cache_resource(max_entries=2, show_spinner=False)
+def prepared(path: str, mtime: float, size: int, _progress: object = None) -> tuple[Prepared | None, list[str]]:
+    """The validated, analysed dataset (geo.prepared: read from its prepared copy on disk when this exact
+    content was prepared before, by this server or an earlier one), or the validator's messages. Shared by
+    every session, never copied: nothing may modify it. Cached on the file's path, mtime and size."""
     try:
-        return load_events(Path(path)), []
+        return prepare(Path(path), progress=_progress), []
     except DatasetError as error:
         return None, [str(p) for p in error.problems]
-
-
-@st.cache_data(show_spinner=False)
-def load(path: str, mtime: float) -> object:
-    """The validated frame with each event's border geography (same cache key)."""
-    return with_analysis(load_checked(path, mtime)[0], load_geography(crossings()))
-
-
-@st.cache_data(show_spinner=False)
-def dataset_digest(path: str, mtime: float, size: int) -> str:
-    """sha256 of the dataset file: its version (cached on path, mtime and size)."""
-    return digest(Path(path))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -79,6 +70,19 @@ def recorded_changes(path: str, log_mtime: float, log_size: int) -> tuple[list[c
         return changelog.read_changes(Path(path)), None
     except changelog.ChangeLogError as error:
         return [], str(error)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def located_events(version: str, _events: object) -> object:
+    """The dataset's located events, the frame the map's binary pack is written from (one per version)."""
+    return located(_events)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Preparing the map's points…")
+def points_pack(version: str, _everything: object) -> tuple[str, list[str]]:
+    """Above COMPACT_ABOVE located events the browser loads them once, as a binary file served by
+    Streamlit (geo.pointpack); reruns then send only which rows to show. (URL, id of each pack row.)"""
+    return write_pack(_everything, key=pack_key(version)), row_ids(_everything)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -99,13 +103,9 @@ def timeline_specs(path: str, mtime: float, view: str, _shown: object, _events: 
 mtime = DATA_PATH.stat().st_mtime if DATA_PATH.exists() else 0.0
 size = DATA_PATH.stat().st_size if DATA_PATH.exists() else 0
 with st.status(f"Loading {DATA_PATH.name} ({size / 1e6:.1f} MB)…", expanded=False) as loading:
-    loading.write("Reading and validating every event against the data contract…")
-    checked, problems = load_checked(str(DATA_PATH), mtime)
-    if not problems:
-        loading.write(f"{len(checked):,} valid events; measuring each one's distance to the border…")
-        events = load(str(DATA_PATH), mtime)
+    ready, problems = prepared(str(DATA_PATH), mtime, size, lambda message: loading.update(label=message))
     loading.update(label=f"{DATA_PATH.name}: " + (f"{len(problems):,} problems" if problems
-                                                 else f"{len(events):,} events loaded"),
+                                                 else f"{len(ready.frame):,} events loaded"),
                    state="error" if problems else "complete")
 if problems:
     st.error(f"The dataset {markdown_text(DATA_PATH)} is not valid, so nothing is shown. Fix these and reload:")
@@ -113,7 +113,7 @@ if problems:
     st.stop()
 
 # --- The dataset's version and its recorded changes (python -m geo history) ------------------------
-current_digest = dataset_digest(str(DATA_PATH), mtime, size)
+events, current_digest = ready.frame, ready.digest
 log = changelog.log_path(DATA_PATH)
 log_stat = log.stat() if log.exists() else None
 changes, log_problem = recorded_changes(str(DATA_PATH), log_stat.st_mtime if log_stat else 0.0,
@@ -194,14 +194,17 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
     on_map = located(as_of(shown, map_day))
     counts.markdown(f"**{len(shown):,} of {len(events):,} events shown** · {len(on_map):,} on the map as of "
                     f"{map_day:%Y-%m} · {len(unlocated(shown)):,} with no known location (listed below the map)")
-    everything = located(events)
+    everything = located_events(current_digest, events)
+    large = len(everything) > COMPACT_ABOVE  # then the points go to the browser once; reruns send a mask
+    pack_url, pack_ids = points_pack(current_digest, everything) if large else (None, None)
     fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
-                    bounds=tuple(everything.total_bounds) if len(everything) else None)
+                    bounds=tuple(everything.total_bounds) if len(everything) else None, pack_url=pack_url)
+    event_groups = (view_groups(everything, on_map, pack_key(current_digest)) if large
+                    else map_layers(str(DATA_PATH), mtime, f"{view_key} {map_day}", on_map))
     clicked = st_folium(
         fmap,
         key="map",
-        feature_group_to_add=[*map_layers(str(DATA_PATH), mtime, f"{view_key} {map_day}", on_map),
-                              crossings_layer(crossings(), map_day)],
+        feature_group_to_add=[*event_groups, crossings_layer(crossings(), map_day)],
         layer_control=folium.LayerControl(collapsed=True),
         returned_objects=["last_object_clicked_tooltip"],
         use_container_width=True,
@@ -219,7 +222,7 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
     # --- Details of the clicked (or chosen) event ---------------------------------------------------
     st.subheader("Details")
     titles = shown["title"]
-    clicked_id = feature_id_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"))
+    clicked_id = feature_id_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"), pack_ids)
     if clicked_id in titles.index and clicked_id != st.session_state.get("last_clicked_id"):
         st.session_state["last_clicked_id"] = clicked_id
         st.session_state[K["selected"]] = clicked_id

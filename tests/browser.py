@@ -76,11 +76,11 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serve(logs: Path, data: Path | None = None) -> Iterator[App]:
+def serve(logs: Path, data: Path | None = None, extra_env: dict[str, str] | None = None) -> Iterator[App]:
     """Run `streamlit run dashboard.py` on a free loopback port until the block ends; `data` sets
-    BORDER_DATA (None: the bundled dataset)."""
+    BORDER_DATA (None: the bundled dataset); `extra_env` adds variables (e.g. BORDER_CACHE)."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "BORDER_DATA"}
+    env = {k: v for k, v in os.environ.items() if k != "BORDER_DATA"} | (extra_env or {})
     if data is not None:
         env["BORDER_DATA"] = str(data)
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
