@@ -181,7 +181,7 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
     # --- Map at the chosen date -------------------------------------------------------------------
     if "next_as_of" in st.session_state:  # the play loop's next step, applied before the slider exists
         st.session_state[K["as_of"]] = st.session_state.pop("next_as_of")
-    counts = st.empty()
+    counts, map_area = st.empty(), st.container()  # the map above its date control: its whole height in view
     left, right = st.columns([5, 1], vertical_alignment="bottom")
     map_day = left.select_slider("Map date: events pile up to this month; routes show their status then",
                                  options=steps, key=K["as_of"], format_func=lambda d: d.strftime("%Y-%m"))
@@ -201,15 +201,16 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
                     bounds=tuple(everything.total_bounds) if len(everything) else None, pack_url=pack_url)
     event_groups = (view_groups(everything, on_map, pack_key(current_digest)) if large
                     else map_layers(str(DATA_PATH), mtime, f"{view_key} {map_day}", on_map))
-    clicked = st_folium(
-        fmap,
-        key="map",
-        feature_group_to_add=[*event_groups, crossings_layer(crossings(), map_day)],
-        layer_control=folium.LayerControl(collapsed=True),
-        returned_objects=["last_object_clicked_tooltip"],
-        use_container_width=True,
-        height=560,
-    )
+    with map_area:
+        clicked = st_folium(
+            fmap,
+            key="map",
+            feature_group_to_add=[*event_groups, crossings_layer(crossings(), map_day)],
+            layer_control=folium.LayerControl(collapsed=True),
+            returned_objects=["last_object_clicked_tooltip"],
+            use_container_width=True,
+            height=560,
+        )
     unplaced_crossings = crossings()[crossings().geometry.isna()]
     if len(unplaced_crossings):
         st.caption("Crossings not drawn because no source we found gives their coordinates: "

@@ -168,9 +168,10 @@ def apply_filters(frame: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame
 def date_bounds(frame: gpd.GeoDataFrame) -> tuple[dt.date, dt.date]:
     """Earliest and latest date mentioned in the frame, at least a day apart (a range control needs
     two ends); yesterday and today when the frame has no dates."""
-    dates = [d for d in [*frame["date_start"], *frame["date_end"]] if isinstance(d, str) and d]
-    last = dt.date.fromisoformat(max(dates)) if dates else dt.date.today()
-    first = dt.date.fromisoformat(min(dates)) if dates else last
+    dates = pd.concat([frame["date_start"], frame["date_end"]])
+    dates = dates[dates.notna() & dates.ne("")]
+    last = dt.date.fromisoformat(dates.max()) if len(dates) else dt.date.today()
+    first = dt.date.fromisoformat(dates.min()) if len(dates) else last
     return min(first, last - dt.timedelta(days=1)), last
 
 

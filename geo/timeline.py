@@ -103,8 +103,9 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
     events = event_intervals(frame, horizon)
     routes = all_events[all_events["status_history"].map(bool)]
     periods = policy_periods(routes.head(PERIOD_ROUTES_MAX), horizon)
-    starts = [d for d in [*events["start"], *periods["start"]] if pd.notna(d)]
-    domain = [min(starts, default=pd.Timestamp(horizon)), pd.Timestamp(horizon + dt.timedelta(days=1))]
+    starts = pd.concat([events["start"], pd.to_datetime(periods["start"])]).dropna() if len(periods) \
+        else events["start"].dropna()
+    domain = [starts.min() if len(starts) else pd.Timestamp(horizon), pd.Timestamp(horizon + dt.timedelta(days=1))]
     x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%Y-%m"))
     shown_types = [t for t in EVENT_TYPES if t in set(events["event_type"])] or list(EVENT_TYPES)
     type_colour = alt.Scale(domain=[EVENT_TYPES[t] for t in shown_types],

@@ -50,7 +50,8 @@ def dataset_view(frame: Any, layers: Sequence[str]) -> View:
     from geo.filters import date_bounds
     from geo.schema import EVENT_TYPES
 
-    present = [t for t in EVENT_TYPES if t in set(frame["event_type"])]
+    found = set(frame["event_type"])
+    present = [t for t in EVENT_TYPES if t in found]
     bounds = date_bounds(frame)
     return replace(default_view(layers, present, bounds), as_of=bounds[1])
 
