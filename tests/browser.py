@@ -42,6 +42,17 @@ RERUN_MS = 15_000  # one rerun after a widget change or a map click
 
 # --- The Streamlit server -----------------------------------------------------------------------
 
+def report(request: pytest.FixtureRequest, line: str) -> None:
+    """Print a measurement in pytest's output (shown even when the run passes, also under -q)."""
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write("\n" + line + "\n")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -30,7 +30,7 @@ from geo.dataset import load_events
 from geo.evidence import independent_witnesses
 from geo.schema import EVENT_TYPES
 from geo.style import STATUS_STYLE
-from tests.browser import LOAD_MS, RERUN_MS, ROOT, App, Session, is_file, is_loopback, serve, wait_until_idle
+from tests.browser import LOAD_MS, RERUN_MS, ROOT, App, Session, is_file, is_loopback, report, serve, wait_until_idle
 
 DATASET = ROOT / "data" / "events.geojson"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -79,17 +79,6 @@ BORDER = stroke_selector(BORDER_STYLE)
 
 
 # --- Timing -------------------------------------------------------------------------------------
-
-def report(request: pytest.FixtureRequest, line: str) -> None:
-    """Print a measurement in pytest's output (shown even when the run passes, also under -q)."""
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        print(line)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write("\n" + line + "\n")
-
 
 @pytest.fixture(scope="module", autouse=True)
 def module_timer(request: pytest.FixtureRequest) -> Iterator[None]:

@@ -31,22 +31,11 @@ from geo.layers import base_map, build_map, feature_id_from_tooltip, view_groups
 from geo.pointpack import located, pack_bytes, row_ids
 from geo.schema import EVENT_LAYER, EVENT_TYPES, LAYERS
 from geo.style import EVENT_STYLE
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, Session, is_file, session_factory
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Session, is_file, report, session_factory
 
 ORIGIN = "http://geopack.test"
 needs_vendor = pytest.mark.skipif(bool(missing()), reason="static/vendor incomplete: run scripts/install_assets")
 pytestmark = needs_vendor
-
-
-def report(request: pytest.FixtureRequest, line: str) -> None:
-    """Print a measurement in pytest's output, also under -q."""
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        print(line)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write("\n" + line + "\n")
 
 
 @pytest.fixture(scope="module")
