@@ -322,16 +322,14 @@ def base_map(places: gpd.GeoDataFrame, asset_base_url: str | None = None,
 
     With `asset_base_url`, Leaflet and its plugins load from there instead of public CDNs, and our own
     scripts from static/js beside it (without it they are inlined). `bounds` (minx, miny, maxx, maxy)
-    sets the initial view; pass the whole dataset's bounds, not the filtered ones, so the base map (and
-    so the st_folium component) stays the same across filters. `pack_url` (geo.pointpack.write_pack)
+    sets the initial view (fitted by the view buttons once the map has a size); pass the whole
+    dataset's bounds, not the filtered ones, so the base map (and so the st_folium component) stays the
+    same across filters. `pack_url` (geo.pointpack.write_pack)
     adds the layer that fetches that pack once; masks from `view_groups`/`mask_group` then choose what
     it shows.
     """
     m = folium.Map(location=REGION_CENTER, zoom_start=REGION_ZOOM, tiles=None,
                    max_zoom=18, min_zoom=3, control_scale=True)
-    if bounds is not None:
-        minx, miny, maxx, maxy = bounds
-        m.fit_bounds([(miny, minx), (maxy, maxx)], padding=(30, 30))
     if asset_base_url is not None:
         from geo.assets import use_local_assets
 

@@ -19,11 +19,17 @@ SCRIPT = "viewbuttons.js"
 
 
 class ViewButtons(MacroElement):
-    """'Border' and 'All' buttons under the zoom control; each fits the map to its bounds."""
+    """'Border' and 'All' buttons under the zoom control; each fits the map to its bounds.
+
+    With `everything`, the map also starts fitted to it, as soon as it has a size: a map drawn in a
+    hidden or not yet sized frame (a page left while it loads) would otherwise compute a NaN view
+    and stop its script half way (Leaflet's fitBounds on a 0×0 map).
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        new L.GeoViewButtons({buttons: {{ this.buttons }}}).addTo({{ this._parent.get_name() }});
+        new L.GeoViewButtons({buttons: {{ this.buttons }}, start: {{ this.start }}})
+            .addTo({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
@@ -40,6 +46,7 @@ class ViewButtons(MacroElement):
         if everything is not None:
             buttons.append(["all", "All", "Show every event", corners(everything)])
         self.buttons = json.dumps(buttons, ensure_ascii=False)
+        self.start = json.dumps(corners(everything) if everything is not None else None)
 
 
 def add_view_buttons(m: folium.Map, border: tuple[float, float, float, float],
