@@ -86,16 +86,16 @@ def points_pack(version: str, _everything: object) -> tuple[str, list[str]]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def map_layers(path: str, mtime: float, view: str, _on_map: object) -> list[folium.FeatureGroup]:
-    """The event layers for one view (`view` names the filters and map date), so reruns that change
-    nothing on the map (choosing an event to read, say) do not rebuild them."""
+def map_layers(version: str, view: str, _on_map: object) -> list[folium.FeatureGroup]:
+    """The event layers for one dataset version and view (`view` names the filters and map date), so
+    reruns that change nothing on the map (choosing an event to read, say) do not rebuild them."""
     return event_layers(_on_map)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def timeline_specs(path: str, mtime: float, view: str, _shown: object, _events: object, last: object) -> tuple:
-    """The timeline's two Vega-Lite specs for one set of filters (`view`), built once and shared by every
-    session that shows the same filters."""
+def timeline_specs(version: str, view: str, _shown: object, _events: object, last: object) -> tuple:
+    """The timeline's two Vega-Lite specs for one dataset version and set of filters (`view`), built once
+    and shared by every session that shows the same filters."""
     periods, bars = timeline_charts(_shown, _events, last)
     return periods.to_dict(), bars.to_dict()
 
@@ -200,7 +200,7 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
     fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
                     bounds=tuple(everything.total_bounds) if len(everything) else None, pack_url=pack_url)
     event_groups = (view_groups(everything, on_map, pack_key(current_digest)) if large
-                    else map_layers(str(DATA_PATH), mtime, f"{view_key} {map_day}", on_map))
+                    else map_layers(current_digest, f"{view_key} {map_day}", on_map))
     with map_area:
         clicked = st_folium(
             fmap,
@@ -263,7 +263,7 @@ map_and_details(shown, filters, view_key)
 
 # --- Timeline of what the filters show ----------------------------------------------------------
 st.subheader("Timeline")
-periods_spec, events_spec = timeline_specs(str(DATA_PATH), mtime, view_key, shown, events, last)
+periods_spec, events_spec = timeline_specs(current_digest, view_key, shown, events, last)
 st.vega_lite_chart(periods_spec, width="stretch")
 st.vega_lite_chart(events_spec, width="stretch")
 
