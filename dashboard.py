@@ -21,7 +21,8 @@ from geo.dataset import DatasetError, records, to_csv, to_geojson
 from geo.details import details_html, event_list_html
 from geo.evidence import figure_span, independent_witnesses
 from geo.filters import apply_filters, located, unlocated
-from geo.layers import COMPACT_ABOVE, base_map, build_map, crossings_layer, event_layers, feature_id_from_tooltip
+from geo.layers import COMPACT_ABOVE, base_map, build_map, crossings_layer, feature_id_from_tooltip
+from geo.layerscript import scripted_layers
 from geo.markup import markdown_text
 from geo.places import load_places
 from geo.pointpack import pack_key, row_ids, write_pack
@@ -78,6 +79,12 @@ def located_events(version: str, _events: object) -> object:
     return located(_events)
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def default_view(version: str, _events: object) -> urlstate.View:
+    """The view of the whole dataset (every type, its full date range): what a plain link opens."""
+    return urlstate.dataset_view(_events, list(LAYERS))
+
+
 @st.cache_resource(max_entries=2, show_spinner="Preparing the map's points…")
 def points_pack(version: str, _everything: object) -> tuple[str, list[str]]:
     """Above COMPACT_ABOVE located events the browser loads them once, as a binary file served by
@@ -85,11 +92,11 @@ def points_pack(version: str, _everything: object) -> tuple[str, list[str]]:
     return write_pack(_everything, key=pack_key(version)), row_ids(_everything)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def map_layers(version: str, view: str, _on_map: object) -> list[folium.FeatureGroup]:
-    """The event layers for one dataset version and view (`view` names the filters and map date), so
-    reruns that change nothing on the map (choosing an event to read, say) do not rebuild them."""
-    return event_layers(_on_map)
+@st.cache_resource(max_entries=2, show_spinner=False)
+def event_scripts(version: str) -> dict[tuple, str]:
+    """Each event's map script, rendered once per dataset version and shared by every session
+    (geo.layerscript): a filter change then joins ready-made scripts instead of rendering pins."""
+    return {}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -125,7 +132,7 @@ st.caption(f"Dataset version {changelog.version(current_digest)} · {len(changes
 
 # --- The view a shared link asks for (read once per session) ----------------------------------
 K = urlstate.KEYS  # each part of the view has one name: in the URL, the session state and cache keys
-default = urlstate.dataset_view(events, list(LAYERS))
+default = default_view(current_digest, events)
 present_types, first, last = list(default.filters.event_types), default.filters.since, default.filters.until
 steps = map_steps(first, last)
 if "view_loaded" not in st.session_state:
@@ -200,7 +207,7 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
     fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
                     bounds=tuple(everything.total_bounds) if len(everything) else None, pack_url=pack_url)
     event_groups = (view_groups(everything, on_map, pack_key(current_digest)) if large
-                    else map_layers(current_digest, f"{view_key} {map_day}", on_map))
+                    else scripted_layers(on_map, event_scripts(current_digest)))
     with map_area:
         clicked = st_folium(
             fmap,

@@ -191,7 +191,7 @@ def _pin(row: dict[str, Any], offset: int) -> folium.Marker:
     )
 
 
-def _stable_ids(element: Element, prefix: str) -> None:
+def stable_ids(element: Element, prefix: str) -> None:
     """Give `element` and its descendants ids derived from their position, not random uuids.
 
     The same rows then render to the same JavaScript on every rerun, so st_folium sees no change
@@ -204,7 +204,7 @@ def _stable_ids(element: Element, prefix: str) -> None:
         children = list(container._children.values())
         for n, child in enumerate(children):
             child._id = hashlib.sha1(f"{prefix}/{c}/{n}".encode()).hexdigest()[:32]
-            _stable_ids(child, f"{prefix}/{c}/{n}")
+            stable_ids(child, f"{prefix}/{c}/{n}")
         # Templates name JS variables after these keys, which were taken from the old ids.
         container._children = type(container._children)((child.get_name(), child) for child in children)
 
@@ -221,26 +221,51 @@ def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
     located = frame[frame.geometry.notna()]
     if len(located) > COMPACT_ABOVE:
         return embedded_layers(located)
-    groups = {layer: folium.FeatureGroup(name=label, show=True) for layer, label in LAYERS.items()}
+    groups = layer_groups()
+    for row, offset in drawing_order(located):
+        for element in event_elements(row, offset):
+            element.add_to(groups[row["layer"]])
+    for layer, group in groups.items():
+        stable_ids(group, layer)
+    return list(groups.values())
+
+
+def layer_groups(kind: type[folium.FeatureGroup] = folium.FeatureGroup) -> dict[str, folium.FeatureGroup]:
+    """The three event layers' empty groups (of class `kind`), each named for the layer control and
+    with an id derived from the layer, keyed by layer."""
+    groups = {layer: kind(name=label, show=True) for layer, label in LAYERS.items()}
+    for layer, group in groups.items():
+        group._id = hashlib.sha1(layer.encode()).hexdigest()[:32]
+    return groups
+
+
+def drawing_order(located: gpd.GeoDataFrame) -> list[tuple[dict[str, Any], int | None]]:
+    """The located rows in the order they are drawn, each with its pin's stack offset (None for lines).
+
+    Lines first, closures first, so resumed routes are drawn on top of the closure band; pins at the
+    same point stack upwards on screen (offset 0, 1, …) in this order."""
     seen_points: Counter[tuple[float, float]] = Counter()
-    # Lines first, closures first, so resumed routes are drawn on top of the closure band.
     order = located.assign(_line=located.geometry.geom_type != "Point",
                            _closed=located["status"].eq("closed"))
     order = order.sort_values(["_line", "_closed"], ascending=[False, False])
+    planned: list[tuple[dict[str, Any], int | None]] = []
     for row in records(order):
         if row["geometry"].geom_type == "Point":
             key = (round(row["geometry"].x, 5), round(row["geometry"].y, 5))
-            disc = _uncertainty(row)
-            if disc is not None:
-                disc.add_to(groups[row["layer"]])
-            _pin(row, seen_points[key]).add_to(groups[row["layer"]])
+            planned.append((row, seen_points[key]))
             seen_points[key] += 1
         else:
-            _route_line(row).add_to(groups[row["layer"]])
-    for layer, group in groups.items():
-        group._id = hashlib.sha1(layer.encode()).hexdigest()[:32]
-        _stable_ids(group, layer)
-    return list(groups.values())
+            planned.append((row, None))
+    return planned
+
+
+def event_elements(row: dict[str, Any], offset: int | None) -> list[Element]:
+    """What one located event draws: its uncertainty disc (if any) and pin at stack `offset`, or its
+    route line (offset None)."""
+    if offset is None:
+        return [_route_line(row)]
+    disc = _uncertainty(row)
+    return [*([disc] if disc is not None else []), _pin(row, offset)]
 
 
 def places_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
@@ -312,7 +337,7 @@ def crossings_layer(crossings: gpd.GeoDataFrame, day: dt.date) -> folium.Feature
             popup=folium.Popup(_crossing_popup(row, status), max_width=340),
         ).add_to(group)
     group._id = hashlib.sha1(b"crossings").hexdigest()[:32]
-    _stable_ids(group, "crossings")
+    stable_ids(group, "crossings")
     return group
 
 

@@ -79,12 +79,15 @@ def as_of(frame: gpd.GeoDataFrame, day: dt.date) -> gpd.GeoDataFrame:
     appear once their history starts and take the status they had on that day."""
     first = frame["date_start"].fillna(frame["date_end"])
     keep = first.isna() | (first.fillna("") <= day.isoformat())
-    has_history = frame["status_history"].map(bool)
+    histories = frame.loc[frame["status_history"].map(bool), "status_history"]
     status = frame["status"].copy()
-    for index, history in frame.loc[has_history, "status_history"].items():
-        now = status_at({"status_history": history}, day)
-        keep[index] = now is not None
-        status[index] = now or status[index]
+    if len(histories):  # one row per status change, in list order; the last one begun by `day` holds
+        changes = pd.DataFrame([(index, str(change["since"]), change["status"])
+                                for index, history in histories.items() for change in history],
+                               columns=["index", "since", "status"])
+        begun = changes[changes["since"] <= day.isoformat()].groupby("index", sort=False)["status"].last()
+        keep[histories.index] = histories.index.isin(begun.index)
+        status[begun.index] = begun
     return frame.assign(status=status)[keep.astype(bool)]
 
 
@@ -107,7 +110,8 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
         else events["start"].dropna()
     domain = [starts.min() if len(starts) else pd.Timestamp(horizon), pd.Timestamp(horizon + dt.timedelta(days=1))]
     x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%Y-%m"))
-    shown_types = [t for t in EVENT_TYPES if t in set(events["event_type"])] or list(EVENT_TYPES)
+    present = set(events["event_type"].unique())
+    shown_types = [t for t in EVENT_TYPES if t in present] or list(EVENT_TYPES)
     type_colour = alt.Scale(domain=[EVENT_TYPES[t] for t in shown_types],
                             range=[EVENT_STYLE[t][0] for t in shown_types])
     status_colour = alt.Scale(domain=[ROUTE_STATUSES[s] for s in STATUS_STYLE],

@@ -258,23 +258,31 @@ def test_play_steps_the_map_date_to_the_end_and_stops(app):
     assert app.button(key="play").label.startswith("▶")
 
 
-def test_reruns_that_change_nothing_on_the_map_do_not_rebuild_its_layers(monkeypatch):
+def test_each_events_map_script_is_rendered_once_and_reruns_that_change_nothing_render_none(monkeypatch):
     import streamlit as st
 
-    import geo.layers
+    import geo.layerscript
 
-    st.cache_data.clear()  # earlier tests in this process may have cached these very views
-    builds = []
-    real = geo.layers.event_layers
-    monkeypatch.setattr(geo.layers, "event_layers", lambda frame: builds.append(len(frame)) or real(frame))
+    st.cache_resource.clear()  # earlier tests in this process may have rendered these very scripts
+    rendered = []
+    real = geo.layerscript.event_script
+    monkeypatch.setattr(geo.layerscript, "event_script",
+                        lambda row, offset: rendered.append((row["id"], offset)) or real(row, offset))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
+    located = sum(bool(f["geometry"]) for f in FEATURES)
+    assert len(rendered) == len(set(rendered)) == located, "the first view renders every located event once"
     at.selectbox(key="event").set_value("escapes-small-scale").run()
     at.selectbox(key="event").set_value("extortion-remittances").run()
+    assert len(rendered) == located, "reading details renders no map script"
     at.multiselect(key="types").set_value(["disappearance"]).run()
-    # Built for the first view (every located event) and for the filter change, not for reading details.
-    assert builds == [sum(bool(f["geometry"]) for f in FEATURES),
-                      sum(bool(f["geometry"]) for f in FEATURES if f["properties"]["event_type"] == "disappearance")]
+    kind = next(f["properties"]["event_type"] for f in FEATURES if (f["geometry"] or {}).get("type") == "Point")
+    at.multiselect(key="types").set_value([kind]).run()
+    assert len(rendered) == len(set(rendered)), "a script is never rendered twice"
+    joined = map_args(at)["feature_group"]
+    assert "geoparent" not in joined, "every joined script must name its real layer"
+    assert joined.count('"geo-event geo-') == sum(1 for f in FEATURES if f["properties"]["event_type"] == kind
+                                            and (f["geometry"] or {}).get("type") == "Point")
 
 
 def test_the_page_shows_its_dataset_version_and_a_link_from_an_older_version_says_what_changed(
