@@ -52,18 +52,18 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from geo.appserver import NotHealthy, free_port, streamlit_command, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 CURATED = ROOT / "data" / "events.geojson"
@@ -77,7 +77,6 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1400, "height": 1000}
 MAP_FRAME = "iframe[title*='st_folium']"
 CHIP = ".react-aria-ComboBox [data-tag]"
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 DEFAULT_SIZES = ("curated", "10000", "100000", "1000000")
 DEFAULT_NAIVE_MAX = 10_000
@@ -188,12 +187,6 @@ def progress(message: str) -> None:
 
 # --- Servers ---------------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def group_rss_bytes(pgid: int) -> int:
     """Summed resident memory of every process in process group `pgid` (from /proc)."""
     page = os.sysconf("SC_PAGE_SIZE")
@@ -257,29 +250,17 @@ def serve(script: Path, data: Path, cache_dir: Path, logs: Path) -> Iterator[Ser
     logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {**os.environ, "BORDER_DATA": str(data), "BORDER_CACHE": str(cache_dir)}
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    command = streamlit_command(script, port)
     started = time.perf_counter()
     with (logs / "stdout.log").open("wb") as out, (logs / "stderr.log").open("wb") as err:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     server = Server(f"http://127.0.0.1:{port}/", process, logs / "stderr.log", PeakMemory(process.pid), 0.0)
     try:
-        deadline = started + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                raise BenchError(f"streamlit exited with code {process.returncode} before it was healthy:\n"
-                                 f"{server.stderr_tail()}")
-            try:
-                with NO_PROXY.open(f"{server.url}_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.perf_counter() > deadline:
-                raise BenchError(f"streamlit not healthy after {STARTUP_TIMEOUT_S} s:\n{server.stderr_tail()}")
-            time.sleep(0.1)
+        try:
+            wait_until_healthy(process, server.url, STARTUP_TIMEOUT_S, server.stderr_tail)
+        except NotHealthy as error:
+            raise BenchError(str(error)) from None
         server.start_s = time.perf_counter() - started
         yield server
     finally:

@@ -50,7 +50,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -71,6 +70,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from geo import urlstate
+from geo.appserver import free_port, streamlit_command, wait_until_healthy
 from geo.budget import stop_process_group
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -657,37 +657,17 @@ def check_lost(data: Path, sessions: list[Session], stats: Stats) -> None:
 
 # --- The server -----------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(port: int, data: Path, log_path: Path) -> subprocess.Popen:
     """`streamlit run dashboard.py` on 127.0.0.1:port in its own process group."""
     env = {**os.environ, "BORDER_DATA": str(data)}
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false"]
+    command = streamlit_command("dashboard.py", port)
     with log_path.open("wb") as out:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def wait_healthy(process: subprocess.Popen, port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}: {tail(log_path)}")
-        try:
-            with NO_PROXY.open(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"streamlit not healthy after {STARTUP_TIMEOUT_S} s: {tail(log_path)}")
-        time.sleep(0.25)
+    wait_until_healthy(process, f"http://127.0.0.1:{port}/", STARTUP_TIMEOUT_S, lambda: tail(log_path))
 
 
 def stop_server(process: subprocess.Popen) -> None:

@@ -8,11 +8,7 @@ fixtures in tests/conftest.py wrap `launch_browser` and `session_factory`.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Route, expect, sync_playwright
 
+from geo.appserver import NotHealthy, free_port, streamlit_command, wait_until_healthy
 from geo.budget import stop_process_group
 
 ROOT = Path(__file__).parent.parent.resolve()
@@ -51,12 +48,6 @@ def report(request: pytest.FixtureRequest, line: str) -> None:
         return
     with capture.global_and_fixture_disabled():
         reporter.write("\n" + line + "\n")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -94,30 +85,15 @@ def serve(logs: Path, data: Path | None = None, extra_env: dict[str, str] | None
     env = {k: v for k, v in os.environ.items() if k != "BORDER_DATA"} | (extra_env or {})
     if data is not None:
         env["BORDER_DATA"] = str(data)
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true",
-               # Others may edit source files during the run: no "File change" banner, no surprise rerun.
-               "--server.fileWatcherType", "none"]
     with (logs / "stdout.log").open("wb") as out, (logs / "stderr.log").open("wb") as err:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(streamlit_command("dashboard.py", port), cwd=ROOT, env=env, stdout=out,
+                                   stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
     running = App(f"http://127.0.0.1:{port}/", process, logs / "stderr.log")
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with code {process.returncode} before it was healthy:\n"
-                            f"{running.stderr_tail()}", pytrace=False)
-            try:
-                with urllib.request.urlopen(f"{running.url}_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {STARTUP_SECONDS} s on port {port}:\n"
-                            f"{running.stderr_tail()}", pytrace=False)
-            time.sleep(0.25)  # no Playwright route is installed while the server starts
+        try:
+            wait_until_healthy(process, running.url, STARTUP_SECONDS, running.stderr_tail)
+        except NotHealthy as error:
+            pytest.fail(str(error), pytrace=False)
         yield running
     finally:
         stop(process)

@@ -1,0 +1,37 @@
+"""geo.appserver: waiting for a Streamlit server child process to answer its health check."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from geo.appserver import NotHealthy, free_port, streamlit_command, wait_until_healthy
+from geo.budget import stop_process_group
+
+
+def test_a_server_that_exits_before_it_is_healthy_is_reported_with_its_exit_code_and_log():
+    process = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit(3)"], start_new_session=True)
+    with pytest.raises(NotHealthy, match=r"exited with code 3 before it was healthy:\nthe log tail"):
+        wait_until_healthy(process, f"http://127.0.0.1:{free_port()}/", 30, lambda: "the log tail")
+
+
+def test_a_server_that_never_answers_is_reported_once_the_time_runs_out():
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True)
+    try:
+        with pytest.raises(NotHealthy, match=r"not healthy after 0.5 s at http://127.0.0.1:"):
+            wait_until_healthy(process, f"http://127.0.0.1:{free_port()}/", 0.5)
+    finally:
+        stop_process_group(process)
+
+
+def test_a_real_streamlit_server_is_healthy_within_a_minute(tmp_path):
+    (tmp_path / "app.py").write_text("import streamlit as st\nst.write('hello')\n")
+    port = free_port()
+    process = subprocess.Popen(streamlit_command(tmp_path / "app.py", port), cwd=tmp_path, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until_healthy(process, f"http://127.0.0.1:{port}/", 60) < 60
+    finally:
+        stop_process_group(process)
