@@ -89,8 +89,9 @@ class Pack:
 
 
 def located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The rows a pack holds: those with a geometry, in frame order."""
-    return frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    """The rows a pack holds: those with a geometry, in frame order (`frame` itself when that is all)."""
+    keep = frame.geometry.notna() & ~frame.geometry.is_empty
+    return frame if keep.all() else frame[keep]
 
 
 def _codes(values: pd.Series, names: tuple[str, ...], column: str, missing: int | None = None) -> np.ndarray:
