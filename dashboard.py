@@ -215,6 +215,7 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
             feature_group_to_add=[*event_groups, crossings_layer(crossings(), map_day)],
             layer_control=folium.LayerControl(collapsed=True),
             returned_objects=["last_object_clicked_tooltip"],
+            render=False,  # st_folium renders the map once more itself; a full render first doubles each setIcon
             use_container_width=True,
             height=560,
         )

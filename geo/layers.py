@@ -341,6 +341,20 @@ def crossings_layer(crossings: gpd.GeoDataFrame, day: dt.date) -> folium.Feature
     return group
 
 
+class BorderMap(folium.Map):
+    """A folium.Map that knows its bounds (minx, miny, maxx, maxy) up front. folium's own get_bounds walks
+    every coordinate of every layer, the whole basemap included (0.08 s), and st_folium asks on every
+    rerun; the view buttons fit the real bounds in the browser."""
+
+    def __init__(self, bounds: tuple[float, float, float, float], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        minx, miny, maxx, maxy = bounds
+        self._known_bounds = [[miny, minx], [maxy, maxx]]
+
+    def get_bounds(self) -> list[list[float]]:
+        return [list(corner) for corner in self._known_bounds]
+
+
 def base_map(places: gpd.GeoDataFrame, asset_base_url: str | None = None,
              bounds: tuple[float, float, float, float] | None = None, pack_url: str | None = None) -> folium.Map:
     """The filter-independent map: offline basemap, optional online tiles, place labels, legend.
@@ -353,8 +367,8 @@ def base_map(places: gpd.GeoDataFrame, asset_base_url: str | None = None,
     adds the layer that fetches that pack once; masks from `view_groups`/`mask_group` then choose what
     it shows.
     """
-    m = folium.Map(location=REGION_CENTER, zoom_start=REGION_ZOOM, tiles=None,
-                   max_zoom=18, min_zoom=3, control_scale=True)
+    m = BorderMap(bounds or border_bounds(), location=REGION_CENTER, zoom_start=REGION_ZOOM, tiles=None,
+                  max_zoom=18, min_zoom=3, control_scale=True)
     if asset_base_url is not None:
         from geo.assets import use_local_assets
 
