@@ -45,6 +45,7 @@ EVENT_TYPES: dict[str, str] = {
     "detention": "Detention",
     "extortion": "Extortion",
     "surveillance": "Surveillance",
+    "unclassified": "Unclassified (imported, type not mapped)",
 }
 
 EVENT_LAYER: dict[str, str] = {
@@ -54,9 +55,13 @@ EVENT_LAYER: dict[str, str] = {
                     "trade_routes"),
     **dict.fromkeys(("worker_deployment", "worker_return", "worker_strike"), "worker_locations"),
     **dict.fromkeys(("repatriation", "defection", "disappearance", "escape", "detention", "extortion",
-                     "surveillance"), "incidents"),
+                     "surveillance", "unclassified"), "incidents"),
 }
 """The map layer each event type belongs to (every type has exactly one)."""
+
+UNCLASSIFIED = "unclassified"
+"""The type of an imported event whose source type maps to none of ours (an ACLED type with no match): kept,
+never dropped, with its summary saying which type it had. Articles never produce it (geo.ingest has no rule)."""
 
 FIGURE_QUALIFIERS: dict[str, str] = {
     "exactly": "", "about": "about ", "more than": "more than ", "at least": "at least ", "up to": "up to ",

@@ -27,6 +27,7 @@ EVENT_STYLE: dict[str, tuple[str, str]] = {
     "detention": ("#37474f", "handcuffs"),
     "extortion": ("#827717", "sack-dollar"),
     "surveillance": ("#455a64", "eye"),
+    "unclassified": ("#757575", "question"),  # neutral grey (as an unknown route status): a type not mapped
 }
 
 # Route lines by status: closed is a wide red dashed band, resumed a solid green line.

@@ -214,3 +214,13 @@ def test_every_event_type_belongs_to_exactly_one_layer():
     from geo.schema import EVENT_LAYER, EVENT_TYPES, LAYERS
 
     assert set(EVENT_LAYER) == set(EVENT_TYPES) and set(EVENT_LAYER.values()) == set(LAYERS)
+
+
+def test_unclassified_is_a_valid_incident_type_for_imports_and_the_curated_data_never_uses_it(collection):
+    from geo.schema import EVENT_LAYER, UNCLASSIFIED
+
+    assert UNCLASSIFIED in EVENT_TYPES and EVENT_LAYER[UNCLASSIFIED] == "incidents"
+    assert {f["properties"]["event_type"] for f in collection["features"]} <= set(EVENT_TYPES) - {UNCLASSIFIED}
+    props = find(collection, SHANGHAI)["properties"]
+    props["event_type"], props["layer"] = UNCLASSIFIED, "incidents"
+    assert lines(collection) == []
