@@ -1,6 +1,6 @@
 """The dataset's change log: who changed what, when, from which version to which.
 
-Beside every dataset written by `geo.store` lies `<name>.changes.jsonl`, an append-only JSON Lines
+Beside every events file written by `geo.store` lies `<name>.changes.jsonl`, an append-only JSON Lines
 file with one entry per change, oldest first. An entry names the change (`id`, a zero-padded
 sequence number), when it was made (UTC), by whom (an editor's name, or `cli:<user>`), what it did
 (`append`, `revert`, or `unrecorded` for a change made outside the app, found by its digest), the
@@ -9,6 +9,9 @@ articles it cites, the event ids it added and removed, the sources it attached t
 A revert also keeps the whole features it removed, so reverting the revert brings them back and
 nothing is ever lost. Only `geo.store` writes here, under the dataset's lock; a line cut short by a
 crash is dropped, and the gap it leaves is recorded as `unrecorded` at the next write.
+
+A dataset kept in PostGIS records the same `Change` entries in its `changes` table instead, in the same
+transaction as the change itself (geo.store.postgis); `geo.store.history(spec)` reads either.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """`python -m geo`: the command-line contract (README documents each command).
 
-Exit codes: 0 success, 1 the data is invalid (one line per problem), 2 usage error.
+Exit codes: 0 success, 1 the data is invalid (one line per problem) or the database cannot be used (one line,
+never its password), 2 usage error. Every `--data` (and `validate`'s paths) takes a file path or a
+postgresql:// URL (geo.store).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from geo.dataset import DatasetError, load_events, validate_file
-from geo.filters import apply_filters
+from geo.dataset import DatasetError, frame_from_collection, validate_file
 from geo.schema import EVENT_TYPES, LAYERS
+from geo.store import Spec, StoreError, data_spec, is_database_url, open_store, store_label
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "events.geojson"
 DEFAULT_CROSSINGS = Path(__file__).resolve().parent.parent / "data" / "crossings.geojson"
+DATA_HELP = "events file or postgresql:// URL (default: the bundled file)"
 
 
 def _iso_date(text: str) -> dt.date:
@@ -25,11 +28,15 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
-def validate_any(path: Path) -> list:
-    """Problems with an events file, or with a crossings file (recognised by its china_side names)."""
+def validate_any(path: Spec) -> list:
+    """Problems with an events file or database, or with a crossings file (recognised by its china_side names)."""
     from geo.crossings import validate_crossings
     from geo.dataset import is_parquet, read_json
+    from geo.schema import validate_collection
 
+    if is_database_url(path):
+        store = open_store(path)
+        return validate_collection(store.read()[0], store.label)
     if is_parquet(path):  # crossings are GeoJSON only
         return validate_file(path)
     try:
@@ -52,13 +59,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem)
         if not problems:
-            print(f"{path}: valid", file=sys.stderr)
+            print(f"{store_label(path)}: valid", file=sys.stderr)
     return 1 if total else 0
 
 
-def _load_or_report(path: Path):
+def _load_or_report(spec: Spec):
+    """The validated events frame of a file or database, or None after printing every problem."""
     try:
-        return load_events(path)
+        store = open_store(spec)
+        return frame_from_collection(store.read()[0], store.label)
     except DatasetError as error:
         for problem in error.problems:
             print(problem)
@@ -78,7 +87,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(problem)
         return 1
-    table = analyze(frame, load_geography(crossings)).rename(columns={"country_found": "country"})
+    geography = load_geography(crossings)
+    table = analyze(frame, geography)
+    if args.in_database:
+        if not is_database_url(args.data):
+            print("python -m geo analyze: error: --in-database needs --data postgresql://...", file=sys.stderr)
+            return 2
+        from geo.store.spatial import COLUMNS, border_distances
+
+        measured = border_distances(open_store(args.data), geography)
+        table.loc[measured.index, list(COLUMNS)] = measured[list(COLUMNS)]
+    table = table.rename(columns={"country_found": "country"})
     table.insert(0, "id", frame["id"])
     columns = ["id", "country", "province", "distance_to_border_km", "nearest_crossing", "nearest_crossing_km"]
     table[columns].to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -86,36 +105,23 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_export_html(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from geo import assets
     from geo.crossings import load_crossings
     from geo.geography import load_geography, with_analysis
-    from geo.layers import build_map
+    from geo.io.commands import view_from_args
+    from geo.mapview import on_map, view_map
     from geo.places import load_places
-    from geo.timeline import as_of
-    from geo.urlstate import dataset_view, view_from_link
 
     frame = _load_or_report(args.data)
     if frame is None:
         return 1
     crossings = load_crossings()
-    view = dataset_view(frame, list(LAYERS))
-    if args.view:
-        view, notices = view_from_link(args.view, view, list(frame["id"]))
-        for notice in notices:
-            print(f"notice: {notice}", file=sys.stderr)
-    changes = {key: value for key, value in {
-        "layers": tuple(args.layer) if args.layer else None,
-        "event_types": tuple(args.event_type) if args.event_type else None,
-        "since": args.since, "until": args.until}.items() if value is not None}
-    filters = replace(view.filters, **changes)
+    filters, day = view_from_args(frame, args)
     if filters.max_border_km is not None:
         frame = with_analysis(frame, load_geography(crossings))
-    day = view.as_of
-    shown = as_of(apply_filters(frame, filters), day)
+    shown = on_map(frame, filters, day)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    fmap = build_map(shown, load_places(), crossings=crossings, day=day)
+    fmap = view_map(frame, filters, day, load_places(), crossings)
     try:
         html, offline = assets.standalone_html(fmap), True
     except FileNotFoundError as error:
@@ -140,20 +146,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"{args.article}: file: cannot read the article as UTF-8 text ({error})", file=sys.stderr)
         return 1
     title = args.title or next((line.strip() for line in text.splitlines() if line.strip()), str(args.article))
-    from geo.dataset import read_json
     from geo.matching import mark_matches
+    from geo.store import read_collection
 
     try:
-        existing = read_json(args.data)["features"]
+        existing = read_collection(args.data)["features"]
     except (DatasetError, KeyError, TypeError) as error:
-        print(f"{args.data}: file: cannot read the dataset to match against ({error})", file=sys.stderr)
+        print(f"{store_label(args.data)}: file: cannot read the dataset to match against ({error})", file=sys.stderr)
         return 1
     collection = candidates_from_text(text, args.published, args.publisher, title[:1000], str(args.article))
     matched = mark_matches(collection, existing)
     print(json.dumps(collection, ensure_ascii=False, indent=1))
     located = sum(f["geometry"] is not None for f in collection["features"])
     print(f"{len(collection['features'])} candidates, {located} with a location, {matched} matching an event "
-          f"already in {args.data.name} (add makes them its sources)", file=sys.stderr)
+          f"already in {open_store(args.data).name} (add makes them its sources)", file=sys.stderr)
     return 0
 
 
@@ -171,7 +177,7 @@ def cmd_ingest_eval(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     from geo.changelog import cli_editor
     from geo.dataset import read_json
-    from geo.store import ConflictError, append_features, backup_path
+    from geo.store import ConflictError, append_features, kept_as
 
     try:
         candidates = read_json(args.candidates)
@@ -183,14 +189,14 @@ def cmd_add(args: argparse.Namespace) -> int:
     except DatasetError as error:
         for problem in error.problems:
             print(problem)
-        print(f"nothing was added to {args.data}", file=sys.stderr)
+        print(f"nothing was added to {store_label(args.data)}", file=sys.stderr)
         return 1
     except ConflictError as error:
-        print(f"{args.data}: file: {error}")
+        print(error)
         return 1
     attached = f" and sources to {len(change.attached)} known events" if change.attached else ""
-    print(f"added {len(change.added)} events{attached} to {args.data} as change {change.id} by {change.editor} "
-          f"(previous version kept as {backup_path(args.data, change.id).name})")
+    print(f"added {len(change.added)} events{attached} to {store_label(args.data)} as change {change.id} by "
+          f"{change.editor} (previous version kept as {kept_as(args.data, change.id)})")
     return 0
 
 
@@ -198,10 +204,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     import json
     from dataclasses import asdict
 
-    from geo.changelog import ChangeLogError, read_changes
+    from geo.changelog import ChangeLogError
+    from geo.store import history
 
     try:
-        changes = read_changes(args.data)
+        changes = history(args.data)
     except ChangeLogError as error:
         print(error)
         return 1
@@ -212,13 +219,13 @@ def cmd_history(args: argparse.Namespace) -> int:
         else:
             print(change.summary())
     if not changes:
-        print(f"{args.data}: no changes recorded", file=sys.stderr)
+        print(f"{store_label(args.data)}: no changes recorded", file=sys.stderr)
     return 0
 
 
 def cmd_revert(args: argparse.Namespace) -> int:
     from geo.changelog import ChangeLogError, cli_editor
-    from geo.store import RevertError, backup_path, revert_change
+    from geo.store import RevertError, kept_as, revert_change
 
     try:
         change = revert_change(args.data, args.change_id, editor=cli_editor())
@@ -228,12 +235,12 @@ def cmd_revert(args: argparse.Namespace) -> int:
     except DatasetError as error:
         for problem in error.problems:
             print(problem)
-        print(f"nothing was changed in {args.data}", file=sys.stderr)
+        print(f"nothing was changed in {store_label(args.data)}", file=sys.stderr)
         return 1
     print(f"reverted change {change.reverts} as change {change.id}: removed {len(change.removed)} events"
           + (f", restored {len(change.added)}" if change.added else "")
           + (f", took sources off {len(change.attached)} events" if change.attached else "")
-          + f" (previous version kept as {backup_path(args.data, change.id).name})")
+          + f" (previous version kept as {kept_as(args.data, change.id)})")
     return 0
 
 
@@ -341,16 +348,65 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_url(text: str) -> str:
+    if not is_database_url(text):
+        raise argparse.ArgumentTypeError("expected a PostgreSQL URL, postgresql://user@host:port/database "
+                                         "(the password from PGPASSWORD, ~/.pgpass or .streamlit/secrets.toml)")
+    return text
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db init URL`, `db import URL FILE`, `db export URL FILE`: the PostGIS store's tables and its data."""
+    import time
+
+    from geo.dataset import read_events_file
+    from geo.geoparquet import write_atomically
+    from geo.store import encode
+    from geo.store.migrations import SCHEMA_VERSION
+    from geo.store.postgis import PostgisStore
+
+    store = PostgisStore(args.url)
+    if args.action == "init":
+        applied = store.init()
+        print(f"{store.label}: schema version {SCHEMA_VERSION}"
+              + (f" (applied {', '.join(map(str, applied))})" if applied else " (already up to date)"))
+        return 0
+    started = time.perf_counter()
+    if args.action == "import":
+        try:
+            count = store.import_collection(read_events_file(args.file))
+        except DatasetError as error:
+            for problem in error.problems:
+                print(str(problem).replace("<import>", str(args.file), 1))
+            print(f"nothing was imported into {store.label}", file=sys.stderr)
+            return 1
+        print(f"imported {count:,} events from {args.file} into {store.label} in "
+              f"{time.perf_counter() - started:.1f} s (version {store.digest()[:8]})")
+        return 0
+    collection, digest = store.read()
+    data = encode(collection)
+    try:
+        args.file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(args.file, lambda temporary: temporary.write_bytes(data))
+    except OSError as error:
+        print(f"{args.file}: file: cannot write: {error.strerror or error}")
+        return 1
+    print(f"exported {len(collection['features']):,} events (version {digest[:8]}) from {store.label} to "
+          f"{args.file} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m geo", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser("validate", help="check events files against the data contract")
-    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    validate.add_argument("paths", nargs="+", type=data_spec, metavar="PATH",
+                          help="events file, crossings file, or postgresql:// URL")
     validate.set_defaults(run=cmd_validate)
 
     export = commands.add_parser("export-html", help="write the map as one standalone HTML file")
-    export.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    export.add_argument("--data", type=data_spec, default=DEFAULT_DATA, help=DATA_HELP)
     export.add_argument("--out", type=Path, required=True, metavar="FILE")
     export.add_argument("--layer", action="append", choices=list(LAYERS), metavar="L",
                         help=f"repeatable; one of {', '.join(LAYERS)}")
@@ -365,9 +421,11 @@ def parser() -> argparse.ArgumentParser:
 
     analyze = commands.add_parser("analyze", help="CSV of each event's country, province, distance to the "
                                                   "border and nearest crossing")
-    analyze.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    analyze.add_argument("--data", type=data_spec, default=DEFAULT_DATA, help=DATA_HELP)
     analyze.add_argument("--crossings", type=Path, default=DEFAULT_CROSSINGS,
                          help="crossings file (default: bundled)")
+    analyze.add_argument("--in-database", action="store_true",
+                         help="with a postgresql:// --data: measure distances to the border and crossings in PostGIS")
     analyze.set_defaults(run=cmd_analyze)
 
     ingest = commands.add_parser("ingest", help="print candidate events found in a news article (GeoJSON)")
@@ -376,7 +434,7 @@ def parser() -> argparse.ArgumentParser:
                         help="publication date: relative dates ('last winter') are resolved against it")
     ingest.add_argument("--publisher", default="unknown publisher", metavar="NAME")
     ingest.add_argument("--title", metavar="TEXT", help="default: the article's first line")
-    ingest.add_argument("--data", type=Path, default=DEFAULT_DATA,
+    ingest.add_argument("--data", type=data_spec, default=DEFAULT_DATA,
                         help="dataset to match candidates against (default: bundled)")
     ingest.set_defaults(run=cmd_ingest)
 
@@ -387,18 +445,18 @@ def parser() -> argparse.ArgumentParser:
     ingest_eval.set_defaults(run=cmd_ingest_eval)
 
     add = commands.add_parser("add", help="append reviewed candidates to the dataset, safely")
-    add.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    add.add_argument("--data", type=data_spec, default=DEFAULT_DATA, help=DATA_HELP)
     add.add_argument("candidates", type=Path, metavar="CANDIDATES.geojson")
     add.set_defaults(run=cmd_add)
 
     history = commands.add_parser("history", help="list the dataset's recorded changes, newest first")
-    history.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    history.add_argument("--data", type=data_spec, default=DEFAULT_DATA, help=DATA_HELP)
     history.add_argument("--json", action="store_true", help="one JSON object per change")
     history.set_defaults(run=cmd_history)
 
     revert = commands.add_parser("revert", help="write a new version without one change's events, recorded")
     revert.add_argument("change_id", metavar="CHANGE_ID", help="as `history` lists it (e.g. 0003 or 3)")
-    revert.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
+    revert.add_argument("--data", type=data_spec, default=DEFAULT_DATA, help=DATA_HELP)
     revert.set_defaults(run=cmd_revert)
 
     editors = commands.add_parser("editors", help="who may sign in and append (file: $BORDER_EDITORS, default "
@@ -441,10 +499,29 @@ def parser() -> argparse.ArgumentParser:
     convert.add_argument("input", type=Path, metavar="IN", help="events file: .geojson/.json or .parquet")
     convert.add_argument("output", type=Path, metavar="OUT", help="file to write (atomically): .parquet or .geojson")
     convert.set_defaults(run=cmd_convert)
+
+    db = commands.add_parser("db", help="the PostGIS store: create or migrate its tables, import or export events")
+    db_actions = db.add_subparsers(dest="action", required=True)
+    db_init = db_actions.add_parser("init", help="create the tables (and PostGIS), or migrate older ones")
+    db_init.add_argument("url", type=_database_url, metavar="URL")
+    db_import = db_actions.add_parser("import", help="load an events file (validated first) into an empty dataset")
+    db_import.add_argument("url", type=_database_url, metavar="URL")
+    db_import.add_argument("file", type=Path, metavar="FILE", help="GeoJSON (or .parquet) events file")
+    db_export = db_actions.add_parser("export", help="write the dataset as a GeoJSON file (atomically)")
+    db_export.add_argument("url", type=_database_url, metavar="URL")
+    db_export.add_argument("file", type=Path, metavar="FILE")
+    db.set_defaults(run=cmd_db)
+    from geo.io.commands import add_commands
+
+    add_commands(commands)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit code (argparse exits 2 on usage errors)."""
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except StoreError as error:  # unreachable, not initialised, refused: one line, never a password
+        print(error, file=sys.stderr)
+        return 1

@@ -1,11 +1,12 @@
-"""Prepare an events file once — validate, analyse, derive — and keep the result for the next start.
+"""Prepare an events dataset once — validate, analyse, derive — and keep the result for the next start.
 
-`prepare(path)` gives the validated frame joined with its border geography (geo.geography) and two
-derived columns the filters use (`independent_sources`, `search_text`). The result is kept as a
-GeoParquet file in a cache folder, named by the sha256 of the events file's bytes, PREPARED_FORMAT
-and a short hash of the reference files the analysis reads, so a changed dataset, changed reference
-data or a new format all miss the cache. A cache file that cannot be read is ignored and rebuilt; it
-is never trusted. Writes are atomic, so a reader never sees half a file.
+`prepare(spec)` (a file path, or a postgresql:// URL: geo.store) gives the validated frame joined with its
+border geography (geo.geography) and two derived columns the filters use (`independent_sources`,
+`search_text`). The result is kept as a GeoParquet file in a cache folder, named by the dataset's digest
+(the sha256 of an events file's bytes; for a database, its version digest, read with the content in one
+snapshot), PREPARED_FORMAT and a short hash of the reference files the analysis reads, so a changed dataset,
+changed reference data or a new format all miss the cache. A cache file that cannot be read is ignored and
+rebuilt; it is never trusted. Writes are atomic, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -45,13 +46,14 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class Prepared:
-    """A prepared events file: `frame` as `load_events` gives it, with geo.geography's analysis columns and
-    DERIVED_COLUMNS; `digest` the sha256 (hex) of the file's bytes; `from_cache` whether it was read from a
-    prepared copy rather than validated and analysed now."""
+    """A prepared events dataset: `frame` as `load_events` gives it, with geo.geography's analysis columns and
+    DERIVED_COLUMNS; `digest` the dataset's digest (a file's: the sha256 of its bytes); `path` the file, or
+    the database URL without its password; `from_cache` whether it was read from a prepared copy rather than
+    validated and analysed now."""
 
     frame: gpd.GeoDataFrame
     digest: str
-    path: Path
+    path: Path | str
     from_cache: bool
 
 
@@ -101,23 +103,26 @@ def with_derived(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                        search_text=search_text(base))
 
 
-def prepare(path: Path, *, cache_dir: Path | None = None,
+def prepare(path: Path | str, *, cache_dir: Path | None = None,
             progress: Callable[[str], None] | None = None) -> Prepared:
-    """The prepared events file at `path` (GeoJSON, or GeoParquet by suffix), from the cache when an intact
-    copy of this exact content is there, else validated, analysed and saved there for next time.
+    """The prepared events dataset `path` names (a file: GeoJSON, or GeoParquet by suffix; or a postgresql://
+    URL), from the cache when an intact copy of this exact content (digest) is there, else validated, analysed
+    and saved there for next time.
 
     `cache_dir` defaults to `default_cache_dir()`. `progress` receives short messages for the user while it
-    works. Raises geo.dataset.DatasetError listing every problem when the file is not a valid events file
-    (an invalid file is never cached). A cache that cannot be written (read-only folder, full disk) only
-    means the next start prepares again."""
+    works. Raises geo.dataset.DatasetError listing every problem when the data is not a valid events dataset
+    (an invalid one is never cached), and geo.store.StoreError when a database cannot be used. A cache that
+    cannot be written (read-only folder, full disk) only means the next start prepares again."""
     global _builds
     from geo.crossings import load_crossings
     from geo.dataset import frame_from_collection, read_events_file
     from geo.geography import load_geography, with_analysis
+    from geo.store import is_database_url, open_store
 
     say = progress or (lambda message: None)
-    path = Path(path)
-    digest = file_digest(path)
+    store = open_store(path) if is_database_url(path) else None
+    path = store.label if store else Path(path)
+    digest = store.digest() if store else file_digest(path)
     cached = cache_path(digest, cache_dir)
     if cached.is_file():
         say("Reading the prepared copy…")
@@ -125,9 +130,13 @@ def prepare(path: Path, *, cache_dir: Path | None = None,
             frame = read_prepared(cached, digest)
         if frame is not None:
             return Prepared(frame, digest, path, True)
-        say("The prepared copy could not be read; preparing the file again…")
-    say(f"Reading {path.name}…")
-    data = read_events_file(path)
+        say(f"The prepared copy could not be read; preparing the {'database' if store else 'file'} again…")
+    say(f"Reading {store.name if store else path.name}…")
+    if store:  # the content and its digest from one snapshot: the cache is named by what it holds
+        data, digest = store.read()
+        cached = cache_path(digest, cache_dir)
+    else:
+        data = read_events_file(path)
     count = len(data["features"]) if isinstance(data, dict) and isinstance(data.get("features"), list) else 0
     say(f"Validating {count:,} events…")
     with gc_paused():

@@ -175,3 +175,11 @@ def wait_until_idle(page: Page) -> None:
     expect(page.locator("[data-test-script-state]")).to_have_attribute(
         "data-test-script-state", "notRunning", timeout=RERUN_MS)
 
+
+def open_review_page(page: Page, url: str) -> None:
+    """Open the dashboard at `url` and go on to the review page as a user does, by the sidebar's
+    navigation; return once it has finished its run (its "Sign in" button shown)."""
+    page.goto(url)
+    page.locator("[data-testid='stSidebarNav'] a", has_text="review").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD_MS)
+    wait_until_idle(page)

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real bundled dataset, and a way to write variations of it."""
+"""Shared fixtures: the real bundled dataset, a way to write variations of it, and a real PostgreSQL+PostGIS."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from playwright.sync_api import Browser
 
 from geo.dataset import load_events, read_json
 from geo.places import load_places
-from tests.browser import Session, launch_browser, session_factory
+from tests.browser import Session, free_port, launch_browser, session_factory
+from tests.postgres import Cluster, missing_reason, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_PATH = ROOT / "data" / "events.geojson"
@@ -78,3 +79,51 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list:
 
     monkeypatch.setattr(budget.subprocess, "Popen", Recorded)
     return started
+
+
+POSTGIS_REQUIRED_ENV = "BORDER_POSTGIS_REQUIRED"  # scripts/test sets it where it installed the server itself
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL+PostGIS cluster (tests/postgres.py) for the whole test session, stopped and
+    removed afterwards. Skips, saying why, only where the server is not installed and scripts/test did not
+    install it; where scripts/test installed it, a missing server fails."""
+    import os
+
+    reason = missing_reason()
+    if reason:
+        if os.environ.get(POSTGIS_REQUIRED_ENV):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    cluster = start_cluster(free_port())
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgis_url(postgres: Cluster) -> str:
+    """The URL (password included) of a new, empty database with PostGIS, tables not yet created."""
+    return postgres.create_database(f"test_{next(_databases)}")
+
+
+@pytest.fixture
+def make_dataset(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str, dict[str, Any]], str | Path]:
+    """Make a dataset holding `collection` on an engine: "file" (a GeoJSON file in tmp_path) or "postgis"
+    (a new database, `db init` and `db import`); returns its spec (path or URL)."""
+    from geo.store import encode
+    from geo.store.postgis import PostgisStore
+
+    def make(engine: str, collection: dict[str, Any]) -> str | Path:
+        if engine == "file":
+            path = tmp_path / f"events-{next(_databases)}.geojson"
+            path.write_bytes(encode(collection))
+            return path
+        url = request.getfixturevalue("postgres").create_database(f"test_{next(_databases)}")
+        store = PostgisStore(url)
+        store.init()
+        store.import_collection(collection)
+        return url
+
+    return make

@@ -11,6 +11,7 @@ from geo.changelog import read_changes
 from geo.dataset import load_events, read_json
 from geo.editors import add_editor
 from geo.ingest import apply_review, candidates_from_text, review_rows
+from geo.schema import EVENT_TYPES
 from geo.store import backup_path
 from tests.conftest import EVENTS_PATH, ROOT
 
@@ -154,3 +155,65 @@ def test_a_reviewer_moving_a_candidate_to_another_place_moves_its_point():
     assert feature["geometry"] is None and feature["properties"]["location_precision"] == "region"
     rows[0]["accept"] = False
     assert apply_review(collection, rows) == []
+
+
+SHEET = (b"date,event_type,place,lat,lon,source,url\n"
+         b"2023-02-10,defection,Dandong,40.1292,124.3947,Daily NK,https://www.dailynk.com/sheet-a\n"
+         b"2023-03,detention,Sinuijiu,,,Radio Free Asia,https://www.rfa.org/sheet-b\n"
+         b"2023-04-02,riot,Hunchun,,,Yonhap,https://en.yna.co.kr/sheet-c\n"
+         b"2023-05-01,escape,somewhere by the river,,,Daily NK,https://www.dailynk.com/sheet-d\n")
+
+
+def read_sheet_rows(signed_in: bool = True, content: bytes = SHEET, name: str = "events.csv") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    if signed_in:
+        sign_in(at)
+    at.radio(key="review_kind").set_value("A spreadsheet of events (CSV or Excel)").run()
+    at.file_uploader(key="sheet_upload").upload(name, content, "text/csv")
+    at.run()
+    at.button(key="read_sheet").click().run()
+    return at
+
+
+def test_a_spreadsheet_upload_shows_its_rows_as_candidates_and_lists_the_rows_with_problems(dataset):
+    at = read_sheet_rows()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["row"]) == [2, 3, 5] and table["accept"].all()  # every readable row offered, ticked
+    assert list(table["place"]) == ["Dandong", "Sinuiju", ""]
+    assert "not in the gazetteer" in table["located"].iloc[2]
+    assert "1 problems" in at.warning[0].value
+    assert at.code[0].value == ("events.csv: row 4: event_type: 'riot' is not an event type; one of "
+                                + ", ".join(EVENT_TYPES))
+
+
+def test_a_signed_in_editor_appends_the_accepted_spreadsheet_rows_through_the_reviewed_path(dataset):
+    at = read_sheet_rows()
+    ids_before = list(load_events(dataset)["id"])
+    append = at.button(key="append")
+    assert append.label.startswith("Append 3 accepted events")
+    append.click().run()
+    assert not at.exception and at.success, [e.value for e in at.error]
+    after = load_events(dataset)
+    assert list(after["id"][:len(ids_before)]) == ids_before and len(after) == len(ids_before) + 3
+    added = after.iloc[len(ids_before):]
+    assert list(added["place"]) == ["Dandong", "Sinuiju", ""] and added.geometry.isna().tolist() == [False, False, True]
+    [change] = read_changes(dataset)
+    assert change.editor == EDITOR and len(change.added) == 3
+    assert set(change.refs) == {"https://www.dailynk.com/sheet-a", "https://www.rfa.org/sheet-b",
+                                "https://www.dailynk.com/sheet-d"}
+
+
+def test_an_anonymous_visitor_reads_a_spreadsheet_but_cannot_append_it(dataset):
+    before = dataset.read_bytes()
+    at = read_sheet_rows(signed_in=False)
+    assert not at.exception and at.subheader[0].value == "3 candidates"
+    assert not [b for b in at.button if b.key == "append"]
+    assert any("Sign in as an editor" in i.value for i in at.info)
+    assert dataset.read_bytes() == before and read_changes(dataset) == []
+
+
+def test_a_file_that_is_not_a_utf8_spreadsheet_is_refused_with_one_line(dataset):
+    at = read_sheet_rows(content="date,place\n2023-01-01,Tümen\n".encode("latin-1"))
+    assert not at.exception and "not UTF" in at.error[0].value and "review" not in at.session_state

@@ -34,7 +34,7 @@ from geo.gazetteer import load_gazetteer
 from geo.ingest import MAX_ARTICLE_CHARS
 from geo.markup import WORD_JOINER
 from geo.store import MAX_APPEND_FEATURES, digest, encode
-from tests.browser import LOAD_MS, RERUN_MS, App, free_port, is_loopback, serve, stop, wait_until_idle
+from tests.browser import LOAD_MS, RERUN_MS, App, free_port, is_loopback, open_review_page, serve, stop, wait_until_idle
 from tests.conftest import EVENTS_PATH, ROOT
 
 REVIEW = str(ROOT / "pages" / "review.py")
@@ -300,10 +300,7 @@ def test_an_anonymous_browser_cannot_append_and_a_signed_in_editor_can_and_rever
     session = open_session(is_loopback)
     page = session.page
     with app.log_on_failure():
-        page.goto(app.url)  # and on to the review page as a user goes: by the sidebar's navigation
-        page.locator("[data-testid='stSidebarNav'] a", has_text="review").click()
-        expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD_MS)
-        wait_until_idle(page)
+        open_review_page(page, app.url)
         fill_review_form(page, SECOND_ARTICLE)
         page.get_by_role("button", name="Find candidates").click()
         expect(page.get_by_text("Sign in as an editor (above) to append")).to_be_visible(timeout=RERUN_MS)

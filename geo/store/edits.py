@@ -1,0 +1,189 @@
+"""What an append or a revert does to a dataset, whatever holds it: pure functions from the current
+FeatureCollection (and change log) to the next one, validated. Both engines (geo.store.file,
+geo.store.postgis) call these under their own lock or transaction and then write the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from geo import changelog
+from geo.changelog import Change
+from geo.dataset import DatasetError
+from geo.schema import Problem, validate_collection
+from geo.store.errors import RevertError
+
+MAX_APPEND_FEATURES = 300
+"""Most events one append may add: a real article gives a few dozen; thousands mean a runaway ingest."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The next version of a dataset and what the change log records about it."""
+
+    result: dict[str, Any]
+    action: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    refs: tuple[str, ...] = ()
+    reverts: str | None = None
+    removed_features: tuple[dict[str, Any], ...] = ()
+    attached: tuple[dict[str, Any], ...] = ()
+
+    def change(self, changes: Sequence[Change], editor: str, before: str, after: str) -> Change:
+        """The change-log entry for this edit, numbered after `changes`."""
+        return Change(changelog.next_id(changes), changelog.now(), editor, self.action, self.refs, self.added,
+                      self.removed, before, after, self.reverts, self.removed_features, self.attached)
+
+
+def check_size(label: str, features: list[Any]) -> None:
+    """Refuse more than MAX_APPEND_FEATURES candidates in one append (DatasetError), before any reading."""
+    if len(features) > MAX_APPEND_FEATURES:
+        raise DatasetError([Problem(label, "features", f"{len(features)} events in one append; at most "
+                                                       f"{MAX_APPEND_FEATURES} may be added at once")])
+
+
+def _number_new(problems: list[Problem], offset: int) -> list[Problem]:
+    """Problems of a would-be result, saying which new feature each one is about."""
+    return [Problem(p.file, p.field, p.message + (f" (new feature {p.index - offset})"
+                                                  if p.index is not None and p.index >= offset else ""),
+                    p.index, p.feature_id)
+            for p in problems]
+
+
+def validated(label: str, edit: Edit) -> Edit:
+    """`edit` when its whole result satisfies the data contract; else DatasetError naming the new features."""
+    problems = validate_collection(edit.result, label)
+    if problems:
+        raise DatasetError(_number_new(problems, len(edit.result["features"]) - len(edit.added)))
+    return edit
+
+
+def _refs(features: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The distinct source refs the features cite, in order: the articles a change came from."""
+    refs: dict[str, None] = {}
+    for feature in features:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        for source in (props or {}).get("sources") or []:
+            if isinstance(source, dict) and isinstance(source.get("ref"), str):
+                refs.setdefault(source["ref"][:2000], None)
+    return tuple(refs)
+
+
+def plan_append(label: str, current: dict[str, Any], features: list[dict[str, Any]]) -> Edit:
+    """The dataset `current` with `features` appended: new events at the end; candidates that `matches` an
+    event become its sources (and figures). Raises DatasetError when nothing would change or the result
+    breaks the data contract."""
+    check_size(label, features)
+    new, corroborating = [], []
+    for feature in features:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        (corroborating if isinstance(props, dict) and props.get("matches") else new).append(feature)
+    existing = [*current["features"]]
+    attached = _attach(label, existing, corroborating)
+    if not new and not attached:
+        raise DatasetError([Problem(label, "features", "nothing to add: the matched events already cite "
+                                                       "every source of these candidates")])
+    result = {**current, "features": [*existing, *new]}
+    added = tuple(str((f.get("properties") or {}).get("id")) for f in new if isinstance(f, dict))
+    return validated(label, Edit(result, "append", added, (), _refs(features), attached=tuple(attached)))
+
+
+def _attach(label: str, features: list[dict[str, Any]], corroborating: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each matched event (in place, in `features`) the corroborating candidates' sources it does not
+    cite yet, with their figures re-pointed at the new source positions. Returns what was attached, per
+    event, for the change log (and so for a revert)."""
+    position = {(f.get("properties") or {}).get("id"): n for n, f in enumerate(features)}
+    attached = []
+    for candidate in corroborating:
+        props = candidate["properties"]
+        target = position.get(props["matches"])
+        if target is None:
+            raise DatasetError([Problem(label, "properties.matches", f"the candidate {props.get('id')!r} matches "
+                                        f"{props['matches']!r}, which is not in the dataset")])
+        event = {**features[target], "properties": dict(features[target]["properties"])}
+        had_figures = "figures" in event["properties"]
+        sources = list(event["properties"].get("sources") or [])
+        cited = {s.get("ref") for s in sources}
+        new_at: dict[int, int] = {}
+        added_sources = []
+        for n, source in enumerate(props.get("sources") or []):
+            if source.get("ref") in cited:
+                continue
+            new_at[n] = len(sources)
+            sources.append(source)
+            added_sources.append(source)
+            cited.add(source.get("ref"))
+        figures = [{**f, "source": new_at[f["source"]]}
+                   for f in props.get("figures") or [] if f.get("source") in new_at]
+        if not added_sources:
+            continue
+        event["properties"]["sources"] = sources
+        if figures:
+            event["properties"]["figures"] = [*(event["properties"].get("figures") or []), *figures]
+        features[target] = event
+        attached.append({"event": props["matches"], "sources": added_sources, "figures": figures,
+                         "had_figures": had_figures})
+    return attached
+
+
+def _detach(features: list[dict[str, Any]], attached: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
+    """Take the sources (and their figures) a change attached back off their events, in place; returns
+    the entries that were taken off."""
+    position = {(f.get("properties") or {}).get("id"): n for n, f in enumerate(features)}
+    detached = []
+    for entry in attached:
+        target = position.get(entry["event"])
+        if target is None:
+            continue
+        props = dict(features[target]["properties"])
+        refs = {s.get("ref") for s in entry["sources"]}
+        old = props.get("sources") or []
+        keep = [n for n, s in enumerate(old) if s.get("ref") not in refs]
+        if len(keep) == len(old):
+            continue
+        new_at = {n: k for k, n in enumerate(keep)}
+        props["sources"] = [old[n] for n in keep]
+        figures = [{**f, "source": new_at[f["source"]]} for f in props.get("figures") or [] if f["source"] in new_at]
+        if figures or entry.get("had_figures", True):  # put back exactly what was there, even an empty list
+            props["figures"] = figures
+        else:
+            props.pop("figures", None)
+        features[target] = {**features[target], "properties": props}
+        detached.append(entry)
+    return detached
+
+
+def plan_revert(label: str, current: dict[str, Any], changes: Sequence[Change], change_id: str,
+                log_name: str) -> Edit:
+    """The dataset `current` without what change `change_id` did: the events it added removed (kept whole
+    in the log entry), the events it removed (a revert's) put back, the sources it attached taken off (or,
+    for a revert, put back). Raises RevertError for an unknown change (`log_name` says where it was looked
+    for), one made outside the app, one already reverted, or one whose events are all gone already."""
+    target = changelog.find(changes, change_id)
+    if target is None:
+        raise RevertError(f"{label}: no change {change_id[:40]!r} in {log_name}")
+    if target.action == "unrecorded":
+        raise RevertError(f"change {target.id} was made outside the app; what it changed is not known, "
+                          "so it cannot be reverted (restore a backup by hand instead)")
+    undone = next((c for c in changes if c.reverts == target.id), None)
+    if undone is not None:
+        raise RevertError(f"change {target.id} was already reverted by change {undone.id}")
+    drop = set(target.added)
+    present = {(f.get("properties") or {}).get("id") for f in current["features"]}
+    gone = tuple(f for f in current["features"] if (f.get("properties") or {}).get("id") in drop)
+    back = [f for f in target.removed_features if f["properties"]["id"] not in present]
+    kept = [f for f in current["features"] if (f.get("properties") or {}).get("id") not in drop]
+    if target.action == "revert":  # undoing a revert puts back the sources it took off
+        moved = _attach(label, kept, [{"properties": {"matches": e["event"], "sources": e["sources"],
+                                                       "figures": e["figures"]}} for e in target.attached])
+    else:
+        moved = _detach(kept, target.attached)
+    if not gone and not back and not moved:
+        raise RevertError(f"nothing to revert: the events of change {target.id} are no longer in the dataset")
+    result = {**current, "features": [*kept, *back]}
+    return validated(label, Edit(result, "revert", tuple(f["properties"]["id"] for f in back),
+                                 tuple(f["properties"]["id"] for f in gone), target.refs, target.id, gone,
+                                 tuple(moved)))

@@ -1,0 +1,199 @@
+"""The file engine: the events dataset as one GeoJSON file, written safely.
+
+`append_features` and `revert_change` take an exclusive lock (a `.lock` file beside the dataset),
+refuse if the file changed since the caller read it (its sha256 differs), validate the whole result
+(and its size), keep the current version as a numbered backup `<name>.bak.<change id>`, write the new
+version to a temporary file in the same folder, flush it to disk, rename it over the dataset, and
+record the change in the change log (`geo.changelog`) with the editor's name. A crash at any moment
+leaves either the old or the new file, never a half-written one; every backup is a complete earlier
+version, and none is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from geo import changelog
+from geo.changelog import Change
+from geo.dataset import MAX_FILE_BYTES, DatasetError, read_events_file, read_json
+from geo.schema import Problem, validate_collection
+from geo.store.edits import Edit, check_size, plan_append, plan_revert
+from geo.store.errors import ConflictError
+
+
+def digest(path: Path) -> str:
+    """sha256 of the file's bytes: what a writer saw when it read the dataset."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def backup_path(path: Path, change_id: str) -> Path:
+    """Where the version that change `change_id` replaced is kept: `<name>.bak.<change id>`."""
+    path = Path(path)
+    return path.with_name(f"{path.name}.bak.{change_id}")
+
+
+def backups(path: Path) -> list[Path]:
+    """Every kept earlier version of the dataset, oldest first."""
+    path = Path(path)
+    return sorted(path.parent.glob(f"{path.name}.bak.[0-9]*"))
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock for the dataset at `path` (waits for other writers)."""
+    lock = path.with_name(path.name + ".lock")
+    with open(lock, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write `data` to a temporary file beside `path`, fsync it, rename it over `path`, fsync the folder."""
+    folder = path.parent
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def encode(collection: dict[str, Any]) -> bytes:
+    """The dataset's bytes as every engine writes them (indented UTF-8 JSON and a final newline): the
+    sha256 of these bytes is the dataset's version."""
+    return (json.dumps(collection, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _commit(path: Path, current_bytes: bytes, edit: Edit, editor: str) -> Change:
+    """Keep the current version as a numbered backup, write `edit.result` and record the change. Call only
+    while holding the lock, with `current_bytes` the file as it is now and `edit` already validated."""
+    data = encode(edit.result)
+    if len(data) > MAX_FILE_BYTES:
+        raise DatasetError([Problem(str(path), "file", f"the result would be {len(data) / 1e6:.1f} MB, over the "
+                                                       f"{MAX_FILE_BYTES / 1e6:.0f} MB limit; nothing was written")])
+    try:
+        changes = changelog.read_changes(path)
+    except changelog.ChangeLogError as error:  # a write that cannot be recorded is not made
+        raise DatasetError([Problem(str(changelog.log_path(path)), "file",
+                                    f"{error}; fix or move the change log, nothing was written")]) from None
+    before = hashlib.sha256(current_bytes).hexdigest()
+    if changes and changes[-1].digest_after != before:  # edited by hand, or a crash before the log line
+        changelog.record(path, Change(changelog.next_id(changes), changelog.now(), "unknown", "unrecorded", (),
+                                      (), (), changes[-1].digest_after, before))
+        changes = changelog.read_changes(path)
+    change = edit.change(changes, editor, before, hashlib.sha256(data).hexdigest())
+    mode = path.stat().st_mode & 0o777
+    _write_atomically(backup_path(path, change.id), current_bytes, mode)
+    _write_atomically(path, data, mode)
+    changelog.record(path, change)
+    return change
+
+
+def _read_current(path: Path, expected_digest: str | None) -> tuple[bytes, dict[str, Any]]:
+    """The dataset's bytes and JSON, refusing a stale writer or an invalid file. Call under the lock."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a writer killed mid-write
+        stale.unlink(missing_ok=True)
+    current_bytes = path.read_bytes()
+    now = hashlib.sha256(current_bytes).hexdigest()
+    if expected_digest is not None and now != expected_digest:
+        raise ConflictError(str(path), expected_digest, now)
+    current = read_json(path)
+    problems = validate_collection(current, str(path))
+    if problems:
+        raise DatasetError(problems)
+    return current_bytes, current
+
+
+class FileStore:
+    """The events dataset kept in one file (GeoJSON; GeoParquet by suffix, read-only)."""
+
+    engine = "file"
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.label = str(self.path)
+        self.name = self.path.name
+
+    def __repr__(self) -> str:
+        return f"FileStore({self.label!r})"
+
+    def digest(self) -> str:
+        """sha256 of the file's bytes."""
+        return digest(self.path)
+
+    def read(self) -> tuple[Any, str]:
+        """The parsed FeatureCollection (not validated) and the digest of exactly those bytes. Raises
+        DatasetError when the file cannot be read as an events file."""
+        for _ in range(5):  # a writer may rename a new version in between; then read again
+            before = self.digest() if self.path.exists() else ""
+            data = read_events_file(self.path)
+            if self.digest() == before:
+                return data, before
+        return data, self.digest()
+
+    def stamp(self) -> str:
+        """Changes whenever the file may have: its mtime and size (no read)."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return "missing"
+        return f"{stat.st_mtime_ns}:{stat.st_size}"
+
+    def history(self) -> list[Change]:
+        """The change log beside the file, oldest first (raises changelog.ChangeLogError when unreadable)."""
+        return changelog.read_changes(self.path)
+
+    def history_stamp(self) -> str:
+        """Changes whenever the change log may have (its mtime and size)."""
+        log = changelog.log_path(self.path)
+        try:
+            stat = log.stat()
+        except OSError:
+            return "none"
+        return f"{stat.st_mtime_ns}:{stat.st_size}"
+
+    def kept_as(self, change_id: str) -> str:
+        """Where the version that change `change_id` replaced is kept: the backup file's name."""
+        return backup_path(self.path, change_id).name
+
+    def append_features(self, features: list[dict[str, Any]], *, editor: str,
+                        expected_digest: str | None = None) -> Change:
+        """Append `features` as `editor` (see geo.store.edits.plan_append); returns the recorded change.
+
+        Raises ConflictError when the file's sha256 is no longer `expected_digest`, and DatasetError when
+        there are more than MAX_APPEND_FEATURES, or the new features (or the result) break the data
+        contract or the size limit; in each case nothing is written."""
+        check_size(self.label, features)
+        with locked(self.path):
+            current_bytes, current = _read_current(self.path, expected_digest)
+            return _commit(self.path, current_bytes, plan_append(self.label, current, features), editor)
+
+    def revert_change(self, change_id: str, *, editor: str) -> Change:
+        """Write a new version without what change `change_id` did, recorded as a change of its own (see
+        geo.store.edits.plan_revert); RevertError, and nothing written, when it cannot be reverted."""
+        with locked(self.path):
+            current_bytes, current = _read_current(self.path, None)
+            changes = changelog.read_changes(self.path)
+            edit = plan_revert(self.label, current, changes, change_id, changelog.log_path(self.path).name)
+            return _commit(self.path, current_bytes, edit, editor)
