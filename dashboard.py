@@ -5,7 +5,6 @@ Run:  streamlit run dashboard.py      (BORDER_DATA=path/to/events.geojson to map
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -17,26 +16,31 @@ from streamlit_folium import st_folium
 from geo import assets, changelog, urlstate
 from geo.canvas import view_groups
 from geo.crossings import load_crossings
-from geo.dataset import DatasetError, records, to_csv, to_geojson
+from geo.dataset import DatasetError, records
 from geo.details import details_html, event_list_html
 from geo.evidence import figure_span, independent_witnesses
 from geo.filters import apply_filters, located, unlocated
-from geo.layers import COMPACT_ABOVE, base_map, build_map, crossings_layer, feature_id_from_tooltip
+from geo.io.export import FORMATS, export_bytes
+from geo.layers import COMPACT_ABOVE, base_map, crossings_layer, feature_id_from_tooltip
 from geo.layerscript import scripted_layers
+from geo.mapview import view_map
 from geo.markup import markdown_text
 from geo.places import load_places
 from geo.pointpack import pack_key, row_ids, write_pack
 from geo.prepared import Prepared, prepare
 from geo.schema import EVENT_TYPES, LAYERS
+from geo.store import StoreError, data_spec, open_store, spec_from_env
 from geo.timeline import as_of, map_steps, snap_to_step, timeline_charts
 from geo.urlstate import snap_to_choice
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "events.geojson"
-DATA_PATH = Path(os.environ.get("BORDER_DATA", BUNDLED))
+DATA_PATH = spec_from_env(BUNDLED)  # $BORDER_DATA: an events file, or a postgresql:// URL (geo.store)
 PLAY_SECONDS = 1.2
 LIST_MAX = 500  # events offered in the details chooser and listed as unlocated; the table shows more
 TABLE_MAX = 10_000
 BORDER_CHOICES = [1, 5, 10, 25, 50, 100, 250, 500, None]  # km; None: any distance
+DOWNLOADS = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
+             "hxl": "HXL CSV"}  # formats of geo.io.export, in the order the buttons show them
 
 st.set_page_config(page_title="NK–China border dashboard", page_icon="🗺️", layout="wide")
 st.title("North Korea–China border: trade, workers, incidents")
@@ -54,21 +58,29 @@ def crossings():
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def prepared(path: str, mtime: float, size: int, _progress: object = None) -> tuple[Prepared | None, list[str]]:
+def prepared(spec: str, stamp: str, _progress: object = None) -> tuple[Prepared | None, list[str]]:
     """The validated, analysed dataset (geo.prepared: read from its prepared copy on disk when this exact
     content was prepared before, by this server or an earlier one), or the validator's messages. Shared by
-    every session, never copied: nothing may modify it. Cached on the file's path, mtime and size."""
+    every session, never copied: nothing may modify it. Cached on the dataset's stamp (a file's mtime and
+    size, a database's revision and version), read at every rerun: a change made anywhere, through this
+    server or another sharing the database, is prepared at the next rerun."""
     try:
-        return prepare(Path(path), progress=_progress), []
+        return prepare(data_spec(spec), progress=_progress), []
     except DatasetError as error:
         return None, [str(p) for p in error.problems]
 
 
+@st.cache_resource(show_spinner=False)
+def prepared_stamps() -> set[str]:
+    """The dataset stamps `prepared` has been called with on this server (shared by every session)."""
+    return set()
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
-def recorded_changes(path: str, log_mtime: float, log_size: int) -> tuple[list[changelog.Change], str | None]:
-    """The dataset's change log and any problem reading it; read again only when the log file changes."""
+def recorded_changes(spec: str, stamp: str) -> tuple[list[changelog.Change], str | None]:
+    """The dataset's change log and any problem reading it; read again only when its stamp changes."""
     try:
-        return changelog.read_changes(Path(path)), None
+        return open_store(data_spec(spec)).history(), None
     except changelog.ChangeLogError as error:
         return [], str(error)
 
@@ -107,28 +119,39 @@ def timeline_specs(version: str, view: str, _shown: object, _events: object, las
     return periods.to_dict(), bars.to_dict()
 
 
-mtime = DATA_PATH.stat().st_mtime if DATA_PATH.exists() else 0.0
-size = DATA_PATH.stat().st_size if DATA_PATH.exists() else 0
-with st.status(f"Loading {DATA_PATH.name} ({size / 1e6:.1f} MB)…", expanded=False) as loading:
-    ready, problems = prepared(str(DATA_PATH), mtime, size, lambda message: loading.update(label=message))
-    loading.update(label=f"{DATA_PATH.name}: " + (f"{len(problems):,} problems" if problems
-                                                 else f"{len(ready.frame):,} events loaded"),
-                   state="error" if problems else "complete")
+store = open_store(DATA_PATH)
+size = DATA_PATH.stat().st_size if store.engine == "file" and DATA_PATH.exists() else None
+try:
+    stamp, loading_line = store.stamp(), st.empty()  # one place on the page, whichever fills it
+    if stamp in prepared_stamps():  # prepared on this server before: no progress box (each costs 0.1 s)
+        ready, problems = prepared(str(DATA_PATH), stamp)
+        loading_line.caption(f"{markdown_text(store.name)}: " + (f"{len(problems):,} problems" if problems
+                                                                else f"{len(ready.frame):,} events loaded"))
+    else:
+        label = f"Loading {markdown_text(store.name)}" + (f" ({size / 1e6:.1f} MB)" if size is not None else "") + "…"
+        with loading_line.status(label, expanded=False) as loading:
+            ready, problems = prepared(str(DATA_PATH), stamp, lambda message: loading.update(label=message))
+            loading.update(label=f"{markdown_text(store.name)}: " + (f"{len(problems):,} problems" if problems
+                                                     else f"{len(ready.frame):,} events loaded"),
+                           state="error" if problems else "complete")
+        prepared_stamps().add(stamp)
+    if not problems:
+        changes, log_problem = recorded_changes(str(DATA_PATH), store.history_stamp())
+except StoreError as error:  # unreachable, not initialised: one line, never the password
+    st.error(f"The dataset cannot be read: {markdown_text(error)}")
+    st.stop()
 if problems:
-    st.error(f"The dataset {markdown_text(DATA_PATH)} is not valid, so nothing is shown. Fix these and reload:")
+    st.error(f"The dataset {markdown_text(store.label)} is not valid, so nothing is shown. Fix these and reload:")
     st.code("\n".join(problems), language=None)
     st.stop()
 
 # --- The dataset's version and its recorded changes (python -m geo history) ------------------------
 events, current_digest = ready.frame, ready.digest
-log = changelog.log_path(DATA_PATH)
-log_stat = log.stat() if log.exists() else None
-changes, log_problem = recorded_changes(str(DATA_PATH), log_stat.st_mtime if log_stat else 0.0,
-                                        log_stat.st_size if log_stat else 0)
 if log_problem:
     st.warning(f"The change log could not be read: {markdown_text(log_problem)}")
 st.caption(f"Dataset version {changelog.version(current_digest)} · {len(changes):,} recorded changes "
-           f"(`python -m geo history`)")
+           f"(`python -m geo history`)" + (f" · shared database {markdown_text(store.label)}"
+                                           if store.engine == "postgis" else ""))
 
 # --- The view a shared link asks for (read once per session) ----------------------------------
 K = urlstate.KEYS  # each part of the view has one name: in the URL, the session state and cache keys
@@ -224,8 +247,7 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
         st.caption("Crossings not drawn because no source we found gives their coordinates: "
                    + markdown_text(", ".join(unplaced_crossings["name"])) + ".")
     st.download_button("Download this map (HTML, works offline)",
-                       lambda: assets.standalone_html(build_map(as_of(shown, map_day), places(),
-                                                                crossings=crossings(), day=map_day)),
+                       lambda: assets.standalone_html(view_map(events, filters, map_day, places(), crossings())),
                        "border-map.html", "text/html", on_click="ignore", disabled=bool(missing_assets))
 
     # --- Details of the clicked (or chosen) event ---------------------------------------------------
@@ -295,8 +317,7 @@ table = table.head(TABLE_MAX).assign(sources=shown["sources"].head(TABLE_MAX).ma
 st.dataframe(table, hide_index=True, width="stretch")
 if len(shown) > TABLE_MAX:
     st.caption(f"The table shows the first {TABLE_MAX:,} of {len(shown):,} events; the downloads have all of them.")
-d1, d2 = st.columns(2)
-d1.download_button("Download GeoJSON (filtered)", lambda: to_geojson(shown), "events-filtered.geojson",
-                   "application/geo+json", on_click="ignore")
-d2.download_button("Download CSV (filtered)", lambda: to_csv(shown), "events-filtered.csv", "text/csv",
-                   on_click="ignore")
+for column, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS.items(), strict=True):
+    extension, mime = FORMATS[fmt]
+    column.download_button(f"Download {label} (filtered)", lambda fmt=fmt: export_bytes(shown, fmt),
+                           f"events-filtered{'-hxl' if fmt == 'hxl' else ''}{extension}", mime, on_click="ignore")

@@ -336,6 +336,32 @@ def test_a_copied_link_reopens_the_same_markers_and_filters(
     colleague.assert_no_outside_request_and_no_js_error()
 
 
+def test_the_geopackage_and_kml_downloads_hold_exactly_the_rows_the_filters_show(
+        app: App, open_session, events: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    import pyogrio
+
+    session = open_session(is_loopback)
+    page = session.page
+    with app.log_on_failure():
+        open_dashboard(session, app)
+        page.locator(f'{CHIP}[aria-label="{EVENT_TYPES["worker_deployment"]}"] button[aria-label^="Remove"]').click()
+        shown = events[events["event_type"] != "worker_deployment"]
+        expect(counts(page)).to_contain_text(f"{len(shown)} of {len(events)} events shown", timeout=RERUN_MS)
+        wait_until_idle(page)
+        saved = {}
+        for label, name in (("GeoPackage (QGIS)", "events.gpkg"), ("KML (Google Earth)", "events.kml")):
+            with page.expect_download(timeout=RERUN_MS) as download:
+                page.get_by_role("button", name=f"Download {label} (filtered)").click()
+            saved[name] = tmp_path / name
+            download.value.save_as(saved[name])
+    package = pyogrio.read_dataframe(saved["events.gpkg"])
+    assert sorted(package["id"]) == sorted(shown["id"]), "the GeoPackage rows are not the filtered rows"
+    assert package.geometry.notna().sum() == shown.geometry.notna().sum(), "located rows keep their geometry"
+    placemarks = pyogrio.read_dataframe(saved["events.kml"])
+    assert sorted(placemarks["Name"]) == sorted(shown["title"]), "the KML placemarks are not the filtered rows"
+    session.assert_no_outside_request_and_no_js_error()
+
+
 def test_a_link_to_january_2020_shows_every_route_closed_and_no_later_event(
         app: App, open_session, events: gpd.GeoDataFrame) -> None:
     session = open_session(is_loopback)
