@@ -34,7 +34,7 @@ import shapely
 
 from geo.dataset import load_events, records
 from geo.filters import Filters, apply_filters
-from geo.schema import EVENT_LAYER, EVENT_TYPES
+from geo.schema import EVENT_LAYER, EVENT_TYPES, UNCLASSIFIED
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_NAIVE_MAX = 10_000
@@ -60,7 +60,8 @@ LAYER_TYPES: dict[str, tuple[str, ...]] = {  # every type in its own layer, plus
     + (("repatriation", "extortion", "surveillance") if layer == "worker_locations" else ())
     for layer in dict.fromkeys(EVENT_LAYER.values())
 }
-PAIRS: tuple[tuple[str, str], ...] = tuple((layer, kind) for layer, kinds in LAYER_TYPES.items() for kind in kinds)
+PAIRS: tuple[tuple[str, str], ...] = tuple((layer, kind) for layer, kinds in LAYER_TYPES.items() for kind in kinds
+                                            if kind != UNCLASSIFIED)  # news-like events: no import-only type
 ROUTE_TYPES = ("border_closure", "rail_freight_resumption", "road_freight_resumption")
 ROUTE_SHARE, UNLOCATED_SHARE, INFERRED_SHARE = 0.03, 0.05, 0.10
 SEASONS = ((3, 5, "spring"), (6, 8, "summer"), (9, 11, "autumn"), (12, 2, "winter"))
@@ -114,7 +115,8 @@ def synthetic_collection(n: int, seed: int = 0) -> dict[str, Any]:
     """A FeatureCollection of `n` made-up events that passes `geo.schema.validate_collection`.
 
     Deterministic (same `n` and `seed` give byte-identical `json.dumps`). The first len(PAIRS) events
-    cover every (layer, event type) pair, the next is a route line and the one after has no location; then
+    cover every (layer, event type) pair but the import-only `unclassified`, the next is a route line and
+    the one after has no location; then
     about 3% are route LineStrings in `trade_routes` (with status and status history), about 5% have no
     geometry (`location_precision` 'unknown'), and the rest are points, 80% of them near the China–DPRK
     border, the others anywhere in the region. Dates fall in 2019–2024 at day, month, season or year
