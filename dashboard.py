@@ -305,15 +305,16 @@ if len(off_map) > LIST_MAX:
 
 # --- Table and downloads of exactly what is shown ----------------------------------------------
 st.subheader("Table")
-table = shown.drop(columns="geometry")[["id", "title", "event_type", "layer", "place", "date_start", "date_end",
+first_rows = shown.head(TABLE_MAX)  # select before copying: the table never holds more
+table = first_rows.drop(columns="geometry")[["id", "title", "event_type", "layer", "place", "date_start", "date_end",
                                        "date_precision", "date_inferred", "location_precision", "status",
                                        "country_found", "province", "distance_to_border_km", "nearest_crossing",
                                        "nearest_crossing_km"]]
-spans = shown["figures"].head(TABLE_MAX).map(figure_span)
-table = table.head(TABLE_MAX).assign(sources=shown["sources"].head(TABLE_MAX).map(len),
-                                     independent_sources=shown["sources"].head(TABLE_MAX).map(independent_witnesses),
-                                     figure_low=spans.map(lambda span: span[0] if span else None),
-                                     figure_high=spans.map(lambda span: span[1] if span else None))
+spans = first_rows["figures"].map(figure_span)
+table = table.assign(sources=first_rows["sources"].map(len),
+                     independent_sources=first_rows["sources"].map(independent_witnesses),
+                     figure_low=spans.map(lambda span: span[0] if span else None),
+                     figure_high=spans.map(lambda span: span[1] if span else None))
 st.dataframe(table, hide_index=True, width="stretch")
 if len(shown) > TABLE_MAX:
     st.caption(f"The table shows the first {TABLE_MAX:,} of {len(shown):,} events; the downloads have all of them.")
