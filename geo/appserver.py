@@ -21,6 +21,15 @@ class NotHealthy(RuntimeError):
     """The server exited, or did not answer its health check in time; the message says which and why."""
 
 
+def log_tail(path: Path, lines: int = 25) -> str:
+    """The last `lines` lines of a server's log file, "(empty)", or why it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        return f"(cannot read {path}: {error})"
+    return "\n".join(text.splitlines()[-lines:]) or "(empty)"
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free now (the OS picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -63,7 +63,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo.appserver import NotHealthy, free_port, streamlit_command, wait_until_healthy
+from geo.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 CURATED = ROOT / "data" / "events.geojson"
@@ -234,11 +234,7 @@ class Server:
     start_s: float
 
     def stderr_tail(self, lines: int = 25) -> str:
-        try:
-            text = self.stderr_path.read_text(encoding="utf-8", errors="replace")
-        except OSError as error:
-            return f"(cannot read {self.stderr_path}: {error})"
-        return "\n".join(text.splitlines()[-lines:]) or "(empty)"
+        return log_tail(self.stderr_path, lines)
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Route, expect, sync_playwright
 
-from geo.appserver import NotHealthy, free_port, streamlit_command, wait_until_healthy
+from geo.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
 from geo.budget import stop_process_group
 
 ROOT = Path(__file__).parent.parent.resolve()
@@ -57,11 +57,7 @@ class App:
     stderr_path: Path
 
     def stderr_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.stderr_path.read_text(encoding="utf-8", errors="replace")
-        except OSError as error:
-            return f"(cannot read {self.stderr_path}: {error})"
-        return "\n".join(text.splitlines()[-lines:]) or "(empty)"
+        return log_tail(self.stderr_path, lines)
 
     @contextmanager
     def log_on_failure(self) -> Iterator[None]:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from geo.appserver import NotHealthy, free_port, streamlit_command, wait_until_healthy
+from geo.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
 from geo.budget import stop_process_group
 
 
@@ -35,3 +35,12 @@ def test_a_real_streamlit_server_is_healthy_within_a_minute(tmp_path):
         assert wait_until_healthy(process, f"http://127.0.0.1:{port}/", 60) < 60
     finally:
         stop_process_group(process)
+
+
+def test_a_log_tail_gives_the_last_lines_or_says_why_there_are_none(tmp_path):
+    log = tmp_path / "stderr.log"
+    log.write_text("".join(f"line {n}\n" for n in range(100)))
+    assert log_tail(log, 2) == "line 98\nline 99"
+    (tmp_path / "empty.log").write_text("")
+    assert log_tail(tmp_path / "empty.log") == "(empty)"
+    assert log_tail(tmp_path / "missing.log").startswith(f"(cannot read {tmp_path / 'missing.log'}:")
