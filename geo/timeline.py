@@ -1,4 +1,4 @@
-"""Time: each event's span of possible dates, routes' status on a date, policy periods, the chart.
+"""Time: each event's span of possible dates, routes' status on a date, policy periods, the charts.
 
 An event's dates are an interval from its earliest to its latest possible day, so a month-precise
 event is a bar across that month and a season-precise one a bar across the season. Policy periods
@@ -9,20 +9,45 @@ and sourced by the dataset itself.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
-import altair as alt
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from geo.dataset import records
 from geo.details import when_label
 from geo.schema import EVENT_TYPES, ROUTE_STATUSES
 from geo.style import EVENT_STYLE, STATUS_STYLE
 
+_DAY = "%Y-%m-%d"  # the dataset's dates are ISO days by contract (geo.schema)
+_ISO = "%Y-%m-%dT%H:%M:%S"  # how dates are written into the charts' data (as Altair wrote them)
+_INTERVAL_COLUMNS = ("id", "title", "event_type", "date_start", "date_end", "date_precision", "date_inferred")
+
 
 def _day(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
+
+
+def _values(column: pd.Series) -> list[Any]:
+    """A column as JSON-ready Python values: datetimes as ISO text, missing values (NaN, NaT) as None."""
+    if column.dtype.kind == "M":  # naive datetimes: numpy writes them as ISO text far faster than strftime
+        text = np.datetime_as_string(column.to_numpy().astype("datetime64[s]"))
+        return pd.Series(text, index=column.index, dtype=object).where(column.notna(), None).tolist()
+    if pd.api.types.is_datetime64_any_dtype(column):
+        column = column.dt.strftime(_ISO)
+    if column.hasnans:
+        column = column.astype(object).where(column.notna(), None)
+    return column.tolist()
+
+
+def _records(columns: dict[str, pd.Series]) -> list[dict[str, Any]]:
+    """Rows of equally long columns as JSON-ready dicts (what DataFrame.to_dict("records") gives with
+    missing values as None, several times faster)."""
+    names = list(columns)
+    return [dict(zip(names, values, strict=True))
+            for values in zip(*(_values(columns[name]) for name in names), strict=True)]
 
 
 def event_intervals(frame: gpd.GeoDataFrame, horizon: dt.date) -> pd.DataFrame:
@@ -32,18 +57,26 @@ def event_intervals(frame: gpd.GeoDataFrame, horizon: dt.date) -> pd.DataFrame:
     mark at that day) or 'from' (only the start is known: drawn up to `horizon`). Undated events
     have no row. Vectorised: 100,000 events take well under a second.
     """
-    dated = frame[frame["date_start"].notna() | frame["date_end"].notna()]
+    has_date = frame["date_start"].notna() | frame["date_end"].notna()
+    dated = {name: frame[name] if has_date.all() else frame[name][has_date]  # columns, not the whole frame
+             for name in _INTERVAL_COLUMNS}
     start, end = dated["date_start"], dated["date_end"]
-    kind = pd.Series("span", index=dated.index).mask(start.isna(), "by").mask(end.isna(), "from")
+    kind = pd.Series(np.where(end.isna(), "from", np.where(start.isna(), "by", "span")), index=start.index)
     out = pd.DataFrame({
         "id": dated["id"], "title": dated["title"], "event_type": dated["event_type"],
         "type_label": dated["event_type"].map(EVENT_TYPES),
-        "start": pd.to_datetime(start.fillna(end)),
-        "end": pd.to_datetime(end.fillna(horizon.isoformat())) + pd.Timedelta(days=1),
+        "start": pd.to_datetime(start.fillna(end), format=_DAY),
+        "end": pd.to_datetime(end.fillna(horizon.isoformat()), format=_DAY) + pd.Timedelta(days=1),
         "kind": kind, "precision": dated["date_precision"], "inferred": dated["date_inferred"].astype(bool),
     })
-    out["when"] = [when_label(row) for row in records(dated)] if len(dated) <= BARS_MAX else ""
+    out["when"] = _when_labels(dated) if len(start) <= BARS_MAX else ""
     return out.reset_index(drop=True)
+
+
+def _when_labels(columns: dict[str, pd.Series]) -> list[str]:
+    """when_label of each row, given the date columns (missing values as None, as records() gives them)."""
+    names = ("date_start", "date_end", "date_precision", "date_inferred")
+    return [when_label(row) for row in _records({name: columns[name] for name in names})]
 
 
 def status_at(row: dict[str, Any], day: dt.date) -> str | None:
@@ -58,7 +91,7 @@ def status_at(row: dict[str, Any], day: dt.date) -> str | None:
 def policy_periods(frame: gpd.GeoDataFrame, horizon: dt.date) -> pd.DataFrame:
     """Each trade route's status spans: route, status, start, end (exclusive), sources."""
     rows = []
-    for row in records(frame):
+    for row in _records({name: frame[name] for name in ("id", "title", "status_history", "sources")}):
         history = row.get("status_history") or []
         for n, change in enumerate(history):
             start = _day(str(change["since"]))
@@ -94,70 +127,121 @@ def as_of(frame: gpd.GeoDataFrame, day: dt.date) -> gpd.GeoDataFrame:
 BARS_MAX = 400  # above this many events the chart counts them per month instead of one bar each
 PERIOD_ROUTES_MAX = 12  # routes whose status periods are drawn (the first in the dataset)
 
+SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"  # what the installed Altair emits
+Spec = dict[str, Any]
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return _records({name: frame[name] for name in frame.columns})
+
+
+def _data(datasets: dict[str, list[dict[str, Any]]], rows: list[dict[str, Any]]) -> Spec:
+    """Add `rows` to the spec's top-level `datasets` under a name derived from their content (as Altair
+    names them, so new data is a new name) and return the layer's reference to it."""
+    name = "data-" + hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    datasets[name] = rows
+    return {"name": name}
+
+
+def _time_x(field: str, domain: list[str]) -> Spec:
+    return {"field": field, "type": "temporal", "title": None, "scale": {"domain": domain},
+            "axis": {"format": "%Y-%m"}}
+
+
+def _colour(field: str, domain: list[str], colours: list[str], title: str | None = None,
+            columns: int | None = None) -> Spec:
+    """A nominal colour channel; with a `title`, it also gets a legend at the bottom (in `columns`)."""
+    channel: Spec = {"field": field, "type": "nominal", "scale": {"domain": domain, "range": colours}}
+    if title is not None:
+        channel["title"] = title
+        channel["legend"] = {"orient": "bottom"} | ({"columns": columns} if columns else {})
+    return channel
+
+
+def _labels(field: str) -> Spec:
+    """A y channel of text labels, unsorted and untitled, with room for long names."""
+    return {"field": field, "type": "nominal", "title": None, "axis": {"labelLimit": 300, "minExtent": 300}}
+
+
+def _nominal(*fields: str) -> list[Spec]:
+    return [{"field": field, "type": "nominal"} for field in fields]
+
+
+def _temporal(field: str, fmt: str) -> Spec:
+    return {"field": field, "type": "temporal", "format": fmt}
+
+
+def _spec(datasets: dict[str, list[dict[str, Any]]], **body: Any) -> Spec:
+    """A top-level spec: Altair's default view size (as the charts had), `body` and the named datasets."""
+    return {"$schema": SCHEMA_URL, "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
+            **body, "datasets": datasets}
+
 
 def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
-                    horizon: dt.date) -> tuple[alt.Chart, alt.Chart]:
-    """Two charts on one time axis: the policy periods (each route's status over time), then the
-    events as bars over their possible dates, coloured by event type, over the shaded periods.
+                    horizon: dt.date) -> tuple[Spec, Spec]:
+    """(periods_spec, events_spec): two complete Vega-Lite v6 specs on one time axis, plain JSON-ready
+    dicts (dates as ISO text, missing values as null) carrying their rows in top-level `datasets`, for
+    `st.vega_lite_chart`. First the policy periods (each route's status over time), then the events as
+    bars over their possible dates, coloured by event type, over the shaded closures; above BARS_MAX
+    events, their count per month instead.
 
     `frame` is what the filters show; `all_events` supplies the policy periods (routes' status
     histories), so the context stays visible whatever is filtered.
     """
     events = event_intervals(frame, horizon)
-    routes = all_events[all_events["status_history"].map(bool)]
-    periods = policy_periods(routes.head(PERIOD_ROUTES_MAX), horizon)
-    starts = pd.concat([events["start"], pd.to_datetime(periods["start"])]).dropna() if len(periods) \
-        else events["start"].dropna()
-    domain = [starts.min() if len(starts) else pd.Timestamp(horizon), pd.Timestamp(horizon + dt.timedelta(days=1))]
-    x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%Y-%m"))
+    routes = np.flatnonzero(all_events["status_history"].map(bool).to_numpy())[:PERIOD_ROUTES_MAX]
+    periods = policy_periods(all_events.iloc[routes], horizon)  # the first routes, without copying the rest
+    starts = [day for day in (events["start"].min(), pd.to_datetime(periods["start"]).min()) if pd.notna(day)]
+    first = min(starts) if starts else pd.Timestamp(horizon)
+    domain = [first.strftime(_ISO), pd.Timestamp(horizon + dt.timedelta(days=1)).strftime(_ISO)]
     present = set(events["event_type"].unique())
     shown_types = [t for t in EVENT_TYPES if t in present] or list(EVENT_TYPES)
-    type_colour = alt.Scale(domain=[EVENT_TYPES[t] for t in shown_types],
-                            range=[EVENT_STYLE[t][0] for t in shown_types])
-    status_colour = alt.Scale(domain=[ROUTE_STATUSES[s] for s in STATUS_STYLE],
-                              range=[STATUS_STYLE[s]["color"] for s in STATUS_STYLE])
-    lanes = alt.Chart(periods, title="Policy periods: each trade route's status").mark_bar(height=12).encode(
-        x=x, x2="end:T",
-        y=alt.Y("route:N", title=None, axis=alt.Axis(labelLimit=300, minExtent=300)),
-        color=alt.Color("status_label:N", scale=status_colour, title="Route status",
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=["route:N", "status_label:N", alt.Tooltip("start:T", format="%Y-%m-%d"), "inferred:N", "sources:N"],
-    ).properties(height=alt.Step(26))
-    closures = periods[periods["status"] == "closed"].groupby("status_label", as_index=False).agg(
-        start=("start", "min"), end=("end", "max"))
-    shading = alt.Chart(closures).mark_rect(opacity=0.07, color=STATUS_STYLE["closed"]["color"]).encode(
-        x=x, x2="end:T")
-    y = alt.Y("title:N", title=None, sort=alt.EncodingSortField("start"),
-              axis=alt.Axis(labelLimit=300, minExtent=300))
-    spans = alt.Chart(events[events["kind"] != "by"]).mark_bar(height=10, cornerRadius=3).encode(
-        x=x, x2="end:T", y=y,
-        color=alt.Color("type_label:N", scale=type_colour, title="Event type",
-                        legend=alt.Legend(orient="bottom", columns=3)),
-        tooltip=["title:N", "type_label:N", "when:N", "precision:N", "inferred:N", "id:N"],
-    )
-    by_marks = alt.Chart(events[events["kind"] == "by"]).mark_point(shape="triangle-left", size=90,
-                                                                    filled=True, opacity=1).encode(
-        x=x, y=y, color=alt.Color("type_label:N", scale=type_colour),
-        tooltip=["title:N", "type_label:N", "when:N", "id:N"],
-    )
+    type_colours = [EVENT_TYPES[t] for t in shown_types], [EVENT_STYLE[t][0] for t in shown_types]
+    status_colours = [ROUTE_STATUSES[s] for s in STATUS_STYLE], [STATUS_STYLE[s]["color"] for s in STATUS_STYLE]
+
+    lane_data: dict[str, list[dict[str, Any]]] = {}
+    lanes = _spec(lane_data, data=_data(lane_data, _rows(periods)), mark={"type": "bar", "height": 12}, encoding={
+        "x": _time_x("start", domain), "x2": {"field": "end"},
+        "y": _labels("route"),
+        "color": _colour("status_label", *status_colours, title="Route status"),
+        "tooltip": [*_nominal("route", "status_label"), _temporal("start", "%Y-%m-%d"),
+                    *_nominal("inferred", "sources")],
+    }, height={"step": 26}, title="Policy periods: each trade route's status")
+
+    closed = periods["status"].eq("closed")  # one status, so one label: the span of all closures
+    closures = [{"status_label": ROUTE_STATUSES["closed"], "start": periods["start"][closed].min().strftime(_ISO),
+                 "end": periods["end"][closed].max().strftime(_ISO)}] if closed.any() else []
+    event_data: dict[str, list[dict[str, Any]]] = {}
+    shading = {"data": _data(event_data, closures),
+               "mark": {"type": "rect", "color": STATUS_STYLE["closed"]["color"], "opacity": 0.07},
+               "encoding": {"x": _time_x("start", domain), "x2": {"field": "end"}}}
+    type_legend = _colour("type_label", *type_colours, title="Event type", columns=3)
     if len(events) > BARS_MAX:  # one bar per event stops being readable (and sendable): count per month
         monthly = events.assign(month=events["start"].dt.to_period("M").dt.to_timestamp())
         monthly = monthly.groupby(["month", "type_label"], as_index=False).size()
-        counts = alt.Chart(monthly).mark_bar().encode(
-            x=alt.X("month:T", title=None, scale=alt.Scale(domain=domain), axis=alt.Axis(format="%Y-%m")),
-            y=alt.Y("size:Q", title="events"),
-            color=alt.Color("type_label:N", scale=type_colour, title="Event type",
-                            legend=alt.Legend(orient="bottom", columns=3)),
-            tooltip=[alt.Tooltip("month:T", format="%Y-%m"), "type_label:N", "size:Q"],
-        )
-        return lanes, (shading + counts).properties(
-            height=260, title=f"Events per month of their earliest possible day ({len(events):,} events: "
-                              f"too many to draw one bar each); shaded = a trade route closed")
-    bars = (shading + spans + by_marks).properties(
-        height=alt.Step(24),
-        title="Events: bar = earliest to latest possible day; ◀ = known only to be on or before; "
-              "shaded = a trade route closed")
-    return lanes, bars
+        size = {"field": "size", "type": "quantitative"}
+        counts = {"data": _data(event_data, _rows(monthly)), "mark": {"type": "bar"}, "encoding": {
+            "x": _time_x("month", domain), "y": size | {"title": "events"}, "color": type_legend,
+            "tooltip": [_temporal("month", "%Y-%m"), *_nominal("type_label"), size],
+        }}
+        # fit-x: fitted in height too, Streamlit's 260 px would hold only the 7-row legend and no bars
+        return lanes, _spec(event_data, layer=[shading, counts], height=260,
+                            autosize={"type": "fit-x", "contains": "padding"},
+                            title=f"Events per month of their earliest possible day ({len(events):,} events: "
+                                  f"too many to draw one bar each); shaded = a trade route closed")
+    rows = _rows(events)
+    y = _labels("title") | {"sort": {"field": "start"}}
+    spans = {"data": _data(event_data, [row for row in rows if row["kind"] != "by"]),
+             "mark": {"type": "bar", "height": 10, "cornerRadius": 3}, "encoding": {
+                 "x": _time_x("start", domain), "x2": {"field": "end"}, "y": y, "color": type_legend,
+                 "tooltip": _nominal("title", "type_label", "when", "precision", "inferred", "id")}}
+    by_marks = {"data": _data(event_data, [row for row in rows if row["kind"] == "by"]),
+                "mark": {"type": "point", "shape": "triangle-left", "size": 90, "filled": True, "opacity": 1},
+                "encoding": {"x": _time_x("start", domain), "y": y, "color": _colour("type_label", *type_colours),
+                             "tooltip": _nominal("title", "type_label", "when", "id")}}
+    return lanes, _spec(event_data, layer=[shading, spans, by_marks], height={"step": 24},
+                        title="Events: bar = earliest to latest possible day; ◀ = known only to be on or before; "
+                              "shaded = a trade route closed")
 
 
 def map_steps(first: dt.date, last: dt.date) -> list[dt.date]:

@@ -1,15 +1,19 @@
-"""Time: date-precision intervals, routes' status on a date, policy periods, the chart."""
+"""Time: date-precision intervals, routes' status on a date, policy periods, the charts' Vega-Lite specs."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
+import altair as alt
 import pandas as pd
+from jsonschema import Draft7Validator
 
 from geo.dataset import read_json, records
 from geo.filters import by_event_types
 from geo.timeline import (
+    BARS_MAX,
     as_of,
     event_intervals,
     map_steps,
@@ -21,6 +25,7 @@ from geo.timeline import (
 from tests.conftest import EVENTS_PATH
 
 HORIZON = dt.date(2023, 3, 31)
+VEGA_LITE_SCHEMA = Path(alt.__file__).parent / "vegalite" / "v6" / "schema" / "vega-lite-schema.json"
 
 
 def interval(events, event_id):
@@ -109,6 +114,68 @@ def test_map_steps_are_month_ends_ending_on_the_last_day():
 def test_the_chart_follows_the_filters_and_keeps_the_policy_context(events):
     only = by_event_types(events, ["disappearance"])
     periods_chart, events_chart = timeline_charts(only, events, HORIZON)
-    spec = json.dumps(events_chart.to_dict())
+    spec = json.dumps(events_chart)
     assert "Over 20 garment workers" in spec and "Construction workers defect" not in spec
-    assert "partially_resumed" in json.dumps(periods_chart.to_dict())
+    assert "partially_resumed" in json.dumps(periods_chart)
+
+
+def layers(spec: dict) -> list[dict]:
+    """Each layer of a spec (the spec itself when it has none) with its rows from the named datasets."""
+    return [layer | {"rows": spec["datasets"][layer["data"]["name"]]} for layer in spec.get("layer", [spec])]
+
+
+def many_events(events, copies: int = 7):
+    """The curated events repeated `copies` times: more than BARS_MAX, so the chart counts them."""
+    frame = pd.concat([events] * copies)
+    assert len(frame) > BARS_MAX
+    return frame
+
+
+def test_both_timeline_specs_are_valid_vega_lite_and_plain_json_even_with_missing_values(events):
+    validator = Draft7Validator(json.loads(VEGA_LITE_SCHEMA.read_text(encoding="utf-8")))
+    gaps = events.copy()
+    gaps.loc[gaps.index[::5], "date_precision"] = float("nan")  # missing values must become null, not NaN
+    gaps.loc[gaps.index[::3], "date_inferred"] = None
+    for frame in (events, gaps, by_event_types(events, []), many_events(events)):
+        for spec in timeline_charts(frame, events, HORIZON):
+            assert spec["$schema"] == alt.SCHEMA_URL
+            assert not [error.message for error in validator.iter_errors(spec)]
+            assert json.loads(json.dumps(spec, allow_nan=False)) == spec  # only JSON types: no Timestamp, NaN, numpy
+    _, bars = timeline_charts(gaps, events, HORIZON)
+    [spans] = [layer for layer in layers(bars) if layer["mark"]["type"] == "bar"]
+    assert None in {row["precision"] for row in spans["rows"]}
+    assert "2022-02-01T00:00:00" in {row["start"] for row in spans["rows"]}  # dates as ISO text
+
+
+def test_the_specs_draw_lanes_then_shading_bars_and_marks_sorted_by_start(events):
+    periods_chart, events_chart = timeline_charts(events, events, HORIZON)
+    assert periods_chart["height"] == {"step": 26} and periods_chart["mark"] == {"type": "bar", "height": 12}
+    assert periods_chart["encoding"]["color"]["legend"] == {"orient": "bottom"}
+    rail = [row for row in layers(periods_chart)[0]["rows"]
+            if row["id"] == "rail-freight-dandong-sinuiju-partial-resumption"]
+    assert [(row["status"], row["start"], row["end"]) for row in rail] == [
+        ("closed", "2020-01-01T00:00:00", "2022-12-01T00:00:00"),
+        ("partially_resumed", "2022-12-01T00:00:00", "2023-04-01T00:00:00")]
+    shading, spans, by_marks = layers(events_chart)
+    assert events_chart["height"] == {"step": 24}
+    marks = shading["mark"]["type"], spans["mark"]["type"], by_marks["mark"]["shape"]
+    assert marks == ("rect", "bar", "triangle-left")
+    assert spans["encoding"]["y"]["sort"] == by_marks["encoding"]["y"]["sort"] == {"field": "start"}
+    assert spans["encoding"]["color"]["legend"] == {"orient": "bottom", "columns": 3}
+    assert {row["kind"] for row in spans["rows"]} <= {"span", "from"}
+    assert {row["kind"] for row in by_marks["rows"]} == {"by"}
+    assert len(spans["rows"]) + len(by_marks["rows"]) == len(event_intervals(events, HORIZON))
+
+
+def test_above_bars_max_the_events_chart_counts_events_per_month(events):
+    frame = many_events(events)
+    _, events_chart = timeline_charts(frame, events, HORIZON)
+    shading, counts = layers(events_chart)
+    assert shading["mark"]["type"] == "rect" and counts["mark"] == {"type": "bar"}
+    assert events_chart["height"] == 260 and f"{len(frame):,} events" in events_chart["title"]
+    assert counts["encoding"]["x"]["field"] == "month" and counts["encoding"]["y"]["field"] == "size"
+    assert sum(row["size"] for row in counts["rows"]) == len(event_intervals(frame, HORIZON))
+    assert {row["month"][8:] for row in counts["rows"]} == {"01T00:00:00"}  # the first day of each month
+    february_2022 = event_intervals(frame, HORIZON)["start"].dt.strftime("%Y-%m").eq("2022-02").sum()
+    assert sum(row["size"] for row in counts["rows"] if row["month"].startswith("2022-02")) == february_2022 > 0
+    assert "Over 20 garment workers" not in json.dumps(events_chart)  # counts, not one bar per event
