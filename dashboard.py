@@ -47,13 +47,15 @@ st.title("North Korea–China border: trade, workers, incidents")
 st.caption("Every pin cites its source. Dates and locations carry their precision; inferred dates say so.")
 
 
-@st.cache_data
+@st.cache_resource(show_spinner=False)
 def places():
+    """The reference towns (shared, never modified: st.cache_data would unpickle a copy per call)."""
     return load_places()
 
 
-@st.cache_data
+@st.cache_resource(show_spinner=False)
 def crossings():
+    """The border crossings (shared, never modified)."""
     return load_crossings()
 
 
@@ -115,8 +117,7 @@ def event_scripts(version: str) -> dict[tuple, str]:
 def timeline_specs(version: str, view: str, _shown: object, _events: object, last: object) -> tuple:
     """The timeline's two Vega-Lite specs for one dataset version and set of filters (`view`), built once
     and shared by every session that shows the same filters."""
-    periods, bars = timeline_charts(_shown, _events, last)
-    return periods.to_dict(), bars.to_dict()
+    return timeline_charts(_shown, _events, last)
 
 
 store = open_store(DATA_PATH)

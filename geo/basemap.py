@@ -2,15 +2,19 @@
 
 ``data/basemap.geojson`` is built by ``scripts/build_basemap.py``. The layer is the map's background
 (use it with ``folium.Map(tiles=None, ...)``), so it stays out of the layer control (``control=False``):
-there is nothing to switch to, and the control then lists only data layers.
+there is nothing to switch to, and the control then lists only data layers. Its script is rendered
+once per file version (geo.rendered): the dashboard draws it on every rerun.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import folium
+
+from geo.rendered import ready_layer
 
 BASEMAP_PATH = Path(__file__).resolve().parent.parent / "data" / "basemap.geojson"
 
@@ -29,7 +33,9 @@ def add_basemap(m: folium.Map, path: Path = BASEMAP_PATH) -> None:
     """Draw the offline basemap on `m`, its land in a pane *below* tile layers (z-index 150 < 200),
     so switching on online tiles shows them over the land while events stay on top."""
     folium.map.CustomPane(LAND_PANE, z_index=150, pointer_events=False).add_to(m)
-    basemap_layer(path, land_pane=LAND_PANE).add_to(m)
+    stat = path.stat()
+    ready_layer(("basemap", str(path), stat.st_mtime_ns, stat.st_size),
+                lambda: basemap_layer(path, land_pane=LAND_PANE)).add_to(m)
 
 
 def basemap_layer(path: Path = BASEMAP_PATH, land_pane: str | None = None) -> folium.FeatureGroup:
@@ -55,7 +61,13 @@ def basemap_layer(path: Path = BASEMAP_PATH, land_pane: str | None = None) -> fo
 
 
 def border_bounds(path: Path = BASEMAP_PATH) -> tuple[float, float, float, float]:
-    """(minx, miny, maxx, maxy) of the China–DPRK border line, in degrees."""
+    """(minx, miny, maxx, maxy) of the China–DPRK border line, in degrees (read once per file version)."""
+    stat = path.stat()
+    return _border_bounds(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _border_bounds(path: Path, _mtime_ns: int, _size: int) -> tuple[float, float, float, float]:
     features = json.loads(path.read_text(encoding="utf-8"))["features"]
     [border] = _collection(features, "border")["features"]
     coordinates = border["geometry"]["coordinates"]

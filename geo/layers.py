@@ -33,6 +33,7 @@ from geo.dataset import records
 from geo.details import geography_label, source_html, when_label, where_label
 from geo.evidence import confidence_label
 from geo.markup import escape
+from geo.rendered import ready_layer
 from geo.schema import EVENT_TYPES, LAYERS, ROUTE_STATUSES
 from geo.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
 from geo.viewcontrol import add_view_buttons
@@ -42,6 +43,7 @@ __all__ = ["COMPACT_ABOVE", "base_map", "build_map", "crossings_layer", "event_l
 
 COMPACT_ABOVE = 2_000  # located events; above this the map draws them from one binary pack (WebGL)
 REGION_CENTER = (37.5, 126.0)
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # by URL: a lookup by name costs 4 ms per rerun
 REGION_ZOOM = 5
 PIN_SIZE = 26
 
@@ -162,7 +164,7 @@ def _route_line(row: dict[str, Any]) -> folium.PolyLine:
         dash_array=style["dash_array"],
         class_name=f"geo-route geo-route-{row['status']}",
         tooltip=folium.Tooltip(tooltip_text(row)),
-        popup=folium.Popup(popup_html(row), max_width=340),
+        popup=folium.Popup(popup_html(row), max_width=340, lazy=True),  # parsed when first opened
     )
 
 
@@ -187,7 +189,7 @@ def _pin(row: dict[str, Any], offset: int) -> folium.Marker:
                             icon_anchor=(half, half + offset * (PIN_SIZE + 2)),
                             class_name=f"geo-event geo-{row['event_type']}"),
         tooltip=folium.Tooltip(tooltip_text(row)),
-        popup=folium.Popup(popup_html(row), max_width=340),
+        popup=folium.Popup(popup_html(row), max_width=340, lazy=True),  # parsed when first opened
     )
 
 
@@ -317,10 +319,17 @@ def _crossing_popup(row: dict[str, Any], status: str) -> str:
 
 def crossings_layer(crossings: gpd.GeoDataFrame, day: dt.date) -> folium.FeatureGroup:
     """Each located border crossing as a square in the colour of its status on `day`; one drawn at its
-    town (location_precision 'city') also gets the town-level disc."""
+    town (location_precision 'city') also gets the town-level disc. Rendered once per content and set of
+    statuses (geo.rendered)."""
+    rows = records(crossings[crossings.geometry.notna()])
+    statuses = [crossing_status_at(row, day) for row in rows]
+    key = ("crossings", hashlib.sha1(crossings.to_json(default=str).encode()).hexdigest(), *statuses)
+    return ready_layer(key, lambda: _crossings_group(rows, statuses))
+
+
+def _crossings_group(rows: list[dict[str, Any]], statuses: list[str]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Crossings", show=True)
-    for row in records(crossings[crossings.geometry.notna()]):
-        status = crossing_status_at(row, day)
+    for row, status in zip(rows, statuses, strict=True):
         colour = STATUS_STYLE[status]["color"]
         html = (f'<div class="geo-crossing" style="width:12px;height:12px;background:{colour};'
                 'border:2px solid #fff;outline:1px solid #263238"></div>')
@@ -334,9 +343,8 @@ def crossings_layer(crossings: gpd.GeoDataFrame, day: dt.date) -> folium.Feature
                                 class_name=f"geo-crossing-marker geo-crossing-{status}"),
             tooltip=folium.Tooltip(f"{escape(row['name'])}: {escape(ROUTE_STATUSES[status].lower())} "
                                    f"[{escape(row['id'])}]"),
-            popup=folium.Popup(_crossing_popup(row, status), max_width=340),
+            popup=folium.Popup(_crossing_popup(row, status), max_width=340, lazy=True),
         ).add_to(group)
-    group._id = hashlib.sha1(b"crossings").hexdigest()[:32]
     stable_ids(group, "crossings")
     return group
 
@@ -377,12 +385,15 @@ def base_map(places: gpd.GeoDataFrame, asset_base_url: str | None = None,
     add_own_script(m, PACK_SCRIPT, scripts)  # always: a rerun may cross COMPACT_ABOVE
     add_basemap(m)
     add_view_buttons(m, border_bounds(), bounds, scripts)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online)", overlay=True, show=False,
+    folium.TileLayer(OSM_TILES, name="OpenStreetMap tiles (online)", overlay=True, show=False, max_zoom=19,
                      attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
                           "contributors").add_to(m)
     m.get_root().header.add_child(folium.Element(PIN_CSS))
     m.get_root().html.add_child(folium.Element(legend_html()))
-    places_layer(places).add_to(m)
+    towns = places[places["kind"] == "town"]
+    content = tuple(map(tuple, towns[["name", "label", "label_side", "source"]].astype(str).to_numpy())) \
+        + tuple(towns.geometry.to_wkb())
+    ready_layer(("places", content), lambda: places_layer(places)).add_to(m)  # rendered once (geo.rendered)
     if pack_url is not None:
         pack_layer(pack_url).add_to(m)
     return m

@@ -13,18 +13,14 @@ The exported HTML map keeps using `geo.layers.event_layers` (plain folium object
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 import folium
 import geopandas as gpd
-from branca.element import Element, MacroElement
-from folium.template import Template
-from jinja2 import UndefinedError
 
 from geo.layers import COMPACT_ABOVE, drawing_order, event_elements, event_layers, layer_groups, stable_ids
-
-PARENT = "feature_group_geoparent"  # the name a script's elements use for their layer, until joined
+from geo.rendered import PARENT, ReadyScript, element_scripts
 
 
 class ScriptedLayer(folium.FeatureGroup):
@@ -33,38 +29,8 @@ class ScriptedLayer(folium.FeatureGroup):
     def add_script(self, code: str) -> None:
         """Append `code`, whose elements refer to their layer as PARENT."""
         if not self._children:
-            Script().add_to(self)
+            ReadyScript().add_to(self)
         next(iter(self._children.values())).parts.append(code)
-
-
-class Script(MacroElement):
-    """Ready-made Leaflet script of a ScriptedLayer's elements; PARENT becomes the layer's JS name."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}
-    """)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "Script"
-        self.parts: list[str] = []
-
-    def code(self) -> str:
-        return "\n".join(self.parts).replace(PARENT, self._parent.get_name())
-
-
-def _scripts(element: Element) -> Iterator[str]:
-    """The `script` macro output of `element` and its descendants, depth first (as st_folium walks)."""
-    if isinstance(element, MacroElement):
-        try:
-            script = element._template.module.__dict__.get("script")
-        except UndefinedError:  # a template with code outside its macros (folium's Popup): render it whole
-            yield element._template.render(this=element, kwargs={})
-        else:
-            if script is not None:
-                yield script(element, {})
-    for child in element._children.values():
-        yield from _scripts(child)
 
 
 def event_script(row: dict[str, Any], offset: int | None) -> str:
@@ -78,7 +44,7 @@ def event_script(row: dict[str, Any], offset: int | None) -> str:
         element.add_to(holder)
     stable_ids(holder, f"{row['id']}/{offset}")
     holder.render()  # what folium does first: a Marker adds the child that sets its icon
-    return "\n".join(script for element in elements for script in _scripts(element))
+    return "\n".join(script for element in elements for script in element_scripts(element))
 
 
 def scripted_layers(frame: gpd.GeoDataFrame, rendered: MutableMapping[tuple, str]) -> list[folium.FeatureGroup]:
