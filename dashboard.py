@@ -9,28 +9,29 @@ import time
 from pathlib import Path
 
 import folium
+import numpy as np
 import streamlit as st
 from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit_folium import st_folium
 
 from geo import assets, changelog, urlstate
-from geo.canvas import view_groups
+from geo.canvas import mask_groups
 from geo.crossings import load_crossings
 from geo.dataset import DatasetError, records
 from geo.details import details_html, event_list_html
 from geo.evidence import figure_span, independent_witnesses
-from geo.filters import apply_filters, located, unlocated
+from geo.filters import filter_mask, located
 from geo.io.export import FORMATS, export_bytes
 from geo.layers import COMPACT_ABOVE, base_map, crossings_layer, feature_id_from_tooltip
 from geo.layerscript import scripted_layers
 from geo.mapview import view_map
 from geo.markup import markdown_text
 from geo.places import load_places
-from geo.pointpack import pack_key, row_ids, write_pack
+from geo.pointpack import PackRows, mask_view, pack_key, pack_rows, row_ids, write_pack
 from geo.prepared import Prepared, prepare
 from geo.schema import EVENT_TYPES, LAYERS
 from geo.store import StoreError, data_spec, open_store, spec_from_env
-from geo.timeline import as_of, map_steps, snap_to_step, timeline_charts
+from geo.timeline import as_of_mask, map_steps, snap_to_step, timeline_charts
 from geo.urlstate import snap_to_choice
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "events.geojson"
@@ -88,9 +89,17 @@ def recorded_changes(spec: str, stamp: str) -> tuple[list[changelog.Change], str
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def located_events(version: str, _events: object) -> object:
-    """The dataset's located events, the frame the map's binary pack is written from (one per version)."""
-    return located(_events)
+def placement(version: str, _events: object) -> tuple[object, tuple | None]:
+    """Which events have a location (bool per row) and the bounds of those, or None (one per version)."""
+    placed = _events.geometry.notna().to_numpy()
+    return placed, (tuple(_events.geometry[placed].total_bounds) if placed.any() else None)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def map_date(version: str, day: object, _events: object) -> tuple[object, object]:
+    """`geo.timeline.as_of_mask` of the whole dataset on `day`: which events are on the map then and
+    every event's status then; shared by every session and filter (cached per version and map date)."""
+    return as_of_mask(_events, day)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -100,10 +109,12 @@ def default_view(version: str, _events: object) -> urlstate.View:
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the map's points…")
-def points_pack(version: str, _everything: object) -> tuple[str, list[str]]:
+def points_pack(version: str, _events: object) -> tuple[str, list[str], PackRows]:
     """Above COMPACT_ABOVE located events the browser loads them once, as a binary file served by
-    Streamlit (geo.pointpack); reruns then send only which rows to show. (URL, id of each pack row.)"""
-    return write_pack(_everything, key=pack_key(version)), row_ids(_everything)
+    Streamlit (geo.pointpack); reruns then send only which rows to show. (URL, id of each pack row,
+    where each pack row comes from in the dataset.)"""
+    everything = located(_events)
+    return write_pack(everything, key=pack_key(version)), row_ids(everything), pack_rows(_events)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -189,8 +200,10 @@ with st.sidebar:
 
 filters = urlstate.view_from_state(st.session_state, list(LAYERS)).filters
 view_key = urlstate.cache_key(filters)
-shown = apply_filters(events, filters)
-off_map = unlocated(shown)
+keep = filter_mask(events, filters)  # one bool per event; the map and counts work on masks over `events`
+shown = events.copy(deep=False) if keep.all() else events[keep]  # never modified
+placed, bounds = placement(current_digest, events)
+off_map_rows = np.flatnonzero(keep & ~placed)  # listed, never placed
 missing_assets = assets.missing()
 if missing_assets:
     st.warning("The map's libraries are not installed locally (run `scripts/install_assets`), so they load "
@@ -206,7 +219,7 @@ def rerun_map() -> None:
 
 
 @st.fragment
-def map_and_details(shown: object, filters: object, view_key: str) -> None:
+def map_and_details(shown: object, keep: object, filters: object, view_key: str) -> None:
     """The map at the chosen date and the chosen event's details. Moving the map date, playing through
     time or choosing an event reruns only this part: the timeline and the table do not depend on it."""
     # --- Map at the chosen date -------------------------------------------------------------------
@@ -222,16 +235,17 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
         if playing and map_day == steps[-1]:
             st.session_state["next_as_of"] = steps[0]
             rerun_map()
-    on_map = located(as_of(shown, map_day))
-    counts.markdown(f"**{len(shown):,} of {len(events):,} events shown** · {len(on_map):,} on the map as of "
-                    f"{map_day:%Y-%m} · {len(unlocated(shown)):,} with no known location (listed below the map)")
-    everything = located_events(current_digest, events)
-    large = len(everything) > COMPACT_ABOVE  # then the points go to the browser once; reruns send a mask
-    pack_url, pack_ids = points_pack(current_digest, everything) if large else (None, None)
+    on_day, status_then = map_date(current_digest, map_day, events)
+    on_map = keep & on_day & placed
+    counts.markdown(f"**{len(shown):,} of {len(events):,} events shown** · {on_map.sum():,} on the map as of "
+                    f"{map_day:%Y-%m} · {len(off_map_rows):,} with no known location (listed below the map)")
+    large = placed.sum() > COMPACT_ABOVE  # then the points go to the browser once; reruns send a mask
+    pack_url, pack_ids, pack_layout = points_pack(current_digest, events) if large else (None, None, None)
     fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
-                    bounds=tuple(everything.total_bounds) if len(everything) else None, pack_url=pack_url)
-    event_groups = (view_groups(everything, on_map, pack_key(current_digest)) if large
-                    else scripted_layers(on_map, event_scripts(current_digest)))
+                    bounds=bounds, pack_url=pack_url)
+    event_groups = (mask_groups(*mask_view(pack_layout, on_map, status_then), pack_layout, pack_key(current_digest))
+                    if large else scripted_layers(events[on_map].assign(status=status_then[on_map]),
+                                            event_scripts(current_digest)))
     with map_area:
         clicked = st_folium(
             fmap,
@@ -290,7 +304,7 @@ def map_and_details(shown: object, filters: object, view_key: str) -> None:
         rerun_map()
 
 
-map_and_details(shown, filters, view_key)
+map_and_details(shown, keep, filters, view_key)
 
 # --- Timeline of what the filters show ----------------------------------------------------------
 st.subheader("Timeline")
@@ -299,10 +313,10 @@ st.vega_lite_chart(periods_spec, width="stretch")
 st.vega_lite_chart(events_spec, width="stretch")
 
 # --- Events without a location -----------------------------------------------------------------
-st.subheader(f"Not on the map: location unknown ({len(off_map):,})")
-st.html(event_list_html(records(off_map.head(LIST_MAX))))
-if len(off_map) > LIST_MAX:
-    st.caption(f"The first {LIST_MAX:,} are listed; the table and downloads have all {len(off_map):,}.")
+st.subheader(f"Not on the map: location unknown ({len(off_map_rows):,})")
+st.html(event_list_html(records(events.iloc[off_map_rows[:LIST_MAX]])))
+if len(off_map_rows) > LIST_MAX:
+    st.caption(f"The first {LIST_MAX:,} are listed; the table and downloads have all {len(off_map_rows):,}.")
 
 # --- Table and downloads of exactly what is shown ----------------------------------------------
 st.subheader("Table")

@@ -24,7 +24,7 @@ import numpy as np
 from branca.element import MacroElement
 from folium.template import Template
 
-from geo.pointpack import NO_STATUS, located, pack_bytes, row_ids, view_arrays
+from geo.pointpack import NO_STATUS, PackRows, located, pack_bytes, pack_rows, row_ids, view_arrays
 from geo.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
 from geo.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
 
@@ -124,12 +124,17 @@ def view_groups(pack_frame: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, version: 
     `shown` (indexed by event id; routes with their status on the map date) on the pack written from
     `pack_frame`."""
     mask, statuses = view_arrays(pack_frame, shown)
-    layers = located(pack_frame)["layer"].to_numpy()
-    line_rows = np.flatnonzero(located(pack_frame).geom_type.isin(["LineString", "MultiLineString"]).to_numpy())
+    rows = pack_rows(pack_frame)
+    return mask_groups(mask, statuses, rows, version)
+
+
+def mask_groups(mask: np.ndarray, statuses: np.ndarray, rows: PackRows, version: str) -> list[folium.FeatureGroup]:
+    """One mask group per map layer (always all three) showing the pack rows where `mask` is true, the
+    lines in `statuses` (geo.pointpack.view_arrays / mask_view), on the pack `version` described by `rows`."""
     groups = []
     for layer, label in LAYERS.items():
-        own = mask & (layers == layer)
-        has_lines = bool(own[line_rows].any()) if len(line_rows) else False
+        own = mask & (rows.layers == layer)
+        has_lines = bool(own[rows.lines].any()) if len(rows.lines) else False
         groups.append(mask_group(own, version, label, statuses if has_lines else None))
     return groups
 
@@ -148,4 +153,5 @@ def embedded_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
 
 
 __all__ = ["DETAILS_NOTE", "NO_STATUS", "SCRIPT", "PackLayer", "PackMask", "embedded_layers",
-           "embedded_pack_layer", "layer_options", "mask_group", "pack_layer", "script_json", "view_groups"]
+           "embedded_pack_layer", "layer_options", "mask_group", "mask_groups", "pack_layer", "script_json",
+           "view_groups"]

@@ -142,10 +142,9 @@ def by_border_distance(frame: gpd.GeoDataFrame, max_km: float) -> gpd.GeoDataFra
     return frame[_border_mask(frame, max_km)]
 
 
-def apply_filters(frame: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
-    """The rows that pass every filter in `filters` (the same rows, in the same order, as applying each
-    by_* filter in turn). The choices are combined as one mask and the rows selected once; the text is
-    searched only in the rows the other choices keep."""
+def filter_mask(frame: gpd.GeoDataFrame, filters: Filters) -> np.ndarray:
+    """Which rows of `frame` pass every filter in `filters` (bool, one per row): the choices combined as
+    one mask; the text is searched only in the rows the other choices keep."""
     keep = np.ones(len(frame), dtype=bool)
     if filters.layers is not None:
         keep &= _isin(frame, "layer", filters.layers)
@@ -162,6 +161,13 @@ def apply_filters(frame: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame
     if words and keep.any():
         rows = np.flatnonzero(keep)
         keep[rows] = _text_mask(frame.iloc[rows], words)
+    return keep
+
+
+def apply_filters(frame: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
+    """The rows that pass every filter in `filters` (the same rows, in the same order, as applying each
+    by_* filter in turn), selected once (see `filter_mask`)."""
+    keep = filter_mask(frame, filters)
     return frame.copy(deep=False) if keep.all() else frame[keep]
 
 

@@ -246,3 +246,29 @@ def view_arrays(pack_frame: gpd.GeoDataFrame, shown: gpd.GeoDataFrame) -> tuple[
     if len(common):
         status.loc[common] = shown.loc[common, "status"]
     return mask, _codes(status, tuple(ROUTE_STATUSES), "status", NO_STATUS)
+
+
+@dataclass(frozen=True)
+class PackRows:
+    """How a dataset frame's pack (written from its located rows, in order) maps back to the frame:
+    `positions[k]` is the frame row (0-based position) of pack row k, `layers[k]` its layer, and
+    `lines` the pack rows that are route lines. Lets a view be computed as masks over the frame."""
+
+    positions: np.ndarray
+    layers: np.ndarray
+    lines: np.ndarray
+
+
+def pack_rows(frame: gpd.GeoDataFrame) -> PackRows:
+    """The PackRows of the pack `write_pack(located(frame))` writes."""
+    positions = np.flatnonzero(frame.geometry.notna().to_numpy())
+    rows = frame.iloc[positions]
+    return PackRows(positions, rows["layer"].to_numpy(), np.flatnonzero(rows.geom_type.isin(_LINES).to_numpy()))
+
+
+def mask_view(rows: PackRows, keep: np.ndarray, status: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """`view_arrays` from arrays over the dataset frame: `keep` (bool per frame row: on the map now) and
+    `status` (per frame row: its status on the map date, e.g. from `timeline.as_of_mask`). Returns
+    (mask over pack rows, uint8 status per pack line)."""
+    line_status = pd.Series(status.to_numpy()[rows.positions[rows.lines]])
+    return keep[rows.positions], _codes(line_status, tuple(ROUTE_STATUSES), "status", NO_STATUS)

@@ -107,11 +107,11 @@ def policy_periods(frame: gpd.GeoDataFrame, horizon: dt.date) -> pd.DataFrame:
                                        "sources"])
 
 
-def as_of(frame: gpd.GeoDataFrame, day: dt.date) -> gpd.GeoDataFrame:
-    """The map on `day`, cumulatively: events known to have begun by then pile up; route lines
-    appear once their history starts and take the status they had on that day."""
+def as_of_mask(frame: gpd.GeoDataFrame, day: dt.date) -> tuple[np.ndarray, pd.Series]:
+    """`as_of` as arrays over `frame`'s rows: which rows are on the map on `day` (bool), and every row's
+    status then (routes: the status they had on `day`; other rows: their own)."""
     first = frame["date_start"].fillna(frame["date_end"])
-    keep = first.isna() | (first.fillna("") <= day.isoformat())
+    keep = (first.isna() | (first.fillna("") <= day.isoformat())).to_numpy(dtype=bool, copy=True)
     histories = frame.loc[frame["status_history"].map(bool), "status_history"]
     status = frame["status"].copy()
     if len(histories):  # one row per status change, in list order; the last one begun by `day` holds
@@ -119,9 +119,16 @@ def as_of(frame: gpd.GeoDataFrame, day: dt.date) -> gpd.GeoDataFrame:
                                 for index, history in histories.items() for change in history],
                                columns=["index", "since", "status"])
         begun = changes[changes["since"] <= day.isoformat()].groupby("index", sort=False)["status"].last()
-        keep[histories.index] = histories.index.isin(begun.index)
+        keep[frame.index.get_indexer(histories.index)] = histories.index.isin(begun.index)
         status[begun.index] = begun
-    return frame.assign(status=status)[keep.astype(bool)]
+    return keep, status
+
+
+def as_of(frame: gpd.GeoDataFrame, day: dt.date) -> gpd.GeoDataFrame:
+    """The map on `day`, cumulatively: events known to have begun by then pile up; route lines
+    appear once their history starts and take the status they had on that day."""
+    keep, status = as_of_mask(frame, day)
+    return frame.assign(status=status)[keep]
 
 
 BARS_MAX = 400  # above this many events the chart counts them per month instead of one bar each
@@ -177,6 +184,20 @@ def _spec(datasets: dict[str, list[dict[str, Any]]], **body: Any) -> Spec:
             **body, "datasets": datasets}
 
 
+def monthly_counts(first_days: pd.Series, event_types: pd.Series) -> pd.DataFrame:
+    """Events per month of their earliest possible day and type: `month` (its first day), `type_label`,
+    `size`, by month then type. From the ISO text of the days (YYYY-MM-DD), without parsing a date per
+    event (0.2 s at 1,000,000 events)."""
+    months, month_names = pd.factorize(first_days.to_numpy().astype("U7"), sort=True)  # "YYYY-MM"
+    kinds, kind_names = pd.factorize(event_types.to_numpy(), sort=True)
+    sizes = np.bincount(months * len(kind_names) + kinds, minlength=len(month_names) * len(kind_names))
+    cells = np.flatnonzero(sizes)
+    return pd.DataFrame({"month": pd.to_datetime([month_names[c // len(kind_names)] + "-01" for c in cells],
+                                                 format=_DAY),
+                         "type_label": [EVENT_TYPES[kind_names[c % len(kind_names)]] for c in cells],
+                         "size": sizes[cells]})
+
+
 def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
                     horizon: dt.date) -> tuple[Spec, Spec]:
     """(periods_spec, events_spec): two complete Vega-Lite v6 specs on one time axis, plain JSON-ready
@@ -188,13 +209,17 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
     `frame` is what the filters show; `all_events` supplies the policy periods (routes' status
     histories), so the context stays visible whatever is filtered.
     """
-    events = event_intervals(frame, horizon)
+    first_days = frame["date_start"].fillna(frame["date_end"])  # each event's earliest possible day
+    dated = first_days.notna().to_numpy()
+    many = int(dated.sum()) > BARS_MAX  # then only monthly counts: no per-event intervals are built
+    events = None if many else event_intervals(frame, horizon)
     routes = np.flatnonzero(all_events["status_history"].map(bool).to_numpy())[:PERIOD_ROUTES_MAX]
     periods = policy_periods(all_events.iloc[routes], horizon)  # the first routes, without copying the rest
-    starts = [day for day in (events["start"].min(), pd.to_datetime(periods["start"]).min()) if pd.notna(day)]
+    earliest = pd.Timestamp(first_days[dated].min()) if dated.any() else pd.NaT
+    starts = [day for day in (earliest, pd.to_datetime(periods["start"]).min()) if pd.notna(day)]
     first = min(starts) if starts else pd.Timestamp(horizon)
     domain = [first.strftime(_ISO), pd.Timestamp(horizon + dt.timedelta(days=1)).strftime(_ISO)]
-    present = set(events["event_type"].unique())
+    present = set(pd.unique(frame["event_type"].to_numpy()[dated]))
     shown_types = [t for t in EVENT_TYPES if t in present] or list(EVENT_TYPES)
     type_colours = [EVENT_TYPES[t] for t in shown_types], [EVENT_STYLE[t][0] for t in shown_types]
     status_colours = [ROUTE_STATUSES[s] for s in STATUS_STYLE], [STATUS_STYLE[s]["color"] for s in STATUS_STYLE]
@@ -216,9 +241,8 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
                "mark": {"type": "rect", "color": STATUS_STYLE["closed"]["color"], "opacity": 0.07},
                "encoding": {"x": _time_x("start", domain), "x2": {"field": "end"}}}
     type_legend = _colour("type_label", *type_colours, title="Event type", columns=3)
-    if len(events) > BARS_MAX:  # one bar per event stops being readable (and sendable): count per month
-        monthly = events.assign(month=events["start"].dt.to_period("M").dt.to_timestamp())
-        monthly = monthly.groupby(["month", "type_label"], as_index=False).size()
+    if many:  # one bar per event stops being readable (and sendable): count per month
+        monthly = monthly_counts(first_days[dated], frame["event_type"][dated])
         size = {"field": "size", "type": "quantitative"}
         counts = {"data": _data(event_data, _rows(monthly)), "mark": {"type": "bar"}, "encoding": {
             "x": _time_x("month", domain), "y": size | {"title": "events"}, "color": type_legend,
@@ -227,7 +251,7 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
         # fit-x: fitted in height too, Streamlit's 260 px would hold only the 7-row legend and no bars
         return lanes, _spec(event_data, layer=[shading, counts], height=260,
                             autosize={"type": "fit-x", "contains": "padding"},
-                            title=f"Events per month of their earliest possible day ({len(events):,} events: "
+                            title=f"Events per month of their earliest possible day ({int(dated.sum()):,} events: "
                                   f"too many to draw one bar each); shaded = a trade route closed")
     rows = _rows(events)
     y = _labels("title") | {"sort": {"field": "start"}}

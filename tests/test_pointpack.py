@@ -21,15 +21,17 @@ from geo.pointpack import (
     NO_DAY,
     NO_STATUS,
     located,
+    mask_view,
     pack_bytes,
     pack_key,
+    pack_rows,
     read_pack,
     row_ids,
     view_arrays,
     write_pack,
 )
 from geo.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
-from geo.timeline import as_of
+from geo.timeline import as_of, as_of_mask
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +153,18 @@ def test_a_view_is_a_mask_over_pack_rows_with_routes_in_their_status_on_the_map_
     for code, (event_id, status) in zip(statuses, lines["status"].items(), strict=True):
         now = shown.loc[event_id, "status"] if event_id in shown.index else status
         assert code == (NO_STATUS if now is None else list(ROUTE_STATUSES).index(now))
+
+
+@pytest.mark.parametrize("day", [dt.date(2020, 3, 1), dt.date(2021, 6, 1), dt.date(2026, 1, 1)])
+def test_a_view_from_masks_over_the_dataset_is_the_view_from_the_filtered_frame(events, synthetic, day):
+    # The dashboard computes the map from masks over the whole dataset (no filtered copy of every
+    # column per rerun); it must show exactly what the filtered frame's view shows.
+    for frame in (events, synthetic):
+        keep = (frame["layer"] != "worker_locations").to_numpy()
+        on_day, status_then = as_of_mask(frame, day)
+        rows = pack_rows(frame)
+        mask, statuses = mask_view(rows, keep & on_day, status_then)
+        expected_mask, expected_statuses = view_arrays(frame, as_of(frame[keep], day))
+        assert np.array_equal(mask, expected_mask)
+        assert np.array_equal(statuses[mask[rows.lines]], expected_statuses[mask[rows.lines]])
+        assert list(located(frame)["layer"]) == list(rows.layers)

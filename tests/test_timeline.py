@@ -12,11 +12,13 @@ from jsonschema import Draft7Validator
 
 from geo.dataset import read_json, records
 from geo.filters import by_event_types
+from geo.schema import EVENT_TYPES
 from geo.timeline import (
     BARS_MAX,
     as_of,
     event_intervals,
     map_steps,
+    monthly_counts,
     policy_periods,
     snap_to_step,
     status_at,
@@ -179,3 +181,12 @@ def test_above_bars_max_the_events_chart_counts_events_per_month(events):
     february_2022 = event_intervals(frame, HORIZON)["start"].dt.strftime("%Y-%m").eq("2022-02").sum()
     assert sum(row["size"] for row in counts["rows"] if row["month"].startswith("2022-02")) == february_2022 > 0
     assert "Over 20 garment workers" not in json.dumps(events_chart)  # counts, not one bar per event
+
+
+def test_monthly_counts_from_the_iso_text_match_counting_parsed_dates():
+    days = pd.Series(["2022-02-28", "2022-02-01", "2021-12-31", "2022-02-14", "2021-12-01"], dtype=object)
+    kinds = pd.Series(["defection", "escape", "defection", "defection", "defection"], dtype=object)
+    counts = monthly_counts(days, kinds)
+    assert [(m.strftime("%Y-%m-%d"), label, n) for m, label, n in counts.itertuples(index=False)] == [
+        ("2021-12-01", EVENT_TYPES["defection"], 2), ("2022-02-01", EVENT_TYPES["defection"], 2),
+        ("2022-02-01", EVENT_TYPES["escape"], 1)]
