@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
 
@@ -199,17 +200,40 @@ def _decode(column: pa.ChunkedArray, spec: dict[str, str]) -> Any:
     kind = spec["kind"]
     if kind == "native":
         return column.to_pandas().astype(spec["dtype"]).to_numpy()
-    values = column.to_numpy(zero_copy_only=False)
-    if values.dtype != object:
-        values = values.astype(object)  # numbers and booleans as Python objects, as the frame held them
     nulls = np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False)) if column.null_count else []
-    if kind == "json":
-        present = np.flatnonzero(~column.is_null().to_numpy(zero_copy_only=False))
-        values[present] = np.fromiter((float("nan") if text == "NaN" else orjson.loads(text)
-                                       for text in values[present]), dtype=object, count=len(present))
+    shared = _shared_values(column) if kind in ("text", "json") else None
+    if shared is not None:  # few distinct values: each decoded once, rows point at the same object
+        words, rows = shared
+        if kind == "json":
+            words = [None if text is None else float("nan") if text == "NaN" else orjson.loads(text) for text in words]
+        values = np.array([*words, None], dtype=object)[rows]
+    else:
+        values = column.to_numpy(zero_copy_only=False)
+        if values.dtype != object:
+            values = values.astype(object)  # numbers and booleans as Python objects, as the frame held them
+        if kind == "json":
+            present = np.flatnonzero(~column.is_null().to_numpy(zero_copy_only=False))
+            values[present] = np.fromiter((float("nan") if text == "NaN" else orjson.loads(text)
+                                           for text in values[present]), dtype=object, count=len(present))
     if len(nulls):
         values[nulls] = float("nan") if spec.get("missing") == "nan" else None
     return values
+
+
+SHARE_AT_MOST = 0.5  # distinct values per row below which a text or JSON column is decoded value by value
+
+
+def _shared_values(column: pa.ChunkedArray) -> tuple[list[Any], np.ndarray] | None:
+    """(the distinct values, each row's position among them; a null's is len(values)) when a column has
+    few distinct values, else None. At 1,000,000 events a type, a date or a repeated source list is then
+    one Python object per distinct value, not one per row (the frame is shared and never modified)."""
+    if len(column) < 1000:
+        return None
+    encoded = column.combine_chunks().dictionary_encode()
+    if len(encoded.dictionary) > SHARE_AT_MOST * len(column):
+        return None
+    rows = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    return encoded.dictionary.to_pylist(), rows
 
 
 def write_prepared(frame: gpd.GeoDataFrame, path: Path, digest: str) -> None:

@@ -205,3 +205,16 @@ def test_the_frame_is_a_geodataframe_in_wgs84_indexed_by_id(tmp_path):
     assert isinstance(cached, gpd.GeoDataFrame) and cached.crs.to_epsg() == 4326
     assert list(cached.index) == list(cached["id"]) and cached.index.name is None
     pd.testing.assert_frame_equal(cached, prepared.frame)
+
+
+def test_repeated_values_in_the_cached_copy_are_one_object_each_not_one_per_row(tmp_path):
+    # At 1,000,000 events a copy of each type, date or source list per row cost gigabytes; the frame is
+    # shared and never modified, so equal values read back as one object.
+    path = tmp_path / "synthetic.geojson"
+    path.write_text(json.dumps(synthetic_collection(3_000)), encoding="utf-8")
+    prepare(path, cache_dir=tmp_path / "cache")
+    cached = prepare(path, cache_dir=tmp_path / "cache").frame
+    for column in ("event_type", "layer", "location_precision", "sources"):
+        values = list(cached[column])
+        distinct = {json.dumps(v, sort_keys=True) for v in values}
+        assert len({id(v) for v in values}) == len(distinct), column
