@@ -31,7 +31,7 @@ from geo.pointpack import PackRows, mask_view, pack_key, pack_rows, row_ids, wri
 from geo.prepared import Prepared, prepare
 from geo.schema import EVENT_TYPES, LAYERS
 from geo.store import StoreError, data_spec, open_store, spec_from_env
-from geo.timeline import as_of_mask, map_steps, snap_to_step, timeline_charts
+from geo.timeline import Months, as_of_mask, map_steps, months_of, snap_to_step, timeline_charts
 from geo.urlstate import snap_to_choice
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "events.geojson"
@@ -124,11 +124,18 @@ def event_scripts(version: str) -> dict[tuple, str]:
     return {}
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def event_months(version: str, _events: object) -> Months:
+    """Every event's month and type as codes (geo.timeline.Months), so the timeline counts any filter's
+    events without copying them (one per version)."""
+    return months_of(_events)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def timeline_specs(version: str, view: str, _shown: object, _events: object, last: object) -> tuple:
-    """The timeline's two Vega-Lite specs for one dataset version and set of filters (`view`), built once
-    and shared by every session that shows the same filters."""
-    return timeline_charts(_shown, _events, last)
+def timeline_specs(version: str, view: str, _events: object, _keep: object, last: object) -> tuple:
+    """The timeline's two Vega-Lite specs for one dataset version and set of filters (`view`: the events
+    where `_keep` is true), built once and shared by every session that shows the same filters."""
+    return timeline_charts(None, _events, last, event_months(version, _events), _keep)
 
 
 store = open_store(DATA_PATH)
@@ -201,7 +208,7 @@ with st.sidebar:
 filters = urlstate.view_from_state(st.session_state, list(LAYERS)).filters
 view_key = urlstate.cache_key(filters)
 keep = filter_mask(events, filters)  # one bool per event; the map and counts work on masks over `events`
-shown = events.copy(deep=False) if keep.all() else events[keep]  # never modified
+shown_rows = np.flatnonzero(keep)  # positions in `events`: only the rows a part lists are ever copied
 placed, bounds = placement(current_digest, events)
 off_map_rows = np.flatnonzero(keep & ~placed)  # listed, never placed
 missing_assets = assets.missing()
@@ -219,7 +226,7 @@ def rerun_map() -> None:
 
 
 @st.fragment
-def map_and_details(shown: object, keep: object, filters: object, view_key: str) -> None:
+def map_and_details(keep: object, filters: object, view_key: str) -> None:
     """The map at the chosen date and the chosen event's details. Moving the map date, playing through
     time or choosing an event reruns only this part: the timeline and the table do not depend on it."""
     # --- Map at the chosen date -------------------------------------------------------------------
@@ -237,7 +244,7 @@ def map_and_details(shown: object, keep: object, filters: object, view_key: str)
             rerun_map()
     on_day, status_then = map_date(current_digest, map_day, events)
     on_map = keep & on_day & placed
-    counts.markdown(f"**{len(shown):,} of {len(events):,} events shown** · {on_map.sum():,} on the map as of "
+    counts.markdown(f"**{len(shown_rows):,} of {len(events):,} events shown** · {on_map.sum():,} on the map as of "
                     f"{map_day:%Y-%m} · {len(off_map_rows):,} with no known location (listed below the map)")
     large = placed.sum() > COMPACT_ABOVE  # then the points go to the browser once; reruns send a mask
     pack_url, pack_ids, pack_layout = points_pack(current_digest, events) if large else (None, None, None)
@@ -267,29 +274,32 @@ def map_and_details(shown: object, keep: object, filters: object, view_key: str)
 
     # --- Details of the clicked (or chosen) event ---------------------------------------------------
     st.subheader("Details")
-    titles = shown["title"]
+    def is_shown(event_id: object) -> bool:
+        position = events.index.get_indexer([event_id])[0] if isinstance(event_id, str) else -1
+        return position >= 0 and bool(keep[position])
+
     clicked_id = feature_id_from_tooltip((clicked or {}).get("last_object_clicked_tooltip"), pack_ids)
-    if clicked_id in titles.index and clicked_id != st.session_state.get("last_clicked_id"):
+    if is_shown(clicked_id) and clicked_id != st.session_state.get("last_clicked_id"):
         st.session_state["last_clicked_id"] = clicked_id
         st.session_state[K["selected"]] = clicked_id
-    if len(shown):
-        if st.session_state.get(K["selected"]) not in titles.index:
+    if len(shown_rows):
+        if not is_shown(st.session_state.get(K["selected"])):
             st.session_state.pop(K["selected"], None)
-        choices = list(shown["id"][:LIST_MAX])
+        choices = list(events["id"].iloc[shown_rows[:LIST_MAX]])
         if st.session_state.get(K["selected"]) not in (None, *choices):
             choices.insert(0, st.session_state[K["selected"]])
         selected = st.selectbox("Event (click a pin or line on the map, or choose here)", choices,
-                                format_func=titles.get, key=K["selected"])
-        if len(shown) > LIST_MAX:
-            st.caption(f"The list offers the first {LIST_MAX:,} of {len(shown):,} events; click any event on "
-                       "the map to see it here.")
-        st.html(details_html(records(shown.loc[[selected]])[0]))
+                                format_func=events["title"].get, key=K["selected"])
+        if len(shown_rows) > LIST_MAX:
+            st.caption(f"The list offers the first {LIST_MAX:,} of {len(shown_rows):,} events; click any event "
+                       "on the map to see it here.")
+        st.html(details_html(records(events.loc[[selected]])[0]))
     else:
         selected = None
         st.info("No events match the filters.")
 
     # --- Keep the URL in step with the view, so a copied link reopens it ---------------------------
-    first_id = shown["id"].iloc[0] if len(shown) else None
+    first_id = events["id"].iloc[shown_rows[0]] if len(shown_rows) else None
     view = urlstate.View(filters, as_of=map_day, selected=selected if selected != first_id else None,
                          version=changelog.version(current_digest))
     st.query_params.from_dict(urlstate.encode(view, default))
@@ -304,11 +314,11 @@ def map_and_details(shown: object, keep: object, filters: object, view_key: str)
         rerun_map()
 
 
-map_and_details(shown, keep, filters, view_key)
+map_and_details(keep, filters, view_key)
 
 # --- Timeline of what the filters show ----------------------------------------------------------
 st.subheader("Timeline")
-periods_spec, events_spec = timeline_specs(current_digest, view_key, shown, events, last)
+periods_spec, events_spec = timeline_specs(current_digest, view_key, events, keep, last)
 st.vega_lite_chart(periods_spec, width="stretch")
 st.vega_lite_chart(events_spec, width="stretch")
 
@@ -320,7 +330,7 @@ if len(off_map_rows) > LIST_MAX:
 
 # --- Table and downloads of exactly what is shown ----------------------------------------------
 st.subheader("Table")
-first_rows = shown.head(TABLE_MAX)  # select before copying: the table never holds more
+first_rows = events.iloc[shown_rows[:TABLE_MAX]]  # select before copying: the table never holds more
 table = first_rows.drop(columns="geometry")[["id", "title", "event_type", "layer", "place", "date_start", "date_end",
                                        "date_precision", "date_inferred", "location_precision", "status",
                                        "country_found", "province", "distance_to_border_km", "nearest_crossing",
@@ -331,9 +341,10 @@ table = table.assign(sources=first_rows["sources"].map(len),
                      figure_low=spans.map(lambda span: span[0] if span else None),
                      figure_high=spans.map(lambda span: span[1] if span else None))
 st.dataframe(table, hide_index=True, width="stretch")
-if len(shown) > TABLE_MAX:
-    st.caption(f"The table shows the first {TABLE_MAX:,} of {len(shown):,} events; the downloads have all of them.")
+if len(shown_rows) > TABLE_MAX:
+    st.caption(f"The table shows the first {TABLE_MAX:,} of {len(shown_rows):,} events; the downloads have all "
+               "of them.")
 for column, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS.items(), strict=True):
     extension, mime = FORMATS[fmt]
-    column.download_button(f"Download {label} (filtered)", lambda fmt=fmt: export_bytes(shown, fmt),
+    column.download_button(f"Download {label} (filtered)", lambda fmt=fmt: export_bytes(events.iloc[shown_rows], fmt),
                            f"events-filtered{'-hxl' if fmt == 'hxl' else ''}{extension}", mime, on_click="ignore")

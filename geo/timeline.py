@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -184,22 +185,57 @@ def _spec(datasets: dict[str, list[dict[str, Any]]], **body: Any) -> Spec:
             **body, "datasets": datasets}
 
 
+@dataclass(frozen=True)
+class Months:
+    """Each event of a frame as codes, for counting any subset per month without touching the frame:
+    `month` (position in `names`, "YYYY-MM" of its earliest possible day; -1 when undated), `kind`
+    (position in `kinds`, its event type) and `day` (days since 1970-01-01 of that earliest day)."""
+
+    month: np.ndarray
+    names: np.ndarray
+    kind: np.ndarray
+    kinds: np.ndarray
+    day: np.ndarray
+
+    def count(self, keep: np.ndarray) -> tuple[pd.DataFrame, int, pd.Timestamp, set[str]]:
+        """For the rows where `keep` is true: events per month and type (as `monthly_counts`), how many
+        are dated, the earliest day (NaT if none) and the event types of the dated ones."""
+        rows = keep & (self.month >= 0)
+        n = len(self.kinds)
+        sizes = np.bincount(self.month[rows] * n + self.kind[rows], minlength=len(self.names) * n)
+        cells = np.flatnonzero(sizes)
+        counts = pd.DataFrame({
+            "month": pd.to_datetime([self.names[c // n] + "-01" for c in cells], format=_DAY),
+            "type_label": [EVENT_TYPES[self.kinds[c % n]] for c in cells], "size": sizes[cells]})
+        earliest = pd.Timestamp(int(self.day[rows].min()), unit="D") if rows.any() else pd.NaT
+        return counts, int(rows.sum()), earliest, {str(self.kinds[c % n]) for c in cells}
+
+
+def months_of(frame: gpd.GeoDataFrame) -> Months:
+    """The Months of `frame` (about 0.5 s at 1,000,000 events; build it once per dataset version). From
+    the ISO text of the days (YYYY-MM-DD), without parsing a date per event."""
+    first_days = frame["date_start"].fillna(frame["date_end"]).to_numpy(dtype=object)
+    dated = ~pd.isna(first_days)
+    text = np.where(dated, first_days, "").astype("U10")
+    month, names = pd.factorize(text.astype("U7"), sort=True)
+    kind, kinds = pd.factorize(frame["event_type"].to_numpy(), sort=True)
+    day = np.zeros(len(frame), dtype=np.int64)
+    if dated.any():
+        day[dated] = (text[dated].astype("datetime64[D]") - np.datetime64("1970-01-01", "D")).astype(np.int64)
+    month = np.where(dated, month - (1 if (names == "").any() else 0), -1)
+    return Months(month, names[names != ""], kind, kinds, day)
+
+
 def monthly_counts(first_days: pd.Series, event_types: pd.Series) -> pd.DataFrame:
-    """Events per month of their earliest possible day and type: `month` (its first day), `type_label`,
-    `size`, by month then type. From the ISO text of the days (YYYY-MM-DD), without parsing a date per
-    event (0.2 s at 1,000,000 events)."""
-    months, month_names = pd.factorize(first_days.to_numpy().astype("U7"), sort=True)  # "YYYY-MM"
-    kinds, kind_names = pd.factorize(event_types.to_numpy(), sort=True)
-    sizes = np.bincount(months * len(kind_names) + kinds, minlength=len(month_names) * len(kind_names))
-    cells = np.flatnonzero(sizes)
-    return pd.DataFrame({"month": pd.to_datetime([month_names[c // len(kind_names)] + "-01" for c in cells],
-                                                 format=_DAY),
-                         "type_label": [EVENT_TYPES[kind_names[c % len(kind_names)]] for c in cells],
-                         "size": sizes[cells]})
+    """Events per month of their earliest possible day (ISO text) and type: `month` (its first day),
+    `type_label`, `size`, by month then type."""
+    frame = pd.DataFrame({"date_start": first_days.to_numpy(), "date_end": None,
+                          "event_type": event_types.to_numpy()})
+    return months_of(frame).count(np.ones(len(frame), dtype=bool))[0]
 
 
-def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
-                    horizon: dt.date) -> tuple[Spec, Spec]:
+def timeline_charts(frame: gpd.GeoDataFrame | None, all_events: gpd.GeoDataFrame, horizon: dt.date,
+                    months: Months | None = None, keep: np.ndarray | None = None) -> tuple[Spec, Spec]:
     """(periods_spec, events_spec): two complete Vega-Lite v6 specs on one time axis, plain JSON-ready
     dicts (dates as ISO text, missing values as null) carrying their rows in top-level `datasets`, for
     `st.vega_lite_chart`. First the policy periods (each route's status over time), then the events as
@@ -207,19 +243,21 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
     events, their count per month instead.
 
     `frame` is what the filters show; `all_events` supplies the policy periods (routes' status
-    histories), so the context stays visible whatever is filtered.
+    histories), so the context stays visible whatever is filtered. With `months` (`months_of(all_events)`,
+    kept per dataset version) and `keep` (which of all_events `frame` holds), the counts come from those
+    codes: above BARS_MAX events `frame` is then not read at all, and it may be None (then taken from
+    all_events where `keep` is true when needed).
     """
-    first_days = frame["date_start"].fillna(frame["date_end"])  # each event's earliest possible day
-    dated = first_days.notna().to_numpy()
-    many = int(dated.sum()) > BARS_MAX  # then only monthly counts: no per-event intervals are built
-    events = None if many else event_intervals(frame, horizon)
+    if months is None:  # counted from `frame` itself
+        months, keep = months_of(frame), np.ones(len(frame), dtype=bool)
+    monthly, dated, earliest, present = months.count(keep)
+    many = dated > BARS_MAX  # then only monthly counts: no per-event intervals are built
+    events = None if many else event_intervals(all_events[keep] if frame is None else frame, horizon)
     routes = np.flatnonzero(all_events["status_history"].map(bool).to_numpy())[:PERIOD_ROUTES_MAX]
     periods = policy_periods(all_events.iloc[routes], horizon)  # the first routes, without copying the rest
-    earliest = pd.Timestamp(first_days[dated].min()) if dated.any() else pd.NaT
     starts = [day for day in (earliest, pd.to_datetime(periods["start"]).min()) if pd.notna(day)]
     first = min(starts) if starts else pd.Timestamp(horizon)
     domain = [first.strftime(_ISO), pd.Timestamp(horizon + dt.timedelta(days=1)).strftime(_ISO)]
-    present = set(pd.unique(frame["event_type"].to_numpy()[dated]))
     shown_types = [t for t in EVENT_TYPES if t in present] or list(EVENT_TYPES)
     type_colours = [EVENT_TYPES[t] for t in shown_types], [EVENT_STYLE[t][0] for t in shown_types]
     status_colours = [ROUTE_STATUSES[s] for s in STATUS_STYLE], [STATUS_STYLE[s]["color"] for s in STATUS_STYLE]
@@ -242,7 +280,6 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
                "encoding": {"x": _time_x("start", domain), "x2": {"field": "end"}}}
     type_legend = _colour("type_label", *type_colours, title="Event type", columns=3)
     if many:  # one bar per event stops being readable (and sendable): count per month
-        monthly = monthly_counts(first_days[dated], frame["event_type"][dated])
         size = {"field": "size", "type": "quantitative"}
         counts = {"data": _data(event_data, _rows(monthly)), "mark": {"type": "bar"}, "encoding": {
             "x": _time_x("month", domain), "y": size | {"title": "events"}, "color": type_legend,
@@ -251,7 +288,7 @@ def timeline_charts(frame: gpd.GeoDataFrame, all_events: gpd.GeoDataFrame,
         # fit-x: fitted in height too, Streamlit's 260 px would hold only the 7-row legend and no bars
         return lanes, _spec(event_data, layer=[shading, counts], height=260,
                             autosize={"type": "fit-x", "contains": "padding"},
-                            title=f"Events per month of their earliest possible day ({int(dated.sum()):,} events: "
+                            title=f"Events per month of their earliest possible day ({dated:,} events: "
                                   f"too many to draw one bar each); shaded = a trade route closed")
     rows = _rows(events)
     y = _labels("title") | {"sort": {"field": "start"}}

@@ -19,6 +19,7 @@ from geo.timeline import (
     event_intervals,
     map_steps,
     monthly_counts,
+    months_of,
     policy_periods,
     snap_to_step,
     status_at,
@@ -190,3 +191,12 @@ def test_monthly_counts_from_the_iso_text_match_counting_parsed_dates():
     assert [(m.strftime("%Y-%m-%d"), label, n) for m, label, n in counts.itertuples(index=False)] == [
         ("2021-12-01", EVENT_TYPES["defection"], 2), ("2022-02-01", EVENT_TYPES["defection"], 2),
         ("2022-02-01", EVENT_TYPES["escape"], 1)]
+
+
+def test_the_chart_from_codes_and_a_mask_is_the_chart_of_the_filtered_frame(events):
+    # The dashboard keeps the dataset's months as codes (one Months per version) and hands the timeline a
+    # mask instead of a filtered copy of every column.
+    frame = many_events(events)
+    months = months_of(frame)
+    for keep in (frame["layer"].ne("incidents").to_numpy(), frame["event_type"].eq("disappearance").to_numpy()):
+        assert timeline_charts(None, frame, HORIZON, months, keep) == timeline_charts(frame[keep], frame, HORIZON)
