@@ -22,6 +22,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -194,9 +195,12 @@ def _encode(series: pd.Series) -> tuple[pa.Array, dict[str, str]]:
     return pa.array(values, type=_ARROW[kind], from_pandas=True), {"kind": kind, "missing": missing}
 
 
-def _decode(column: pa.ChunkedArray, spec: dict[str, str]) -> Any:
-    import orjson
+def _json_cell(text: str) -> Any:
+    """A stored JSON cell's value (the text NaN is a float NaN, as `_encode` wrote it)."""
+    return float("nan") if text == "NaN" else orjson.loads(text)
 
+
+def _decode(column: pa.ChunkedArray, spec: dict[str, str]) -> Any:
     kind = spec["kind"]
     if kind == "native":
         return column.to_pandas().astype(spec["dtype"]).to_numpy()
@@ -205,7 +209,7 @@ def _decode(column: pa.ChunkedArray, spec: dict[str, str]) -> Any:
     if shared is not None:  # few distinct values: each decoded once, rows point at the same object
         words, rows = shared
         if kind == "json":
-            words = [None if text is None else float("nan") if text == "NaN" else orjson.loads(text) for text in words]
+            words = [None if text is None else _json_cell(text) for text in words]
         values = np.array([*words, None], dtype=object)[rows]
     else:
         values = column.to_numpy(zero_copy_only=False)
@@ -213,8 +217,7 @@ def _decode(column: pa.ChunkedArray, spec: dict[str, str]) -> Any:
             values = values.astype(object)  # numbers and booleans as Python objects, as the frame held them
         if kind == "json":
             present = np.flatnonzero(~column.is_null().to_numpy(zero_copy_only=False))
-            values[present] = np.fromiter((float("nan") if text == "NaN" else orjson.loads(text)
-                                           for text in values[present]), dtype=object, count=len(present))
+            values[present] = np.fromiter(map(_json_cell, values[present]), dtype=object, count=len(present))
     if len(nulls):
         values[nulls] = float("nan") if spec.get("missing") == "nan" else None
     return values

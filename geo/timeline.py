@@ -198,8 +198,9 @@ class Months:
     day: np.ndarray
 
     def count(self, keep: np.ndarray) -> tuple[pd.DataFrame, int, pd.Timestamp, set[str]]:
-        """For the rows where `keep` is true: events per month and type (as `monthly_counts`), how many
-        are dated, the earliest day (NaT if none) and the event types of the dated ones."""
+        """For the rows where `keep` is true: events per month and type (`month`: its first day,
+        `type_label`, `size`; by month, then type), how many are dated, the earliest day (NaT if none) and
+        the event types of the dated ones."""
         rows = keep & (self.month >= 0)
         n = len(self.kinds)
         sizes = np.bincount(self.month[rows] * n + self.kind[rows], minlength=len(self.names) * n)
@@ -224,14 +225,6 @@ def months_of(frame: gpd.GeoDataFrame) -> Months:
         day[dated] = (text[dated].astype("datetime64[D]") - np.datetime64("1970-01-01", "D")).astype(np.int64)
     month = np.where(dated, month - (1 if (names == "").any() else 0), -1)
     return Months(month, names[names != ""], kind, kinds, day)
-
-
-def monthly_counts(first_days: pd.Series, event_types: pd.Series) -> pd.DataFrame:
-    """Events per month of their earliest possible day (ISO text) and type: `month` (its first day),
-    `type_label`, `size`, by month then type."""
-    frame = pd.DataFrame({"date_start": first_days.to_numpy(), "date_end": None,
-                          "event_type": event_types.to_numpy()})
-    return months_of(frame).count(np.ones(len(frame), dtype=bool))[0]
 
 
 def timeline_charts(frame: gpd.GeoDataFrame | None, all_events: gpd.GeoDataFrame, horizon: dt.date,

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pandas as pd
 from jsonschema import Draft7Validator
 
@@ -18,7 +19,6 @@ from geo.timeline import (
     as_of,
     event_intervals,
     map_steps,
-    monthly_counts,
     months_of,
     policy_periods,
     snap_to_step,
@@ -185,12 +185,14 @@ def test_above_bars_max_the_events_chart_counts_events_per_month(events):
 
 
 def test_monthly_counts_from_the_iso_text_match_counting_parsed_dates():
-    days = pd.Series(["2022-02-28", "2022-02-01", "2021-12-31", "2022-02-14", "2021-12-01"], dtype=object)
-    kinds = pd.Series(["defection", "escape", "defection", "defection", "defection"], dtype=object)
-    counts = monthly_counts(days, kinds)
+    frame = pd.DataFrame({"date_start": ["2022-02-28", "2022-02-01", None, "2022-02-14", "2021-12-01", None],
+                          "date_end": [None, None, "2021-12-31", None, None, None],
+                          "event_type": ["defection", "escape", "defection", "defection", "defection", "escape"]})
+    counts, dated, earliest, present = months_of(frame).count(np.ones(len(frame), dtype=bool))
     assert [(m.strftime("%Y-%m-%d"), label, n) for m, label, n in counts.itertuples(index=False)] == [
         ("2021-12-01", EVENT_TYPES["defection"], 2), ("2022-02-01", EVENT_TYPES["defection"], 2),
         ("2022-02-01", EVENT_TYPES["escape"], 1)]
+    assert dated == 5 and earliest == pd.Timestamp("2021-12-01") and present == {"defection", "escape"}
 
 
 def test_the_chart_from_codes_and_a_mask_is_the_chart_of_the_filtered_frame(events):
