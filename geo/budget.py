@@ -1,4 +1,5 @@
-"""Run a function in a separate process with a wall-clock deadline, and kill the process past it.
+"""Run a function in a separate process with a wall-clock deadline (and, if asked, a memory limit), and kill
+the process past it, or as soon as nobody wants its answer any more.
 
 Python's `re` and pure-Python loops hold the GIL, so one slow call in a server thread stalls every other
 thread of that server. `run_with_deadline(seconds, func, *args, **kwargs)` instead runs `func` in a fresh
@@ -7,6 +8,12 @@ multi-threaded process, unlike multiprocessing's `fork`), sends it the call and 
 pickles over its stdin and stdout, and kills the child (its whole process group) when `seconds` run
 out, start-up included. The child also arms `alarm(2)` for a little past the deadline, so it dies even if
 the caller itself is killed before it can kill the child.
+
+`run_bounded(Limits(seconds, memory_bytes, still_wanted), func, ...)` adds two bounds: the child's address space
+is capped with `resource.setrlimit(RLIMIT_AS)` before the call is even unpickled (an allocation past it raises
+MemoryError in the child, which comes back as MemoryError here), and `still_wanted()` is asked every
+POLL_SECONDS while the child works: once it says False (the visitor closed the tab), the child is killed and
+`Abandoned` raised.
 
 What it costs: a new interpreter per call (about 0.03 s) plus whatever `func` imports and loads
 (geo.ingest's candidates_from_text: about 0.2 s in all). What it needs: `func` importable by module
@@ -20,12 +27,14 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import resource
 import signal
 import subprocess
 import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +42,9 @@ T = TypeVar("T")
 _ROOT = str(Path(__file__).resolve().parent.parent)  # where the child finds this package
 _CHILD = f"import sys; sys.path.insert(0, {_ROOT!r}); from geo.budget import _serve; _serve()"
 _ALARM_MARGIN = 2  # seconds the child may outlive its deadline when nobody is left to kill it
+_REPORT_BYTES = 64 << 20  # address space a child that ran out of memory gets back to report it
+POLL_SECONDS = 0.2
+"""How often `Limits.still_wanted` is asked while a child works."""
 
 
 class DeadlineExceeded(Exception):
@@ -43,24 +55,61 @@ class ChildDied(RuntimeError):
     """The child process ended without an answer (it crashed, was killed, or its answer was unreadable)."""
 
 
+class Abandoned(Exception):
+    """Nobody wanted the answer any more (`Limits.still_wanted` said False); the child was killed."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a child may cost: `seconds` of wall-clock time (start-up included), at most `memory_bytes` of
+    address space (None: no cap), and only as long as `still_wanted()` says True (None: always)."""
+
+    seconds: float
+    memory_bytes: int | None = None
+    still_wanted: Callable[[], bool] | None = None
+
+
 def run_with_deadline(seconds: float, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """`func(*args, **kwargs)` computed in a child process; its result, or its exception re-raised here.
 
     Raises DeadlineExceeded if no answer came within `seconds` (the child is then killed and reaped
     before this returns), ChildDied if the child ended without one."""
-    payload = (pickle.dumps({"sys_path": list(sys.path), "seconds": seconds})
+    return run_bounded(Limits(seconds), func, *args, **kwargs)
+
+
+def run_bounded(limits: Limits, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """`func(*args, **kwargs)` computed in a child process within `limits`; its result, or its exception
+    re-raised here (MemoryError when it needed more than `limits.memory_bytes`).
+
+    Raises DeadlineExceeded past `limits.seconds`, Abandoned once `limits.still_wanted()` is False (in both
+    cases the child is killed and reaped before this returns), ChildDied if the child ended without an answer."""
+    payload = (pickle.dumps({"sys_path": list(sys.path), "seconds": limits.seconds,
+                             "memory_bytes": limits.memory_bytes})
                + pickle.dumps((func, args, kwargs)))  # before starting anything: fails here if unpicklable
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-I", "-c", _CHILD], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    name = getattr(func, "__qualname__", repr(func))
     try:
-        answer, errors = child.communicate(payload, timeout=max(seconds, 0.0))
-    except subprocess.TimeoutExpired:
-        _kill(child)
-        child.communicate()  # reap it and close the pipes
-        name = getattr(func, "__qualname__", repr(func))
-        raise DeadlineExceeded(f"{name} did not finish within {seconds:g} s "
-                               f"({time.perf_counter() - started:.2f} s elapsed); its process was killed") from None
+        sent: bytes | None = payload
+        while True:
+            left = limits.seconds - (time.perf_counter() - started)
+            wait = max(0.0, left if limits.still_wanted is None else min(left, POLL_SECONDS))
+            try:
+                answer, errors = child.communicate(sent, timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                sent = None  # communicate keeps what it has not written yet; it must not be given twice
+            if time.perf_counter() - started >= limits.seconds:
+                _kill(child)
+                child.communicate()  # reap it and close the pipes
+                raise DeadlineExceeded(f"{name} did not finish within {limits.seconds:g} s "
+                                       f"({time.perf_counter() - started:.2f} s elapsed); its process was killed")
+            if limits.still_wanted is not None and not limits.still_wanted():
+                _kill(child)
+                child.communicate()
+                raise Abandoned(f"{name} was no longer wanted after {time.perf_counter() - started:.2f} s; "
+                                "its process was killed")
     finally:
         if child.poll() is None:  # interrupted (KeyboardInterrupt, ...): leave nothing running
             _kill(child)
@@ -122,10 +171,15 @@ def _serve() -> None:
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
         signal.alarm(max(1, math.ceil(setup["seconds"])) + _ALARM_MARGIN)
     sys.path[:] = setup["sys_path"]
+    cap = setup.get("memory_bytes")
+    if cap:  # before the call is unpickled: its imports count too (soft limit: raised a little to report)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, resource.getrlimit(resource.RLIMIT_AS)[1]))
     try:
         func, args, kwargs = pickle.load(stdin)
         data = pickle.dumps(("ok", func(*args, **kwargs)))
     except Exception as error:
+        if cap and isinstance(error, MemoryError):  # room to write the answer
+            resource.setrlimit(resource.RLIMIT_AS, (cap + _REPORT_BYTES, resource.getrlimit(resource.RLIMIT_AS)[1]))
         try:
             pickled: bytes | None = pickle.dumps(error)
         except Exception:

@@ -97,3 +97,30 @@ def test_stopping_a_process_group_ends_the_leader_and_its_children():
         time.sleep(0.05)
     with pytest.raises(ProcessLookupError):
         os.killpg(leader.pid, 0)  # nothing of the group is left
+
+
+def test_a_child_that_allocates_past_its_memory_limit_raises_memory_error_here(children):
+    limits = budget.Limits(10, memory_bytes=512 << 20)
+    with pytest.raises(MemoryError):
+        budget.run_bounded(limits, bytearray, 1 << 30)  # 1 GiB, twice the cap
+    assert budget.run_bounded(limits, len, bytearray(1 << 20)) == 1 << 20  # and a small call still works
+    assert all(child.returncode == 0 for child in children)
+
+
+def test_a_child_nobody_wants_any_more_is_killed_within_a_poll(children):
+    started = time.perf_counter()
+    wanted = threading.Event()
+    wanted.set()
+    threading.Timer(0.5, wanted.clear).start()
+    with pytest.raises(budget.Abandoned, match="no longer wanted"):
+        budget.run_bounded(budget.Limits(30, still_wanted=wanted.is_set), time.sleep, 30)
+    assert time.perf_counter() - started < 0.5 + 2 * budget.POLL_SECONDS + 1
+    [child] = children
+    assert child.returncode == -signal.SIGKILL
+
+
+def test_a_deadline_still_holds_while_the_caller_polls(children):
+    started = time.perf_counter()
+    with pytest.raises(DeadlineExceeded):
+        budget.run_bounded(budget.Limits(0.7, still_wanted=lambda: True), time.sleep, 30)
+    assert 0.7 <= time.perf_counter() - started < 2
