@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -95,7 +96,14 @@ Text = Field(min_length=1, max_length=5000)
 GEOMETRY_TYPES = ("Point", "LineString", "MultiLineString")
 MAX_SHOWN_CHARS = 80  # a value from the data echoed in a message is cut to this many characters
 MAX_PROBLEMS = 1000  # problems listed per file; the rest are counted in one last line
-_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+"""Characters that steer the order in which text is displayed: Unicode's bidirectional embeddings and
+overrides (U+202A-U+202E), isolates (U+2066-U+2069), and the three invisible direction marks (LRM U+200E,
+RLM U+200F, ALM U+061C). An override makes a title stored as `gnp.exe` show as `exe.png`; the marks are
+invisible and move the punctuation and digits around them. The dataset's text (English, Korean, Chinese)
+needs none of them, so no text field may hold one, and no message echoes one (they are escaped)."""
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+_UNSAFE_CHARS = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff{BIDI_CONTROLS}]")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -106,8 +114,8 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def _one_line(text: str, limit: int) -> str:
-    """`text` safe to print as part of one line: control characters, line separators and lone
-    surrogates escaped, at most `limit` characters (cut with an ellipsis)."""
+    """`text` safe to print as part of one line: control characters, line separators, lone surrogates
+    and BIDI_CONTROLS escaped, at most `limit` characters (cut with an ellipsis)."""
     text = _UNSAFE_CHARS.sub(_escape_char, text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -480,6 +488,30 @@ def _date_order_problem(properties: Any) -> str | None:
     return f"date_end {end} is before date_start {start}" if end < start else None
 
 
+def bidi_problems(feature: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for every text value in a feature (its properties, every source, figure, status
+    change and via name, and any other member but the geometry) that holds one of BIDI_CONTROLS: one per
+    field, naming the first such character. Walked without recursion."""
+    problems = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((name,), value) for name, value in reversed(feature.items())
+                                                 if name != "geometry"]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            found = _BIDI.search(value)
+            if found:
+                char = found.group()
+                problems.append((_field_name(loc), f"contains the bidirectional control character U+{ord(char):04X} "
+                                                   f"({unicodedata.name(char)}) at character {found.start() + 1}, "
+                                                   f"which can make text display in another order than it is "
+                                                   f"written; remove it"))
+        elif isinstance(value, dict):
+            stack.extend((loc + (key,), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((loc + (n,), item) for n, item in reversed(list(enumerate(value))))
+    return problems
+
+
 def validate_feature(feature: Any, index: int, file: str) -> list[Problem]:
     """All problems with one feature; empty when it satisfies the contract."""
     fid = _raw_id(feature)
@@ -526,6 +558,10 @@ def validate_feature(feature: Any, index: int, file: str) -> list[Problem]:
             if order and message == order:
                 continue
             problems.append(problem(field, message))
+    bidi = bidi_problems(feature)
+    if bidi:  # the one line that says what is wrong with such a value, instead of "should match pattern"
+        spoofed = {field for field, _ in bidi}
+        problems = [p for p in problems if p.field not in spoofed] + [problem(f, m) for f, m in bidi]
     return list(dict.fromkeys(problems))
 
 

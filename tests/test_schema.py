@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import json
+
 import pytest
 
 from geo.dataset import validate_file
@@ -224,3 +227,81 @@ def test_unclassified_is_a_valid_incident_type_for_imports_and_the_curated_data_
     props = find(collection, SHANGHAI)["properties"]
     props["event_type"], props["layer"] = UNCLASSIFIED, "incidents"
     assert lines(collection) == []
+
+
+# --- Bidirectional control characters (text that displays in another order than it is written) ----------------
+
+def _text_field_names() -> set[str]:
+    """Every field of the event models whose value is text (str, alone or in a list), found from the models."""
+    from geo.schema import EventProperties, Figure, Source, StatusChange
+
+    return {name for model in (EventProperties, Source, Figure, StatusChange)
+            for name, field in model.model_fields.items() if "str" in str(field.annotation)}
+
+
+def full_feature(collection) -> dict:
+    """A curated route (sources, figures, status history, via) with every optional text field filled in too."""
+    from geo.schema import EventProperties, Source, StatusChange
+
+    feature = copy.deepcopy(next(f for f in collection["features"]
+                                 if {"figures", "status_history", "via"} <= set(f["properties"])))
+    filled = {"country": "CN", "matches": "another-event"}
+    for model, targets in ((EventProperties, [feature["properties"]]), (Source, feature["properties"]["sources"]),
+                           (StatusChange, feature["properties"]["status_history"])):
+        for name, field in model.model_fields.items():
+            if "str" in str(field.annotation):
+                for target in targets:
+                    target.setdefault(name, filled.get(name, "Plain words, 2023."))
+    return feature
+
+
+def text_paths(value, loc=()) -> list[tuple]:
+    """The location of every text value inside `value` (keys and list positions)."""
+    if isinstance(value, str):
+        return [loc]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return [path for key, item in items for path in text_paths(item, (*loc, key))]
+
+
+def field_name(loc: tuple) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+
+
+def test_every_text_field_refuses_each_bidirectional_control_character_in_one_line(collection):
+    import unicodedata
+
+    from geo.schema import BIDI_CONTROLS
+
+    feature = full_feature(collection)
+    assert lines({"type": "FeatureCollection", "features": [feature]}) == []
+    paths = [("properties", *loc) for loc in text_paths(feature["properties"])]
+    assert {next(p for p in reversed(loc) if isinstance(p, str)) for loc in paths} >= _text_field_names()
+    assert len(BIDI_CONTROLS) == 12
+    for char in BIDI_CONTROLS:
+        for loc in paths:
+            spoofed = copy.deepcopy(feature)
+            holder = spoofed
+            for part in loc[:-1]:
+                holder = holder[part]
+            text = holder[loc[-1]]
+            holder[loc[-1]] = text[: len(text) // 2] + char + text[len(text) // 2:]
+            found = lines({"type": "FeatureCollection", "features": [spoofed]})
+            assert len(found) == 1, (loc, char, found)
+            assert ": feature 0 (id=" in found[0] and f": {field_name(loc)}: contains the bidirectional control " \
+                   f"character U+{ord(char):04X} ({unicodedata.name(char)})" in found[0], found
+            assert char not in found[0]  # the message itself never carries it
+
+
+def test_korean_chinese_japanese_and_russian_text_with_punctuation_still_passes(collection):
+    props = find(collection, SHANGHAI)["properties"]
+    props["title"] = "신의주 세관 재개 — 丹东海关恢复通关（2023年）「中朝」 / 税関 · Таможня «Хасан»"
+    props["summary"] = "Workers (노동자 300명) returned; 工人们返回了。 Emoji too: 👷‍♀️🚂 and a zero-width joiner."
+    props["sources"][0]["publisher"] = "연합뉴스 / 新华社"
+    assert lines(collection) == []
+
+
+def test_the_curated_dataset_holds_no_bidirectional_control_character(collection):
+    from geo.schema import BIDI_CONTROLS
+
+    text = json.dumps(collection, ensure_ascii=False)
+    assert not set(text) & set(BIDI_CONTROLS) and lines(collection) == []
