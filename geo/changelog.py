@@ -10,6 +10,12 @@ A revert also keeps the whole features it removed, so reverting the revert bring
 nothing is ever lost. Only `geo.store` writes here, under the dataset's lock; a line cut short by a
 crash is dropped, and the gap it leaves is recorded as `unrecorded` at the next write.
 
+Every line is checked as it is read, field by field (`checked_change`): its type, its shape (a change id,
+a UTC time, event ids and digests as the writer makes them) and its agreement with the action and the lines
+before it (numbered in order, each starting from the version the one before ended at). A line that is not
+such an entry raises ChangeLogError naming the file, the line and the field; nothing downstream (the
+dashboard's notices, `history`, `revert`) ever sees a malformed entry.
+
 A dataset kept in PostGIS records the same `Change` entries in its `changes` table instead, in the same
 transaction as the change itself (geo.store.postgis); `geo.store.history(spec)` reads either.
 """
@@ -20,13 +26,22 @@ import datetime as dt
 import getpass
 import json
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geo.dataset import MAX_DEPTH
+from geo.schema import SLUG_PATTERN, EventProperties, Source, nested_deeper_than, show
+
 ACTIONS = ("append", "revert", "unrecorded")
 VERSION_CHARS = 8  # a dataset version is the first 8 hex digits of its sha256
+MAX_LOG_BYTES = 100_000_000
+"""Largest change log read (100 MB; an append's line takes about 1 KB, a revert's at most the events it took
+out). Checked before reading; over it, the dataset is read-only until the log is moved aside (and kept)."""
+MAX_EDITOR_CHARS = 200
+"""Longest editor recorded: an editor's name (geo.editors), `cli:<login name>`, or `unknown`."""
 
 
 class ChangeLogError(Exception):
@@ -86,43 +101,211 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _change(entry: Any, where: str) -> Change:
-    if not isinstance(entry, dict) or entry.get("action") not in ACTIONS:
-        raise ChangeLogError(f"{where}: not a change entry")
+_CHANGE_ID = re.compile(r"[0-9]{4,9}")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_ACTION = re.compile("|".join(ACTIONS))
+_EVENT_ID = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
+
+
+def _max_length(model: Any, name: str) -> int:
+    """The longest text the data contract allows in `model`'s field `name`."""
+    return next(rule.max_length for rule in model.model_fields[name].metadata if hasattr(rule, "max_length"))
+
+
+_EVENT_ID_CHARS = _max_length(EventProperties, "id")
+_REF_CHARS = _max_length(Source, "ref")
+
+
+class _Bad(ValueError):
+    """What is wrong with one field of an entry."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+
+
+def _text(name: str, value: Any, pattern: re.Pattern[str] | None = None, most: int = 0, what: str = "") -> str:
+    if not isinstance(value, str):
+        raise _Bad(name, f"must be {what or 'text'}, not {_kind(value)}")
+    if (pattern is not None and not pattern.fullmatch(value)) or (most and not 0 < len(value) <= most) \
+            or not value.isprintable():
+        raise _Bad(name, f"must be {what or f'one line of 1 to {most:,} characters'}, not {show(value, 60)}")
+    return value
+
+
+def _items(name: str, value: Any, check: Callable[[str, Any], Any]) -> tuple[Any, ...]:
+    if not isinstance(value, list):
+        raise _Bad(name, f"must be a list, not {_kind(value)}")
+    return tuple(check(f"{name}[{n}]", item) for n, item in enumerate(value))
+
+
+def _event_id(name: str, value: Any) -> str:
+    return _text(name, value, _EVENT_ID, _EVENT_ID_CHARS, "an event id (lowercase words joined by '-')")
+
+
+def _ref(name: str, value: Any) -> str:
+    return _text(name, value, None, _REF_CHARS)
+
+
+def _digest(name: str, value: Any) -> str:
+    return _text(name, value, _DIGEST, 0, "a sha256 digest (64 lowercase hex digits)")
+
+
+def _change_id(name: str, value: Any) -> str:
+    return _text(name, value, _CHANGE_ID, 0, "a change number such as '0007'")
+
+
+def _object(name: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Bad(name, f"must be an object, not {_kind(value)}")
+    return value
+
+
+def _feature(name: str, value: Any) -> dict[str, Any]:
+    """A whole event feature, as a revert keeps the events it took out (checked against the data contract
+    when a revert puts it back)."""
+    feature = _object(name, value)
+    if feature.get("type") != "Feature" or not isinstance(feature.get("properties"), dict) \
+            or "geometry" not in feature:
+        raise _Bad(name, "must be a GeoJSON Feature with properties and a geometry")
+    _event_id(f"{name}.properties.id", feature["properties"].get("id"))
+    return feature
+
+
+def _source(name: str, value: Any) -> dict[str, Any]:
+    source = _object(name, value)
+    _ref(f"{name}.ref", source.get("ref"))
+    return source
+
+
+def _figure(name: str, value: Any) -> dict[str, Any]:
+    figure = _object(name, value)
+    position = figure.get("source")
+    if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+        raise _Bad(f"{name}.source", f"must be a source's position (0 or more), not {show(position, 40)}")
+    return figure
+
+
+def _attached(name: str, value: Any) -> dict[str, Any]:
+    """Sources attached to (a revert's: taken off) one existing event, with their figures."""
+    entry = _object(name, value)
+    unknown = set(entry) - {"event", "sources", "figures", "had_figures"}
+    if unknown:
+        raise _Bad(name, f"unknown field {show(min(unknown), 40)}")
+    _event_id(f"{name}.event", entry.get("event"))
+    if not _items(f"{name}.sources", entry.get("sources"), _source):
+        raise _Bad(f"{name}.sources", "must name at least one source")
+    _items(f"{name}.figures", entry.get("figures", []), _figure)
+    if not isinstance(entry.get("had_figures", True), bool):
+        raise _Bad(f"{name}.had_figures", f"must be true or false, not {_kind(entry['had_figures'])}")
+    return entry
+
+
+_FIELDS: dict[str, Callable[[str, Any], Any]] = {
+    "id": _change_id,
+    "time": lambda name, value: _text(name, value, _TIME, 0, "a UTC time such as 2024-05-01T09:30:00Z"),
+    "editor": lambda name, value: _text(name, value, None, MAX_EDITOR_CHARS),
+    "action": lambda name, value: _text(name, value, _ACTION, 0, f"one of {', '.join(ACTIONS)}"),
+    "refs": lambda name, value: _items(name, value, _ref),
+    "added": lambda name, value: _items(name, value, _event_id),
+    "removed": lambda name, value: _items(name, value, _event_id),
+    "digest_before": _digest,
+    "digest_after": _digest,
+    "reverts": _change_id,
+    "removed_features": lambda name, value: _items(name, value, _feature),
+    "attached": lambda name, value: _items(name, value, _attached),
+}
+"""Each field of an entry and how it is checked; `Change` has exactly these fields."""
+_REQUIRED = ("id", "time", "editor", "action", "digest_before", "digest_after")
+
+
+def checked_change(entry: Any) -> Change:
+    """The Change a change-log entry records, every field checked for its type and shape and the fields
+    checked against the action (a revert names the change it reverts and keeps whole every event it took
+    out; an unrecorded change records nothing but its versions). Raises ValueError saying which field is
+    wrong and how."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"not a change entry: a line must be one JSON object, not {_kind(entry)}")
+    unknown = [name for name in entry if name not in _FIELDS]
+    if unknown:
+        raise _Bad(show(unknown[0], 40), "unknown field")
+    missing = [name for name in _REQUIRED if entry.get(name) is None]
+    if missing:
+        raise _Bad(missing[0], "missing (or null)")
+    values = {name: check(name, entry[name]) for name, check in _FIELDS.items() if entry.get(name) is not None}
+    change = Change(**{"refs": (), "added": (), "removed": (), **values})
+    if change.action == "revert":
+        if change.reverts is None:
+            raise _Bad("reverts", "a revert must name the change it reverts")
+        kept = [feature["properties"]["id"] for feature in change.removed_features]
+        if sorted(kept) != sorted(change.removed) or len(set(kept)) != len(kept):
+            raise _Bad("removed_features", "must hold each removed event exactly once, whole")
+    else:
+        for name in ("reverts", "removed", "removed_features"):
+            if getattr(change, name):
+                raise _Bad(name, f"only a revert has {name}")
+    if change.action == "unrecorded" and (change.refs or change.added or change.attached):
+        raise _Bad("action", "a change made outside the app records nothing but its versions")
+    if len(set(change.added)) != len(change.added) or set(change.added) & set(change.removed):
+        raise _Bad("added", "must name each event once, and none it also removed")
+    return change
+
+
+def _parsed(line: str) -> Any:
+    """One line's JSON value; ValueError saying why it is not JSON (too deep included, checked first)."""
+    if nested_deeper_than(line, MAX_DEPTH):
+        raise ValueError(f"not JSON: arrays and objects nested more than {MAX_DEPTH} deep")
     try:
-        return Change(
-            id=str(entry["id"]), time=str(entry["time"]), editor=str(entry["editor"]), action=entry["action"],
-            refs=tuple(entry.get("refs", ())), added=tuple(entry.get("added", ())),
-            removed=tuple(entry.get("removed", ())), digest_before=str(entry["digest_before"]),
-            digest_after=str(entry["digest_after"]), reverts=entry.get("reverts"),
-            removed_features=tuple(entry.get("removed_features", ())), attached=tuple(entry.get("attached", ())))
-    except (KeyError, TypeError) as error:
-        raise ChangeLogError(f"{where}: missing or malformed field {error}") from None
+        return json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not JSON ({error.msg})") from None
+    except (ValueError, RecursionError) as error:  # a number of over 4,300 digits, say
+        raise ValueError(f"not JSON ({str(error).split(';')[0]})") from None
 
 
 def read_changes(dataset: Path) -> list[Change]:
     """Every recorded change of `dataset`, oldest first ([] when none was ever recorded).
 
-    A last line without its newline was cut short by a crash and is not a change; any other line
-    that is not a change entry raises ChangeLogError naming the file and line."""
+    A last line without its newline was cut short by a crash and is not a change. Any other line that is
+    not a well-formed entry (`checked_change`), is not numbered after the one before, or does not start
+    from the version the one before ended at raises ChangeLogError naming the file, the line and the
+    field. A log over MAX_LOG_BYTES is refused before it is read."""
     path = log_path(dataset)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_LOG_BYTES + 1)
+        if len(raw) > MAX_LOG_BYTES:
+            raise ChangeLogError(f"{path}: the change log is over the limit of {MAX_LOG_BYTES:,} bytes "
+                                 f"({MAX_LOG_BYTES / 1e6:g} MB); move it aside (and keep it) to start a new one")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         return []
     except (OSError, UnicodeDecodeError) as error:
         raise ChangeLogError(f"{path}: cannot read the change log ({error})") from None
     lines = text.split("\n")
     complete = lines[:-1]  # the part after the last newline is empty, or a torn write
-    changes = []
+    changes: list[Change] = []
     for number, line in enumerate(complete, start=1):
         if not line.strip():
             continue
         try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ChangeLogError(f"{path}: line {number}: not JSON ({error.msg})") from None
-        changes.append(_change(entry, f"{path}: line {number}"))
+            change = checked_change(_parsed(line))
+            if change.id != next_id(changes):
+                raise _Bad("id", f"is {change.id}, but the change after {len(changes)} recorded ones is "
+                                 f"{next_id(changes)} (a line was removed, moved or added by hand)")
+            if changes and change.digest_before != changes[-1].digest_after:
+                raise _Bad("digest_before", f"is not the version change {changes[-1].id} ended at "
+                                            f"({version(changes[-1].digest_after)})")
+            if change.reverts is not None and int(change.reverts) >= int(change.id):
+                raise _Bad("reverts", f"names change {change.reverts}, which is not an earlier change")
+        except ValueError as error:
+            raise ChangeLogError(f"{path}: line {number}: {error}") from None
+        changes.append(change)
     return changes
 
 

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Literal
 
 from geojson_pydantic import LineString, MultiLineString, Point
@@ -127,6 +128,22 @@ def show(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
     except (ValueError, RecursionError):  # an int beyond Python's str-conversion limit; absurd nesting
         text = f"<{type(value).__name__}>"
     return _one_line(text, limit)
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether the JSON text `text` nests arrays and objects more than `limit` deep, found by scanning the
+    text (brackets inside strings skipped) before a parser recurses into it: in linear time, without
+    recursion, and at the cost of two counts for text with at most `limit` brackets in all. Text that is
+    not JSON gets an answer too; the parser then says what else is wrong with it."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    steps = map(_NESTING.__getitem__, _BRACKET.findall(_JSON_STRING.sub("", text)))
+    return max(accumulate(steps), default=0) > limit
 
 
 class FieldError(ValueError):

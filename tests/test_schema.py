@@ -6,6 +6,8 @@ import copy
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.dataset import validate_file
 from geo.schema import EVENT_TYPES, LAYERS, validate_collection
@@ -305,3 +307,40 @@ def test_the_curated_dataset_holds_no_bidirectional_control_character(collection
 
     text = json.dumps(collection, ensure_ascii=False)
     assert not set(text) & set(BIDI_CONTROLS) and lines(collection) == []
+
+
+# --- Nesting measured on the text, before any parser recurses -----------------------------------------------------
+
+def _depth(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+_brackety_text = st.text(alphabet='[]{}"\\ab,:', max_size=6)
+_json_values = st.recursive(st.none() | st.integers() | _brackety_text,
+                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_brackety_text, inner,
+                                                                                        max_size=3), max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_json_values, limit=st.integers(0, 12))
+def test_nesting_found_on_json_text_is_the_nesting_of_its_value_whatever_brackets_its_strings_hold(value, limit):
+    from geo.schema import nested_deeper_than
+
+    text = json.dumps(value)
+    assert nested_deeper_than(text, limit) == (_depth(value) > limit)
+    assert nested_deeper_than(json.dumps(value, indent=1), limit) == (_depth(value) > limit)
+
+
+def test_nesting_200000_deep_is_found_without_recursion_in_well_under_a_second():
+    import time
+
+    from geo.schema import nested_deeper_than
+
+    started = time.perf_counter()
+    assert nested_deeper_than("[" * 200_000 + "]" * 200_000, 64)
+    assert not nested_deeper_than("[]" * 200_000, 64)
+    assert time.perf_counter() - started < 1

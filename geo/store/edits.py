@@ -5,13 +5,16 @@ geo.store.postgis) call these under their own lock or transaction and then write
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from geo import changelog
 from geo.changelog import Change
-from geo.dataset import DatasetError
+from geo.dataset import DatasetError, read_json
 from geo.schema import Problem, validate_collection
 from geo.store.errors import RevertError
 
@@ -156,12 +159,117 @@ def _detach(features: list[dict[str, Any]], attached: tuple[dict[str, Any], ...]
     return detached
 
 
+def _version(kept: Path | None, digest: str) -> dict[str, Any] | None:
+    """The collection kept at `kept` when that file is there and is exactly the version `digest` names."""
+    try:
+        if kept is None or hashlib.sha256(Path(kept).read_bytes()).hexdigest() != digest:
+            return None
+        return read_json(kept)
+    except (OSError, DatasetError):
+        return None
+
+
+def _by_id(collection: dict[str, Any]) -> dict[Any, dict[str, Any]]:
+    return {(f.get("properties") or {}).get("id"): f for f in collection.get("features") or []
+            if isinstance(f, dict)}
+
+
+def _canonical(values: Any) -> list[str]:
+    """Values compared regardless of order (as sorted JSON text)."""
+    return sorted(json.dumps(v, sort_keys=True, ensure_ascii=False) for v in values or [])
+
+
+def _moved(entry: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    """What is wrong with one `attached` entry of a change, given the event before and after it: None when
+    the change did to that event exactly what the entry says (sources, with their figures, attached or
+    taken off, and nothing else)."""
+    def props(feature: dict[str, Any]) -> dict[str, Any]:
+        return feature.get("properties") or {}
+
+    def rest(feature: dict[str, Any]) -> dict[str, Any]:
+        return {**feature, "properties": {k: v for k, v in props(feature).items() if k not in ("sources", "figures")}}
+
+    refs = {s.get("ref") for s in entry["sources"]}
+    attached = refs <= {s.get("ref") for s in props(after).get("sources") or []}
+    big, small = (after, before) if attached else (before, after)
+    big_sources = props(big).get("sources") or []
+    if rest(big) != rest(small) \
+            or [s for s in big_sources if s.get("ref") in refs] != list(entry["sources"]) \
+            or [s for s in big_sources if s.get("ref") not in refs] != (props(small).get("sources") or []):
+        return f"event {entry['event']!r} did not gain or lose exactly the sources recorded"
+    moved_at = {n for n, s in enumerate(big_sources) if s.get("ref") in refs}
+    figures = [{k: v for k, v in f.items() if k != "source"} for f in props(big).get("figures") or []
+               if isinstance(f, dict) and f.get("source") in moved_at]
+    if _canonical(figures) != _canonical({k: v for k, v in f.items() if k != "source"} for f in entry["figures"]):
+        return f"event {entry['event']!r} did not gain or lose exactly the figures recorded"
+    return None
+
+
+def _disagreement(target: Change, before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    """How change `target`'s record differs from what happened between its two versions (None: it agrees).
+    What happened is read off the versions themselves: the events only the later one has were added, those
+    only the earlier one has were removed (and must be kept whole, exactly), and an event in both that
+    differs must be one whose sources the change attached or took off."""
+    old, new = _by_id(before), _by_id(after)
+    added = [i for i in new if i not in old]
+    removed = [i for i in old if i not in new]
+    if sorted(map(str, added)) != sorted(target.added):
+        return f"it records adding {len(target.added)} events, but {len(added)} were added"
+    if sorted(map(str, removed)) != sorted(target.removed):
+        return f"it records removing {len(target.removed)} events, but {len(removed)} were removed"
+    if any(f != old.get(f["properties"]["id"]) for f in target.removed_features):
+        return "the events it kept are not the events it removed"
+    changed = sorted(str(i) for i in old.keys() & new.keys() if old[i] != new[i])
+    if sorted(e["event"] for e in target.attached) != changed:
+        return f"it records changing the sources of {len(target.attached)} events, but {len(changed)} changed"
+    return next((why for e in target.attached if (why := _moved(e, old[e["event"]], new[e["event"]]))), None)
+
+
+def check_recorded(label: str, target: Change, changes: Sequence[Change], current: dict[str, Any],
+                   current_digest: str | None, kept: Callable[[str], Path | None] | None) -> None:
+    """Refuse (RevertError) to revert `target` unless its record agrees with the dataset's history: it starts
+    from the version the change before it ended at, and ends at the version the next change (or, for the
+    latest, the dataset now) starts from. Where the engine keeps earlier versions (`kept(change_id)`: the file
+    holding the version that change replaced, the file engine's backup), both of `target`'s versions must be
+    kept and exactly what the record says must have happened between them (`_disagreement`), so that a
+    crafted or damaged entry can neither remove events the change did not add nor put back events the
+    dataset never held."""
+    position = next(n for n, c in enumerate(changes) if c is target)
+    later = changes[position + 1] if position + 1 < len(changes) else None
+    refuse = f"{label}: change {target.id} cannot be reverted"
+    if position and changes[position - 1].digest_after != target.digest_before \
+            or later is not None and later.digest_before != target.digest_after:
+        raise RevertError(f"{refuse}: its versions do not follow on from the changes around it in the change log")
+    if kept is None:
+        return
+    before = _version(kept(target.id), target.digest_before)
+    if before is None:
+        raise RevertError(f"{refuse}: the version before it (version {changelog.version(target.digest_before)}, "
+                          f"kept as {getattr(kept(target.id), 'name', None)}) is no longer kept as it was, so "
+                          "what it did cannot be checked; restore a backup by hand instead")
+    if later is None:
+        after = current if current_digest == target.digest_after else None
+    else:
+        after = None if later.action == "unrecorded" else _version(kept(later.id), target.digest_after)
+    if after is None:
+        raise RevertError(f"{refuse}: the version it made (version {changelog.version(target.digest_after)}) was "
+                          "changed outside the app since, so what it did cannot be checked; restore a backup by "
+                          "hand instead")
+    why = _disagreement(target, before, after)
+    if why:
+        raise RevertError(f"{refuse}: its change-log entry does not agree with the versions it records ({why}); "
+                          "nothing was changed")
+
+
 def plan_revert(label: str, current: dict[str, Any], changes: Sequence[Change], change_id: str,
-                log_name: str) -> Edit:
-    """The dataset `current` without what change `change_id` did: the events it added removed (kept whole
-    in the log entry), the events it removed (a revert's) put back, the sources it attached taken off (or,
-    for a revert, put back). Raises RevertError for an unknown change (`log_name` says where it was looked
-    for), one made outside the app, one already reverted, or one whose events are all gone already."""
+                log_name: str, *, current_digest: str | None = None,
+                kept: Callable[[str], Path | None] | None = None) -> Edit:
+    """The dataset `current` (of digest `current_digest`) without what change `change_id` did: the events it
+    added removed (kept whole in the log entry), the events it removed (a revert's) put back, the sources it
+    attached taken off (or, for a revert, put back). Raises RevertError for an unknown change (`log_name`
+    says where it was looked for), one made outside the app, one already reverted, one whose record does
+    not agree with the dataset's history (`check_recorded`; `kept` gives where the engine keeps the version
+    each change replaced), or one whose events are all gone already."""
     target = changelog.find(changes, change_id)
     if target is None:
         raise RevertError(f"{label}: no change {change_id[:40]!r} in {log_name}")
@@ -171,6 +279,7 @@ def plan_revert(label: str, current: dict[str, Any], changes: Sequence[Change], 
     undone = next((c for c in changes if c.reverts == target.id), None)
     if undone is not None:
         raise RevertError(f"change {target.id} was already reverted by change {undone.id}")
+    check_recorded(label, target, changes, current, current_digest, kept)
     drop = set(target.added)
     present = {(f.get("properties") or {}).get("id") for f in current["features"]}
     gone = tuple(f for f in current["features"] if (f.get("properties") or {}).get("id") in drop)
