@@ -18,24 +18,48 @@ The editors file
     It is rewritten atomically (mode 0600) under the lock `<file>.lock` (`geo.store.locked`).
     Replacing a password keeps the editor's `added` time.
 
-Lockout
-    5 failed sign-ins for one name within 15 minutes lock that name out for 15 minutes from the
-    5th: `sign_in` then raises `LockedOut` without looking at the password, even a right one.
-    Failures older than 15 minutes do not count. A successful sign-in, and the operator setting the
-    name's password (`add_editor`), clear the name's failures. Names that are not editors are
-    counted the same way and cost the same argon2 verification (against a dummy hash), so neither
-    the answer nor its timing tells which names exist. (Text that is not a valid name at all, or a
-    password longer than any editor can have, is refused with False and not recorded.)
+The credential version
+    `credential_version(hash)`: the first 16 hex digits of the sha256 of an editor's stored hash. argon2
+    salts every hash afresh, so the version changes whenever the operator sets the password (even to the
+    same one) and is gone when the editor is removed; files written before versions existed need nothing
+    new. `sign_in` returns it in a `Credential`; `check_credential` (the page calls it before every append)
+    raises `SignedOut` once the editor is removed or the password was set again.
+
+What a sign-in may cost
+    At most MAX_CONCURRENT_CHECKS (2) passwords are checked at once in one server process (each argon2
+    check takes about 64 MB and a quarter of a second of CPU); an attempt that finds no free slot within
+    CHECK_WAIT_SECONDS (2 s) is refused with `Busy`, without being checked or counted. Lockouts are read
+    before a slot is taken, so a refused attempt costs no argon2 work. `session_wait` is the per-session
+    rule a page applies: SESSION_ATTEMPTS (5) attempts per SESSION_WINDOW (60 s).
+
+Lockout, per client address
+    Failures are counted per (name, client address) and per client address. 5 failed sign-ins for one name
+    from one address within 15 minutes lock that name for that address for 15 minutes from the 5th; 20
+    failed sign-ins from one address (any names) within 15 minutes lock that address out for 15 minutes.
+    While locked, `sign_in` raises `LockedOut` without looking at the password, even a right one; other
+    addresses are not affected, so a visitor guessing at a name cannot keep the editor out. The address is
+    what the caller passes (`client`: the page gives the one Streamlit reports, see `client_key`); None
+    stands for the server's own machine. An IPv6 address counts by its /64 network (one subscriber's block).
+    Failures older than 15 minutes do not count. A successful sign-in forgets its name's failures from its
+    address; the operator setting a name's password (`add_editor`) forgets the name's failures from every
+    address. Names that are not editors are counted the same way and cost the same argon2 verification
+    (against a dummy hash with the parameters of the editors' hashes), so neither the answer nor its
+    timing tells which names exist. (Text that is not a valid name at all, or a password longer than any
+    editor can have, is refused with None at once, not checked and not recorded: that says nothing about
+    any editor.)
 
 Where failures are kept
     `<editors file>.failures.json` beside the editors file (mode 0600), rewritten atomically under
     the same lock, so a restarted server or a second server process on the machine sees them::
 
-        {"alice": {"failures": [1796151600.0, 1796151612.5], "locked_until": 1796152500.0}}
+        {"alice@203.0.113.7": {"failures": [1796151600.0, 1796151612.5], "locked_until": 1796152500.0},
+         "@203.0.113.7": {"failures": [1796151600.0, 1796151612.5]}}
 
-    (UNIX times; `locked_until` only while locked; names with nothing current are dropped on write.)
-    Each attempt is recorded as a failure before its password is checked and cleared if it was
-    right, so parallel attempts cannot slip past the count.
+    (`NAME@ADDRESS` for a name from an address, `@ADDRESS` for the address; UNIX times; `locked_until` only
+    while locked; keys with nothing current are dropped on write, and beyond MAX_TRACKED (10,000) keys the
+    least recently active are dropped. Keys of the older per-name layout are ignored.) Each attempt is
+    recorded as a failure before its password is checked and forgiven if it was right, so parallel
+    attempts cannot slip past the count.
 
 No password or hash is ever logged, printed, put in an exception message or in a repr.
 """
@@ -43,15 +67,18 @@ No password or hash is ever logged, printed, put in an exception message or in a
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import getpass
+import hashlib
+import ipaddress
 import json
 import math
 import os
 import re
 import secrets
+import threading
 import time
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -69,10 +96,17 @@ DEFAULT_EDITORS_PATH = PROJECT_ROOT / ".streamlit" / "editors.toml"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 1024
-MAX_FAILURES = 5  # failed sign-ins for one name within FAILURE_WINDOW that lock it out
+MAX_FAILURES = 5  # failed sign-ins for one name from one address within FAILURE_WINDOW that lock that pair out
+MAX_ADDRESS_FAILURES = 20  # failed sign-ins from one address (any names) within FAILURE_WINDOW that lock it out
 FAILURE_WINDOW = 15 * 60  # seconds
 LOCKOUT_SECONDS = 15 * 60
+MAX_TRACKED = 10_000  # keys kept in the failures file; beyond it the least recently active are dropped
+MAX_CONCURRENT_CHECKS = 2  # argon2 checks at once in one process (each about 64 MB and 0.25 s of CPU)
+CHECK_WAIT_SECONDS = 2.0  # how long an attempt waits for a free check before it is refused as Busy
+SESSION_ATTEMPTS = 5  # sign-in attempts one browser session may make within SESSION_WINDOW
+SESSION_WINDOW = 60  # seconds
 FILE_MODE = 0o600
+LOCAL_CLIENT = "local"  # the failures key of a client on the server's own machine (no address reported)
 
 _NAME = re.compile(NAME_PATTERN.removeprefix("^").removesuffix("$"))
 _ADDED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
@@ -92,13 +126,41 @@ class EditorError(Exception):
 
 
 class LockedOut(EditorError):
-    """Too many failed sign-ins for this name recently; `seconds_left` until it may try again."""
+    """Too many failed sign-ins recently, for this name from this address (`whole_address` False) or from
+    this address for any name (True); `seconds_left` until it may try again."""
 
-    def __init__(self, seconds_left: int):
-        self.seconds_left = seconds_left
+    def __init__(self, seconds_left: int, whole_address: bool = False):
+        self.seconds_left, self.whole_address = seconds_left, whole_address
         minutes = max(1, math.ceil(seconds_left / 60))
-        super().__init__(f"Too many failed sign-ins for this name: try again in {minutes} "
+        what = "from your address" if whole_address else "for this name from your address"
+        super().__init__(f"Too many failed sign-ins {what}: try again in {minutes} "
                          f"minute{'' if minutes == 1 else 's'}")
+
+
+class Busy(EditorError):
+    """Every password check of this server process is taken; nothing was checked or counted."""
+
+    def __init__(self) -> None:
+        super().__init__("The server is busy checking other sign-ins: try again in a moment")
+
+
+class SignedOut(EditorError):
+    """A signed-in editor's credential no longer holds: the editor was removed (`reason` "removed") or the
+    password was set again (`reason` "changed"). The message says which, for the editor to read."""
+
+    def __init__(self, name: str, reason: str):
+        self.name, self.reason = name, reason
+        why = (f"{name} is no longer an editor on this server" if reason == "removed"
+               else f"the password of {name} was changed; sign in again with the new one")
+        super().__init__(f"You have been signed out: {why}")
+
+
+@dataclass(frozen=True)
+class Credential:
+    """Who signed in, and the credential version (`credential_version`) their password had then."""
+
+    name: str
+    version: str
 
 
 @dataclass(frozen=True)
@@ -277,10 +339,50 @@ def list_editors(path: Path | str | None = None) -> list[Editor]:
     return [Editor(name, entry["added"]) for name, entry in sorted(editors.items())]
 
 
+# --- the credential version ---------------------------------------------------------------------
+
+def credential_version(hashed: str) -> str:
+    """The version of a stored hash: the first 16 hex digits of its sha256 (never the hash itself)."""
+    return hashlib.sha256(hashed.encode("ascii")).hexdigest()[:16]
+
+
+def check_credential(credential: Credential, path: Path | str | None = None) -> None:
+    """Return if `credential` still holds: its editor exists and the password was not set since it was issued.
+
+    Raises SignedOut (a kind of EditorError) when the editor was removed or the password set again, and
+    EditorError when the editors file is malformed (then nobody can be vouched for). No argon2 work."""
+    entry = _load(_resolve(path)).get(credential.name)
+    if entry is None:
+        raise SignedOut(credential.name, "removed")
+    if credential_version(entry["hash"]) != credential.version:
+        raise SignedOut(credential.name, "changed")
+
+
 # --- failed sign-ins ----------------------------------------------------------------------------
 
+def client_key(address: str | None) -> str:
+    """How failures from a client address are counted: an IPv4 address as itself, an IPv6 address by its
+    /64 network (an IPv4-mapped one as its IPv4 address), None (the server's own machine: Streamlit
+    reports no address for a loopback client) as LOCAL_CLIENT, and text that is no address as "unknown"."""
+    if address is None or not address.strip():
+        return LOCAL_CLIENT
+    try:
+        parsed = ipaddress.ip_address(address.strip().removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return "unknown"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
+def _pair(name: str, client: str) -> str:
+    return f"{name}@{client}"
+
+
 def _load_failures(path: Path) -> dict[str, dict[str, Any]]:
-    """The failures file beside the editors file at `path`, name -> {"failures": [...], "locked_until"?}."""
+    """The failures file beside the editors file at `path`, key -> {"failures": [...], "locked_until"?}."""
     where = failures_path(path)
     try:
         data = json.loads(where.read_bytes())
@@ -291,14 +393,14 @@ def _load_failures(path: Path) -> dict[str, dict[str, Any]]:
     except OSError as err:
         raise EditorError(f"{where}: cannot be read ({err.strerror})") from None
     if not isinstance(data, dict):
-        raise EditorError(f"{where}: must be a JSON object of name -> failed sign-ins; delete it to reset")
-    for name, entry in data.items():
+        raise EditorError(f"{where}: must be a JSON object of name@address -> failed sign-ins; delete it to reset")
+    for key, entry in data.items():
         ok = (isinstance(entry, dict)
               and isinstance(entry.get("failures", []), list)
               and all(_is_number(t) for t in entry.get("failures", []))
               and _is_number(entry.get("locked_until", 0)))
         if not ok:
-            raise EditorError(f"{where}: the entry for {show(name)} is malformed; delete the file to reset")
+            raise EditorError(f"{where}: the entry for {show(key)} is malformed; delete the file to reset")
     return data
 
 
@@ -306,16 +408,22 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _last_active(entry: dict[str, Any]) -> float:
+    return max([*entry.get("failures", []), entry.get("locked_until", 0)])
+
+
 def _save_failures(path: Path, failures: dict[str, dict[str, Any]], now: float) -> None:
     current = {}
-    for name, entry in failures.items():
+    for key, entry in failures.items():
         recent = [t for t in entry.get("failures", []) if now - t < FAILURE_WINDOW]
         locked_until = entry.get("locked_until")
         kept: dict[str, Any] = {"failures": recent}
         if locked_until is not None and locked_until > now:
             kept["locked_until"] = locked_until
         if recent or "locked_until" in kept:
-            current[name] = kept
+            current[key] = kept
+    if len(current) > MAX_TRACKED:
+        current = dict(sorted(current.items(), key=lambda item: _last_active(item[1]))[-MAX_TRACKED:])
     where = failures_path(path)
     if not current and not where.exists():
         return
@@ -323,11 +431,11 @@ def _save_failures(path: Path, failures: dict[str, dict[str, Any]], now: float) 
 
 
 def _clear_failures(path: Path, name: str, now: float | None = None) -> None:
-    """Forget the failed sign-ins of `name` (call holding the lock)."""
+    """Forget the failed sign-ins of `name` from every address (call holding the lock)."""
     failures = _load_failures(path)
-    if name in failures:
-        del failures[name]
-        _save_failures(path, failures, time.time() if now is None else now)
+    kept = {key: entry for key, entry in failures.items() if not key.startswith(_pair(name, ""))}
+    if len(kept) != len(failures):
+        _save_failures(path, kept, time.time() if now is None else now)
 
 
 def _seconds_left(entry: dict[str, Any], now: float) -> int:
@@ -335,32 +443,76 @@ def _seconds_left(entry: dict[str, Any], now: float) -> int:
     return math.ceil(locked_until - now) if locked_until is not None and locked_until > now else 0
 
 
-def lockout_seconds_left(name: str, path: Path | str | None = None, now: float | None = None) -> int:
-    """Seconds until `name` may sign in again (0 if it is not locked out)."""
+def _check_locks(failures: dict[str, dict[str, Any]], name: str, client: str, now: float) -> None:
+    """Raise LockedOut if `client` is locked out, or `name` is for `client`."""
+    seconds_left = _seconds_left(failures.get(_pair("", client), {}), now)
+    if seconds_left:
+        raise LockedOut(seconds_left, whole_address=True)
+    seconds_left = _seconds_left(failures.get(_pair(name, client), {}), now)
+    if seconds_left:
+        raise LockedOut(seconds_left)
+
+
+def lockout_seconds_left(name: str, path: Path | str | None = None, now: float | None = None,
+                         client: str | None = None) -> int:
+    """Seconds until `name` may sign in again from client address `client` (0 if it is not locked out)."""
     now = time.time() if now is None else now
-    return _seconds_left(_load_failures(_resolve(path)).get(name, {}), now)
+    try:
+        _check_locks(_load_failures(_resolve(path)), name, client_key(client), now)
+    except LockedOut as locked_out:
+        return locked_out.seconds_left
+    return 0
 
 
-def _record_attempt(path: Path, name: str, now: float) -> None:
-    """Raise LockedOut if `name` is locked out, else count one more failure (cleared if the password is right)."""
+def _record_attempt(path: Path, name: str, client: str, now: float) -> None:
+    """Raise LockedOut if `name` is locked out for `client` (or `client` is), else count one more failure for
+    both (forgiven by `_forgive` if the password is right)."""
     with locked(path):
         failures = _load_failures(path)
-        entry = failures.get(name, {})
-        seconds_left = _seconds_left(entry, now)
-        if seconds_left:
-            raise LockedOut(seconds_left)
-        recent = [t for t in entry.get("failures", []) if now - t < FAILURE_WINDOW] + [now]
-        entry = {"failures": recent}
-        if len(recent) >= MAX_FAILURES:
-            entry = {"failures": [], "locked_until": now + LOCKOUT_SECONDS}
-        failures[name] = entry
+        _check_locks(failures, name, client, now)
+        for key, limit in ((_pair(name, client), MAX_FAILURES), (_pair("", client), MAX_ADDRESS_FAILURES)):
+            entry = failures.get(key, {})
+            recent = [t for t in entry.get("failures", []) if now - t < FAILURE_WINDOW] + [now]
+            failures[key] = {"failures": recent}
+            if len(recent) >= limit:
+                failures[key]["locked_until"] = now + LOCKOUT_SECONDS
         _save_failures(path, failures, now)
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """A hash of a random password with the same parameters, to verify against for names that are not editors."""
-    return _hasher.hash(secrets.token_urlsafe(24))
+def _forgive(path: Path, name: str, client: str, now: float) -> None:
+    """Undo `_record_attempt(path, name, client, now)` for a right password: the pair's failures are
+    forgotten, and the address's count (and a lock that attempt set) taken back."""
+    with locked(path):
+        failures = _load_failures(path)
+        failures.pop(_pair(name, client), None)
+        entry = failures.get(_pair("", client))
+        if entry is not None:
+            times = list(entry.get("failures", []))
+            if now in times:
+                times.remove(now)
+            entry["failures"] = times
+            if entry.get("locked_until") == now + LOCKOUT_SECONDS and len(times) < MAX_ADDRESS_FAILURES:
+                del entry["locked_until"]
+        _save_failures(path, failures, now)
+
+
+# --- signing in ---------------------------------------------------------------------------------
+
+_checks = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
+_dummies: dict[tuple[Any, ...], str] = {}
+_dummies_lock = threading.Lock()
+
+
+def _dummy_hash(like: str) -> str:
+    """A hash of a random password with the parameters of the hash `like`, to verify against for names that
+    are not editors: it then costs what an editor's check costs. Made once per set of parameters."""
+    parameters = argon2.extract_parameters(like)
+    key = (parameters.type, parameters.version, parameters.salt_len, parameters.hash_len, parameters.time_cost,
+           parameters.memory_cost, parameters.parallelism)
+    with _dummies_lock:
+        if key not in _dummies:
+            _dummies[key] = argon2.PasswordHasher.from_parameters(parameters).hash(secrets.token_urlsafe(24))
+        return _dummies[key]
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -370,29 +522,49 @@ def _verify(hashed: str, password: str) -> bool:
         return False
 
 
-def sign_in(name: str, password: str, path: Path | str | None = None, now: float | None = None) -> bool:
-    """Whether `password` is editor `name`'s password.
+def session_wait(attempts: Sequence[float], now: float | None = None) -> int:
+    """Seconds until a browser session that made sign-in attempts at the UNIX times `attempts` may make
+    another (0: now): at most SESSION_ATTEMPTS within SESSION_WINDOW. The page keeps the times and applies it
+    before calling `sign_in`; a new session starts afresh, which is why the lockout is per address."""
+    now = time.time() if now is None else now
+    recent = sorted(t for t in attempts if now - t < SESSION_WINDOW)
+    if len(recent) < SESSION_ATTEMPTS:
+        return 0
+    return max(1, math.ceil(recent[-SESSION_ATTEMPTS] + SESSION_WINDOW - now))
 
-    Raises LockedOut (without checking the password) while the name is locked out, and EditorError
-    if the editors or failures file is malformed. `now` is a UNIX time (default: the clock).
-    See the module docstring for the lockout rule.
+
+def sign_in(name: str, password: str, path: Path | str | None = None, now: float | None = None,
+            client: str | None = None) -> Credential | None:
+    """The editor's Credential if `password` is editor `name`'s password, else None.
+
+    `client` is the client's address as the server reports it (None: this machine); see `client_key`.
+    Raises LockedOut (without checking the password) while `name` is locked out for that address, or the
+    address is; Busy when no password check is free within CHECK_WAIT_SECONDS (nothing checked or counted);
+    EditorError if the editors or failures file is malformed. `now` is a UNIX time (default: the clock).
+    See the module docstring for the rules.
     """
     path = _resolve(path)
     now = time.time() if now is None else now
-    exists = path.exists()
     editors = _load(path)
     plausible = is_valid_name(name) and isinstance(password, str) and len(password) <= MAX_PASSWORD_CHARS
-    if not plausible or not exists:
-        # Never an editor's password: nothing to protect or record, but the same time spent.
-        _verify(_dummy_hash(), password[:MAX_PASSWORD_CHARS] if isinstance(password, str) else "")
-        return False
-    _record_attempt(path, name, now)
-    entry = editors.get(name)
-    right = _verify(entry["hash"] if entry else _dummy_hash(), password) and entry is not None
-    if right:
-        with locked(path):
-            _clear_failures(path, name, now)
-    return right
+    if not plausible or not editors:
+        return None  # never an editor's password; says nothing about any editor
+    key = client_key(client)
+    _check_locks(_load_failures(path), name, key, now)  # refused before any argon2 work
+    if not _checks.acquire(timeout=CHECK_WAIT_SECONDS):
+        raise Busy()
+    try:
+        _record_attempt(path, name, key, now)
+        dummy = _dummy_hash(next(iter(editors.values()))["hash"])  # made (once) whichever name is tried
+        entry = editors.get(name)
+        hashed = entry["hash"] if entry else dummy
+        right = _verify(hashed, password) and entry is not None
+    finally:
+        _checks.release()
+    if not right:
+        return None
+    _forgive(path, name, key, now)
+    return Credential(name, credential_version(hashed))
 
 
 # --- the CLI's password prompt ------------------------------------------------------------------
