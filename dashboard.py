@@ -25,7 +25,7 @@ from geo.io.export import FORMATS, export_bytes
 from geo.layers import COMPACT_ABOVE, base_map, crossings_layer, feature_id_from_tooltip
 from geo.layerscript import scripted_layers
 from geo.mapview import view_map
-from geo.markup import markdown_text
+from geo.markup import markdown_text, without_paths
 from geo.places import load_places
 from geo.pointpack import PackRows, mask_view, pack_key, pack_rows, row_ids, write_pack
 from geo.prepared import Prepared, prepare
@@ -39,6 +39,10 @@ DATA_PATH = spec_from_env(BUNDLED)  # $BORDER_DATA: an events file, or a postgre
 PLAY_SECONDS = 1.2
 LIST_MAX = 500  # events offered in the details chooser and listed as unlocated; the table shows more
 TABLE_MAX = 10_000
+RETRY_SECONDS = 5  # while the dataset cannot be read, how often the page looks again
+MAX_PROBLEMS_SHOWN = 50
+VIEW_KEY = "view"  # the session's view as link parameters (geo.urlstate.encode): outlives the sidebar's widgets
+RESTORE_KEY = "restore_view"  # set by a run that ended before the sidebar: the browser has forgotten its widgets
 BORDER_CHOICES = [1, 5, 10, 25, 50, 100, 250, 500, None]  # km; None: any distance
 DOWNLOADS = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
              "hxl": "HXL CSV"}  # formats of geo.io.export, in the order the buttons show them
@@ -138,10 +142,36 @@ def timeline_specs(version: str, view: str, _events: object, _keep: object, last
     return timeline_charts(None, _events, last, event_months(version, _events), _keep)
 
 
+@st.fragment(run_every=RETRY_SECONDS)
+def look_again(failed_stamp: str | None) -> None:
+    """While the dataset cannot be shown: look at the store every RETRY_SECONDS, and rerun the whole page
+    once it has changed (a file rewritten, a database back), so the reader's view returns by itself."""
+    try:
+        now = open_store(DATA_PATH).stamp()
+    except StoreError:
+        return
+    if now != failed_stamp:
+        st.rerun(scope="app")
+
+
+def unavailable(reason: object, problems: list[str], failed_stamp: str | None) -> None:
+    """Say in one line why the dataset cannot be shown now, look again until it can, and end this run. The
+    reader's view is untouched: it lives in the session (VIEW_KEY), and the URL is only ever written from it."""
+    st.error(f"The dataset cannot be shown right now: {markdown_text(without_paths(reason))}. This page shows it "
+             "again as soon as it can be read, with your filters as they were.")
+    if problems:
+        with st.expander(f"The {len(problems):,} problems, for whoever maintains the dataset"):
+            st.code("\n".join(without_paths(problem) for problem in problems[:MAX_PROBLEMS_SHOWN]), language=None)
+    st.session_state[RESTORE_KEY] = True
+    look_again(failed_stamp)
+    st.stop()
+
+
 store = open_store(DATA_PATH)
-size = DATA_PATH.stat().st_size if store.engine == "file" and DATA_PATH.exists() else None
+stamp = None
 try:
     stamp, loading_line = store.stamp(), st.empty()  # one place on the page, whichever fills it
+    size = DATA_PATH.stat().st_size if store.engine == "file" and DATA_PATH.exists() else None
     if stamp in prepared_stamps():  # prepared on this server before: no progress box (each costs 0.1 s)
         ready, problems = prepared(str(DATA_PATH), stamp)
         loading_line.caption(f"{markdown_text(store.name)}: " + (f"{len(problems):,} problems" if problems
@@ -156,20 +186,18 @@ try:
         prepared_stamps().add(stamp)
     if not problems:
         changes, log_problem = recorded_changes(str(DATA_PATH), store.history_stamp())
-except StoreError as error:  # unreachable, not initialised: one line, never the password
-    st.error(f"The dataset cannot be read: {markdown_text(error)}")
-    st.stop()
+except (StoreError, OSError) as error:  # unreachable, not initialised, a file being replaced: one line
+    unavailable(error.strerror if isinstance(error, OSError) and error.strerror else error, [], stamp)
 if problems:
-    st.error(f"The dataset {markdown_text(store.label)} is not valid, so nothing is shown. Fix these and reload:")
-    st.code("\n".join(problems), language=None)
-    st.stop()
+    unavailable(f"{store.name} is not a valid events file ({len(problems):,} problem{'s' * (len(problems) > 1)})",
+                problems, stamp)
 
 # --- The dataset's version and its recorded changes (python -m geo history) ------------------------
 events, current_digest = ready.frame, ready.digest
 if log_problem:
-    st.warning(f"The change log could not be read: {markdown_text(log_problem)}")
+    st.warning(f"The change log could not be read: {markdown_text(without_paths(log_problem))}")
 st.caption(f"Dataset version {changelog.version(current_digest)} · {len(changes):,} recorded changes "
-           f"(`python -m geo history`)" + (f" · shared database {markdown_text(store.label)}"
+           f"(`python -m geo history`)" + (f" · shared database {markdown_text(store.name)}"
                                            if store.engine == "postgis" else ""))
 
 # --- The view a shared link asks for (read once per session) ----------------------------------
@@ -177,17 +205,25 @@ K = urlstate.KEYS  # each part of the view has one name: in the URL, the session
 default = default_view(current_digest, events)
 present_types, first, last = list(default.filters.event_types), default.filters.since, default.filters.until
 steps = map_steps(first, last)
-if "view_loaded" not in st.session_state:
-    linked, st.session_state["link_notices"] = urlstate.parse(st.query_params.to_dict(), default,
-                                                              list(events["id"]))
+if st.session_state.pop(RESTORE_KEY, False) or any(
+        key not in st.session_state for key in urlstate.widget_keys(list(LAYERS))):
+    # The first run of this session reads the link. Later, a run that goes without the sidebar (the reader
+    # visited the review page, the dataset could not be read for a moment) makes Streamlit forget the widgets'
+    # values, here or only in the browser, which then shows and sends their defaults: the session's own view
+    # puts every value back, explicitly, so the browser gets them too.
+    first_run = VIEW_KEY not in st.session_state
+    linked, notices = urlstate.parse(st.query_params.to_dict() if first_run else st.session_state[VIEW_KEY],
+                                     default, list(events["id"]))
     state = urlstate.widget_state(linked, list(LAYERS))
     state[K["max_border_km"]] = snap_to_choice(linked.filters.max_border_km, BORDER_CHOICES)
     state[K["as_of"]] = snap_to_step(linked.as_of, steps)
-    st.session_state.update(state, view_loaded=True)
-    if linked.version and (since := changelog.link_notice(changes, linked.version, current_digest)):
-        st.session_state["link_notices"].append(since)
     if linked.selected:
-        st.session_state[K["selected"]] = linked.selected
+        state[K["selected"]] = linked.selected
+    st.session_state.update(state)
+    if first_run:
+        st.session_state["link_notices"] = notices
+        if linked.version and (since := changelog.link_notice(changes, linked.version, current_digest)):
+            notices.append(since)
 for notice in st.session_state["link_notices"]:
     st.warning(markdown_text(notice))  # notices echo the link's values: never let them become Markdown
 
@@ -302,7 +338,8 @@ def map_and_details(keep: object, filters: object, view_key: str) -> None:
     first_id = events["id"].iloc[shown_rows[0]] if len(shown_rows) else None
     view = urlstate.View(filters, as_of=map_day, selected=selected if selected != first_id else None,
                          version=changelog.version(current_digest))
-    st.query_params.from_dict(urlstate.encode(view, default))
+    st.session_state[VIEW_KEY] = urlstate.encode(view, default)
+    st.query_params.from_dict(st.session_state[VIEW_KEY])
 
     if playing:
         position = steps.index(map_day)

@@ -9,6 +9,7 @@ markup goes through `escape`.
 from __future__ import annotations
 
 import html
+import re
 
 
 def escape(text: object) -> str:
@@ -34,3 +35,12 @@ def markdown_text(text: object) -> str:
     flat = " ".join(str(text).split())
     return "".join(("\\" + ch if ch in _MARKDOWN_SPECIAL else ch) + (WORD_JOINER if ch in _LINK_STARTS else "")
                    for ch in flat)
+
+
+_SERVER_PATH = re.compile(r"(?<![\w:/.\\-])/(?:[^/\s'\"`]+/)+(?=[^/\s])")
+
+
+def without_paths(text: object) -> str:
+    """`text` with every absolute server path cut to its last part (`/srv/data/events.geojson` → `events.geojson`),
+    for messages a visitor may read: they name files, never where the server keeps them. URLs are left alone."""
+    return _SERVER_PATH.sub("", str(text))

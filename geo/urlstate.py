@@ -204,6 +204,11 @@ def widget_state(view: View, layers: Sequence[str]) -> dict[str, Any]:
     return state
 
 
+def widget_keys(layers: Sequence[str]) -> tuple[str, ...]:
+    """The session-state keys `widget_state` sets: while all are there, the widgets hold the whole view."""
+    return tuple(widget_state(View(Filters(layers=(), event_types=())), layers))
+
+
 def view_from_state(state: Mapping[str, Any], layers: Sequence[str], version: str | None = None) -> View:
     """The view the widgets show (the inverse of `widget_state`); text is cut to MAX_TEXT, since a
     crafted client ignores the search box's own limit."""

@@ -138,8 +138,10 @@ def test_an_invalid_dataset_shows_the_validator_messages_not_a_traceback(collect
     monkeypatch.setenv("BORDER_DATA", str(write_json(collection)))
     at = run_app()
     assert not at.exception
-    assert "is not valid" in at.error[0].value
-    assert "feature 2 (id=road-freight-rason-hunchun-resumption): properties.sources" in at.code[0].value
+    assert markdown_text("events.geojson is not a valid events file (1 problem)") in at.error[0].value
+    assert at.code[0].value.startswith("events.geojson: feature 2 (id=road-freight-rason-hunchun-resumption): "
+                                       "properties.sources")
+    assert str(write_json(collection).parent) not in at.error[0].value + at.code[0].value  # no server path
     assert map_components(at) == []
 
 

@@ -1,6 +1,8 @@
 """Dataset text can never become markup or script, even inside folium's JavaScript strings."""
 
-from geo.markup import escape
+import pytest
+
+from geo.markup import escape, without_paths
 
 HOSTILE = "<script>x()</script>`${alert(1)}`\\u0060\"'&"
 
@@ -37,3 +39,13 @@ def test_markdown_text_leaves_no_link_image_directive_or_markup_for_streamlit_to
     assert "\n" not in escaped
     for mark in "[]()!:$<>*":  # every one of them is escaped, so none can open a construct
         assert all(escaped[i - 1] == "\\" for i, ch in enumerate(escaped) if ch == mark)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("/srv/border/data/events.geojson: line 3: not JSON", "events.geojson: line 3: not JSON"),
+    ("cannot read '/root/.cache/prepared/ab12.parquet' (disk full)", "cannot read 'ab12.parquet' (disk full)"),
+    ("events.geojson: feature 4: title", "events.geojson: feature 4: title"),
+    ("see https://example.org/a/b.html and data/README.md", "see https://example.org/a/b.html and data/README.md"),
+])
+def test_messages_for_visitors_name_files_never_server_paths(text, shown):
+    assert without_paths(text) == shown

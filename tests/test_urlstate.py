@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from geo.urlstate import View, default_view, encode, parse
+from geo import urlstate
+from geo.urlstate import View, dataset_view, default_view, encode, parse
 
 LAYERS = ["trade_routes", "worker_locations", "incidents"]
 TYPES = ["border_closure", "defection", "disappearance"]
@@ -104,3 +105,8 @@ def test_a_crafted_client_cannot_send_a_search_longer_than_the_limit():
 
     state = {**widget_state(DEFAULT, list(DEFAULT.filters.layers)), KEYS["text"]: "x" * 5000}
     assert len(view_from_state(state, list(DEFAULT.filters.layers)).filters.text) == MAX_TEXT
+
+
+def test_the_widget_keys_are_every_key_widget_state_sets(events):
+    view = dataset_view(events, LAYERS)
+    assert set(urlstate.widget_keys(LAYERS)) == set(urlstate.widget_state(view, LAYERS))
