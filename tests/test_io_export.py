@@ -146,3 +146,71 @@ def test_an_invalid_dataset_is_reported_and_nothing_is_exported(tmp_path, collec
     assert done.returncode == 1 and not (tmp_path / "out.gpkg").exists()
     assert "feature 3" in done.stdout and "sources" in done.stdout and "Traceback" not in done.stderr
     assert io.StringIO(done.stdout).readline().startswith(str(data))
+
+
+def test_geojson_and_csv_exports_are_the_text_of_geo_dataset_for_any_number_of_rows(shown):
+    from geo.bench import synthetic_collection
+    from geo.dataset import frame_from_collection, to_csv, to_geojson
+    from geo.io.export import CHUNK_ROWS
+
+    synthetic = frame_from_collection(synthetic_collection(2 * CHUNK_ROWS + 7))  # three chunks, the last short
+    for frame in (shown, shown.iloc[:0], shown.iloc[:1], synthetic):
+        assert export_bytes(frame, "geojson").decode("utf-8") == to_geojson(frame)
+        assert export_bytes(frame, "csv").decode("utf-8") == to_csv(frame)
+        header, _, body = to_csv(frame).partition("\r\n")
+        assert export_bytes(frame, "hxl").decode("utf-8").split("\r\n", 2)[::2] == [header, body]
+
+
+def test_every_placemark_reads_back_as_its_event_name_details_dates_and_data(shown):
+    from geo.dataset import records
+    from geo.details import details_html
+    from geo.io.export import KML_DATA
+
+    kml = ET.fromstring(export_bytes(shown, "kml"))
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    placemarks = kml.findall(".//k:Placemark", ns)
+    assert len(placemarks) == len(shown) > 0
+    for placemark, row in zip(placemarks, records(shown), strict=True):
+        assert placemark.findtext("k:name", namespaces=ns) == row["title"]
+        assert placemark.findtext("k:description", namespaces=ns) == details_html(row)
+        assert placemark.findtext("k:TimeSpan/k:begin", namespaces=ns) == row["date_start"]
+        assert placemark.findtext("k:styleUrl", namespaces=ns) == f"#{row['event_type']}"
+        data = {item.get("name"): item.findtext("k:value", namespaces=ns)
+                for item in placemark.findall("k:ExtendedData/k:Data", ns)}
+        assert set(data) <= set(KML_DATA) and data["event_id"] == row["id"]
+        assert data["sources"] == format_sources(row["sources"])
+        assert (placemark.find("k:Point", ns) is not None) == (row["geometry"] is not None
+                                                                and row["geometry"].geom_type == "Point")
+
+
+def test_text_exports_are_written_in_pieces_never_as_one_string_of_the_whole_file(shown):
+    from geo.bench import synthetic_collection
+    from geo.dataset import frame_from_collection
+    from geo.io.export import CHUNK_ROWS, write_text
+
+    synthetic = frame_from_collection(synthetic_collection(2 * CHUNK_ROWS + 7))
+    for frame in (shown, synthetic):
+        for fmt in ("kml", "geojson", "csv", "hxl"):
+            pieces: list[str] = []
+            write_text(frame, fmt, pieces.append)
+            whole = "".join(pieces)
+            assert whole.encode("utf-8") == export_bytes(frame, fmt)
+            if fmt in ("kml", "geojson"):  # event by event
+                assert len(pieces) > len(frame), fmt
+                assert frame is shown or max(map(len, pieces)) < len(whole) / 200, fmt
+            elif frame is synthetic:  # CHUNK_ROWS rows at a time
+                assert len(pieces) > 3 and max(map(len, pieces)) < len(whole) / 2, fmt
+
+
+def test_an_export_past_its_size_limit_stops_and_leaves_no_file(tmp_path, shown):
+    from geo.io.export import ExportTooLarge, write_export
+
+    for fmt in FORMATS:
+        path = tmp_path / f"events-{fmt}{FORMATS[fmt][0]}"
+        size = write_export(shown, fmt, path)
+        assert size == path.stat().st_size > 0
+        path.unlink()
+        assert write_export(shown, fmt, path, max_bytes=size) == size
+        with pytest.raises(ExportTooLarge):
+            write_export(shown, fmt, tmp_path / f"small-{fmt}{FORMATS[fmt][0]}", max_bytes=size // 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"events-{fmt}{FORMATS[fmt][0]}" for fmt in FORMATS)

@@ -10,6 +10,11 @@ every property of each, and the events with no location too (without a geometry,
   the properties as ExtendedData.
 - HXL: the CSV download with a row of HXL hashtags under the header.
 - CSV and GeoJSON: geo.dataset's downloads (CSV cells that would start a formula are written as text).
+
+Every text format is written streaming: CHUNK_ROWS rows at a time to a `write(text)` function (a file when
+`write_export` writes one), never as one tree or one string of the whole file, so writing 100,000 events
+holds a chunk of rows in memory, not the file. `write_export(..., max_bytes=...)` stops as soon as the file
+would pass that size (ExportTooLarge) and leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -17,14 +22,14 @@ from __future__ import annotations
 import io
 import json
 import os
-import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import geopandas as gpd
 import pandas as pd
 
-from geo.dataset import CSV_COLUMNS, PROPERTY_FIELDS, format_sources, records, to_csv, to_geojson
+from geo.dataset import CSV_COLUMNS, PROPERTY_FIELDS, format_sources, records, to_csv, to_feature_collection
 from geo.details import details_html
 from geo.evidence import figure_span, figures_text
 from geo.geoparquet import write_atomically
@@ -38,6 +43,10 @@ FORMATS: dict[str, tuple[str, str]] = {
     "geojson": (".geojson", "application/geo+json"),
 }
 """Each export format: its file suffix and MIME type."""
+
+FORMAT_NAMES: dict[str, str] = {"gpkg": "GeoPackage", "kml": "KML", "hxl": "HXL CSV", "csv": "CSV",
+                                "geojson": "GeoJSON"}
+"""Each export format as a reader calls it."""
 
 GPKG_LAYER = "events"
 NESTED = ("sources", "figures", "status_history", "via")
@@ -58,8 +67,26 @@ HXL_TAGS: dict[str, str] = {
 """The HXL hashtag of each CSV column (HXL 1.1 core hashtags: #event, #loc, #geo, #date, #meta, …)."""
 
 
+CHUNK_ROWS = 1000
+"""Rows turned into text at a time by the streaming writers."""
+
+Write = Callable[[str], object]
+"""Where a streaming writer sends its text, piece by piece (e.g. a text file's `write`)."""
+
+
 class ExportError(ValueError):
     """An unknown export format; the message lists the known ones."""
+
+
+class ExportTooLarge(Exception):
+    """The export would be larger than the `max_bytes` it was allowed; nothing was written."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        super().__init__(f"the export would be larger than {max_bytes:,} bytes")
+
+    def __reduce__(self) -> tuple[type, tuple[int]]:  # pickled as its limit (it comes back from a child process)
+        return type(self), (self.max_bytes,)
 
 
 def check_format(fmt: str) -> None:
@@ -108,17 +135,27 @@ def _coordinates(line: Any) -> str:
     return " ".join(f"{x:.6f},{y:.6f}" for x, y, *_ in line.coords)
 
 
-def _kml_geometry(parent: ET.Element, geometry: Any) -> None:
+def _xml_text(text: str) -> str:
+    """Text as XML element content: &, < and > escaped (as ElementTree writes it)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _element(tag: str, text: str | None) -> str:
+    """`<tag>text</tag>` with the text escaped (`<tag />` without text, as ElementTree writes it)."""
+    return f"<{tag}>{_xml_text(text)}</{tag}>" if text else f"<{tag} />"
+
+
+def _kml_geometry(geometry: Any) -> str:
+    """A Point, LineString or MultiGeometry of LineStrings; nothing for a missing or empty geometry."""
     if geometry is None or geometry.is_empty:
-        return
+        return ""
     if geometry.geom_type == "Point":
-        ET.SubElement(ET.SubElement(parent, "Point"), "coordinates").text = f"{geometry.x:.6f},{geometry.y:.6f}"
-    elif geometry.geom_type == "LineString":
-        ET.SubElement(ET.SubElement(parent, "LineString"), "coordinates").text = _coordinates(geometry)
-    else:  # MultiLineString
-        multi = ET.SubElement(parent, "MultiGeometry")
-        for line in geometry.geoms:
-            ET.SubElement(ET.SubElement(multi, "LineString"), "coordinates").text = _coordinates(line)
+        return f"<Point>{_element('coordinates', f'{geometry.x:.6f},{geometry.y:.6f}')}</Point>"
+    if geometry.geom_type == "LineString":
+        return f"<LineString>{_element('coordinates', _coordinates(geometry))}</LineString>"
+    lines = "".join(f"<LineString>{_element('coordinates', _coordinates(line))}</LineString>"
+                    for line in geometry.geoms)  # MultiLineString
+    return f"<MultiGeometry>{lines}</MultiGeometry>"
 
 
 KML_DATA = ("event_id", "layer", "event_type", "place", "location_precision", "date_start", "date_end",
@@ -127,47 +164,82 @@ KML_DATA = ("event_id", "layer", "event_type", "place", "location_precision", "d
 the id is `event_id`, as KML readers keep `id` for the Placemark's own XML id)."""
 
 
-def to_kml(frame: gpd.GeoDataFrame) -> str:
-    """KML 2.2 text: one Placemark per row, in order, with name, escaped HTML description (the details panel),
-    TimeSpan, event-type style and ExtendedData. Text is XML-escaped by ElementTree, and the description's
-    dataset text HTML-escaped before that, so no text from the data becomes markup."""
-    ET.register_namespace("", KML_NS)
-    kml = ET.Element("kml", xmlns=KML_NS)
-    document = ET.SubElement(kml, "Document")
-    ET.SubElement(document, "name").text = "North Korea–China border events"
+def _chunks(frame: gpd.GeoDataFrame) -> Iterator[gpd.GeoDataFrame]:
+    """The frame CHUNK_ROWS rows at a time, in order; one empty chunk for an empty frame."""
+    for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+        yield frame.iloc[start:start + CHUNK_ROWS]
+
+
+def _kml_value(value: Any) -> str:
+    """An ExtendedData value as text (booleans as KML's true/false)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _kml_placemark(row: dict[str, Any]) -> str:
+    """One event as a Placemark: name, escaped HTML description (the details panel), TimeSpan, style and
+    ExtendedData, then its geometry (none when the location is unknown). Every text is XML-escaped, and the
+    description's dataset text HTML-escaped before that (geo.details), so no text from the data becomes markup."""
+    parts = ["<Placemark>", _element("name", row["title"]), _element("description", details_html(row))]
+    start, end = row.get("date_start"), row.get("date_end")
+    if start or end:
+        parts += ["<TimeSpan>", _element("begin", start) if start else "", _element("end", end) if end else "",
+                  "</TimeSpan>"]
+    parts.append(_element("styleUrl", f"#{row['event_type']}"))
+    values = {**row, "sources": format_sources(row["sources"]), "event_id": row["id"]}
+    data = "".join(f'<Data name="{name}">{_element("value", _kml_value(value))}</Data>'
+                   for name in KML_DATA if (value := values.get(name)) is not None and value != "")
+    parts += [f"<ExtendedData>{data}</ExtendedData>" if data else "<ExtendedData />",
+              _kml_geometry(row.get("geometry")), "</Placemark>"]
+    return "".join(parts)
+
+
+def write_kml(frame: gpd.GeoDataFrame, write: Write) -> None:
+    """KML 2.2 text, streamed: the document's name and one Style per event type, then one Placemark per row,
+    in order (see `_kml_placemark`)."""
+    write(f'<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="{KML_NS}"><Document>'
+          f'{_element("name", "North Korea–China border events")}')
     for event_type, (colour, _) in EVENT_STYLE.items():
-        style = ET.SubElement(document, "Style", id=event_type)
-        ET.SubElement(ET.SubElement(style, "IconStyle"), "color").text = _kml_color(colour)
-        line = ET.SubElement(style, "LineStyle")
-        ET.SubElement(line, "color").text = _kml_color(colour)
-        ET.SubElement(line, "width").text = "4"
-    for row in records(frame):
-        placemark = ET.SubElement(document, "Placemark")
-        ET.SubElement(placemark, "name").text = row["title"]
-        ET.SubElement(placemark, "description").text = details_html(row)
-        if row.get("date_start") or row.get("date_end"):
-            span = ET.SubElement(placemark, "TimeSpan")
-            if row.get("date_start"):
-                ET.SubElement(span, "begin").text = row["date_start"]
-            if row.get("date_end"):
-                ET.SubElement(span, "end").text = row["date_end"]
-        ET.SubElement(placemark, "styleUrl").text = f"#{row['event_type']}"
-        data = ET.SubElement(placemark, "ExtendedData")
-        for name in KML_DATA:
-            value = {"sources": format_sources(row["sources"]), "event_id": row["id"]}.get(name, row.get(name))
-            if value is None or value == "":
-                continue
-            item = ET.SubElement(data, "Data", name=name)
-            ET.SubElement(item, "value").text = str(value).lower() if isinstance(value, bool) else str(value)
-        _kml_geometry(placemark, row.get("geometry"))
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(kml, encoding="unicode") + "\n"
+        color = _element("color", _kml_color(colour))
+        write(f'<Style id="{event_type}"><IconStyle>{color}</IconStyle><LineStyle>{color}'
+              f'{_element("width", "4")}</LineStyle></Style>')
+    for chunk in _chunks(frame):
+        for row in records(chunk):
+            write(_kml_placemark(row))
+    write("</Document></kml>\n")
 
 
-def to_hxl(frame: gpd.GeoDataFrame) -> str:
-    """The CSV download (geo.dataset.to_csv: spreadsheet-safe cells) with HXL hashtags as a second header row."""
-    header, _, body = to_csv(frame).partition("\r\n")
-    tags = ",".join(HXL_TAGS.get(column, "") for column in CSV_COLUMNS)
-    return f"{header}\r\n{tags}\r\n{body}"
+def write_geojson(frame: gpd.GeoDataFrame, write: Write) -> None:
+    """GeoJSON text of exactly the rows in `frame`, streamed feature by feature; the same text as
+    geo.dataset.to_geojson (its features, `json.dumps(..., ensure_ascii=False, indent=1)` layout)."""
+    opened = False
+    for chunk in _chunks(frame):
+        for feature in to_feature_collection(chunk)["features"]:
+            text = json.dumps(feature, ensure_ascii=False, indent=1).replace("\n", "\n  ")  # at depth 2
+            write(("," if opened else '{\n "type": "FeatureCollection",\n "features": [') + "\n  " + text)
+            opened = True
+    write("\n ]\n}" if opened else '{\n "type": "FeatureCollection",\n "features": []\n}')
+
+
+def write_csv(frame: gpd.GeoDataFrame, write: Write, *, hxl: bool = False) -> None:
+    """The CSV download (geo.dataset.to_csv: spreadsheet-safe cells), streamed chunk by chunk; with `hxl`,
+    HXL hashtags as a second header row."""
+    for number, chunk in enumerate(_chunks(frame)):
+        header, _, body = to_csv(chunk).partition("\r\n")
+        if number == 0:
+            write(header + "\r\n")
+            if hxl:
+                write(",".join(HXL_TAGS.get(column, "") for column in CSV_COLUMNS) + "\r\n")
+        write(body)
+
+
+def write_text(frame: gpd.GeoDataFrame, fmt: str, write: Write) -> None:
+    """Stream the rows of `frame` in text format `fmt` (every one of FORMATS but gpkg) to `write`."""
+    if fmt == "kml":
+        write_kml(frame, write)
+    elif fmt == "geojson":
+        write_geojson(frame, write)
+    else:
+        write_csv(frame, write, hxl=fmt == "hxl")
 
 
 def export_bytes(frame: gpd.GeoDataFrame, fmt: str) -> bytes:
@@ -178,24 +250,46 @@ def export_bytes(frame: gpd.GeoDataFrame, fmt: str) -> bytes:
         buffer = io.BytesIO()
         write_gpkg(frame, buffer)
         return buffer.getvalue()
-    text = {"kml": to_kml, "hxl": to_hxl, "csv": to_csv, "geojson": to_geojson}[fmt](frame)
-    return text.encode("utf-8")
+    text = io.StringIO()
+    write_text(frame, fmt, text.write)
+    return text.getvalue().encode("utf-8")
 
 
-def write_export(frame: gpd.GeoDataFrame, fmt: str, path: Path) -> None:
-    """export_bytes written to `path` atomically (a reader sees the old file or the whole new one)."""
+class _CappedFile:
+    """`write(text)` into a binary file as UTF-8, raising ExportTooLarge once more than `max_bytes` would
+    have been written (None: no limit)."""
+
+    def __init__(self, handle: BinaryIO, max_bytes: int | None):
+        self.handle, self.max_bytes, self.written = handle, max_bytes, 0
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.written += len(data)
+        if self.max_bytes is not None and self.written > self.max_bytes:
+            raise ExportTooLarge(self.max_bytes)
+        self.handle.write(data)
+
+
+def write_export(frame: gpd.GeoDataFrame, fmt: str, path: Path, *, max_bytes: int | None = None) -> int:
+    """The file `export_bytes` gives, written to `path` atomically (a reader sees the old file or the whole
+    new one) and streamed (text formats never held whole in memory); its size in bytes.
+
+    Raises ExportTooLarge, leaving `path` as it was, when the file would be larger than `max_bytes` (None:
+    no limit): text formats stop writing as soon as they pass it, a GeoPackage is measured once GDAL wrote it."""
     check_format(fmt)
     if fmt == "gpkg":
         def write(temporary: Path) -> None:
             named = temporary.with_name(temporary.name + ".gpkg")  # GDAL wants the .gpkg suffix, and makes the file
             try:
                 write_gpkg(frame, named)
+                if max_bytes is not None and named.stat().st_size > max_bytes:
+                    raise ExportTooLarge(max_bytes)
                 os.replace(named, temporary)
             finally:
                 named.unlink(missing_ok=True)
     else:
-        data = export_bytes(frame, fmt)
-
         def write(temporary: Path) -> None:
-            temporary.write_bytes(data)
+            with temporary.open("wb") as handle:
+                write_text(frame, fmt, _CappedFile(handle, max_bytes).write)
     write_atomically(Path(path), write)
+    return Path(path).stat().st_size
