@@ -13,11 +13,15 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
 from geo.filters import Filters
 from geo.schema import EVENT_TYPES, LAYERS, validate_collection
+
+if TYPE_CHECKING:
+    from geo.io.sheet import Sheet
 
 OUTPUT_SUFFIXES = (".geojson", ".json", ".parquet", ".geoparquet")
 
@@ -114,16 +118,27 @@ def _output_ok(out: Path, command: str) -> bool:
     return True
 
 
-def cmd_import_table(args: argparse.Namespace) -> int:
+def _read_or_report(path: Path, sheet_name: str | None = None) -> Sheet | None:
+    """The sheet at `path`, read within geo.io.sheet's limits; None after printing the one line that says why it
+    cannot be (a SheetError, or memory running out)."""
     from geo.io.sheet import SheetError, read_sheet_file
+
+    try:
+        return read_sheet_file(path, sheet_name)
+    except SheetError as error:
+        print(error)
+    except MemoryError:
+        print(f"{path}: file: reading it ran out of memory; split it")
+    return None
+
+
+def cmd_import_table(args: argparse.Namespace) -> int:
     from geo.io.table import MappingError, import_sheet
 
     if not _output_ok(args.out, "import-table"):
         return 2
-    try:
-        sheet = read_sheet_file(args.file, args.sheet)
-    except SheetError as error:
-        print(error)
+    sheet = _read_or_report(args.file, args.sheet)
+    if sheet is None:
         return 1
     try:
         result = import_sheet(sheet, dict(args.map or []))
@@ -138,19 +153,17 @@ def cmd_import_table(args: argparse.Namespace) -> int:
 
 def cmd_import_acled(args: argparse.Namespace) -> int:
     from geo.io.acled import TYPES_PATH, TypesError, import_acled, load_types
-    from geo.io.sheet import SheetError, read_sheet_file
 
     if not _output_ok(args.out, "import-acled"):
         return 2
     try:
         rules = load_types(args.types or TYPES_PATH)
-        sheet = read_sheet_file(args.file)
     except TypesError as error:
         for problem in error.problems:
             print(problem)
         return 1
-    except SheetError as error:
-        print(error)
+    sheet = _read_or_report(args.file)
+    if sheet is None:
         return 1
     return finish_import(import_acled(sheet, rules), args.out, args.skip_invalid)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from urllib.parse import urlparse
 from geo.dates import date_label
 from geo.gazetteer import KIND_RANK, PIN_KINDS, Gazetteer, Mention, load_gazetteer
 from geo.io.cells import CellError, coordinates, date_span, is_empty, slug, text
-from geo.io.sheet import Sheet
+from geo.io.sheet import Sheet, SheetError, SheetLimits, read_sheet
 from geo.schema import (
     COUNTRY_NAMES,
     DATE_PRECISIONS,
@@ -470,3 +471,57 @@ def import_sheet(sheet: Sheet, overrides: dict[str, str] | None = None,
                 first_row[fid] = number
         results.append(result)
     return TableImport(sheet.file, columns, unused, results, sheet.empty_rows)
+
+
+UPLOAD_LIMITS = SheetLimits(rows=5_000, cells=1_000_000)
+"""What a sheet uploaded on the review page may hold: 5,000 rows (a 1 MB sheet of real events has about 4,000;
+more than anyone reviews by hand) and a million cells. `python -m geo import-table` reads larger ones."""
+
+UPLOAD_SECONDS = 8.0
+"""Wall-clock budget for reading and importing one upload, the start of its process included: the page answers
+within 10 s."""
+
+UPLOAD_MEMORY_BYTES = 400_000_000
+"""Address space of the process that reads and imports one upload (RLIMIT_AS). Measured peaks: 50 MB after its
+imports, 75 MB for a real 1 MB sheet of 5,000 rows, under 150 MB for shared texts that unpack to 90 MB (packed just
+under MAX_PACKING_RATIO)."""
+
+UPLOAD_ANSWER_BYTES = 8_000_000
+"""Most bytes (pickled) an upload's import may send back to the server: 5,000 real rows take about 3 MB; a sheet
+whose every cell is a problem would take more, and is refused instead."""
+
+_FIX_IT = "split it, or import it with `python -m geo import-table`"
+
+
+def _import_upload_here(raw: bytes, name: str, limits: SheetLimits, answer_bytes: int) -> TableImport:
+    """The child process's side of `import_upload`: read within `limits`, import, refuse an answer (pickled)
+    larger than `answer_bytes`."""
+    result = import_sheet(read_sheet(raw, name, limits=limits))
+    size = len(pickle.dumps(result))
+    if size > answer_bytes:
+        raise SheetError(name, f"its import report is {size:,} bytes, over the limit of {answer_bytes:,} "
+                               f"({len(result.problems):,} problems); {_FIX_IT}")
+    return result
+
+
+def import_upload(raw: bytes, name: str, *, still_wanted: Callable[[], bool] | None = None) -> TableImport:
+    """The spreadsheet uploaded as `raw` (file name `name`) read and imported in a child process, within
+    UPLOAD_LIMITS, UPLOAD_SECONDS, UPLOAD_MEMORY_BYTES and UPLOAD_ANSWER_BYTES, so the calling server spends
+    little more than the answer. Raises SheetError, one line naming the file and what it exceeded, for every
+    refusal; geo.budget.Abandoned (the child killed) once `still_wanted()` says False."""
+    from geo.budget import Abandoned, ChildDied, DeadlineExceeded, Limits, run_bounded
+
+    try:
+        return run_bounded(Limits(UPLOAD_SECONDS, UPLOAD_MEMORY_BYTES, still_wanted), _import_upload_here, raw, name,
+                           UPLOAD_LIMITS, UPLOAD_ANSWER_BYTES)
+    except (SheetError, Abandoned):
+        raise
+    except DeadlineExceeded:
+        raise SheetError(name, f"not read within the time budget of {UPLOAD_SECONDS:g} s; {_FIX_IT}") from None
+    except MemoryError:
+        raise SheetError(name, f"reading it needs more than the memory cap of {UPLOAD_MEMORY_BYTES:,} bytes; "
+                               f"{_FIX_IT}") from None
+    except ChildDied:
+        raise SheetError(name, f"the process reading it stopped without an answer; {_FIX_IT}") from None
+    except Exception as error:  # a fault of ours: still one line for the visitor
+        raise SheetError(name, f"could not be read ({type(error).__name__}); {_FIX_IT}") from None
