@@ -27,7 +27,7 @@ from geo.layerscript import scripted_layers
 from geo.mapview import view_map
 from geo.markup import markdown_text, without_paths
 from geo.places import load_places
-from geo.pointpack import PackRows, mask_view, pack_key, pack_rows, row_ids, write_pack
+from geo.pointpack import PackRows, dataset_identity, in_use, mask_view, pack_key, pack_rows, row_ids, write_pack
 from geo.prepared import Prepared, prepare
 from geo.schema import EVENT_TYPES, LAYERS
 from geo.store import StoreError, data_spec, open_store, spec_from_env
@@ -113,12 +113,12 @@ def default_view(version: str, _events: object) -> urlstate.View:
 
 
 @st.cache_resource(max_entries=2, show_spinner="Preparing the map's points…")
-def points_pack(version: str, _events: object) -> tuple[str, list[str], PackRows]:
+def points_pack(key: str, _events: object) -> tuple[str, list[str], PackRows]:
     """Above COMPACT_ABOVE located events the browser loads them once, as a binary file served by
     Streamlit (geo.pointpack); reruns then send only which rows to show. (URL, id of each pack row,
-    where each pack row comes from in the dataset.)"""
+    where each pack row comes from in the dataset.) `key`: geo.pointpack.pack_key of this dataset and version."""
     everything = located(_events)
-    return write_pack(everything, key=pack_key(version)), row_ids(everything), pack_rows(_events)
+    return write_pack(everything, key=key), row_ids(everything), pack_rows(_events)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -194,6 +194,7 @@ if problems:
 
 # --- The dataset's version and its recorded changes (python -m geo history) ------------------------
 events, current_digest = ready.frame, ready.digest
+pack_name = pack_key(current_digest, dataset_identity(store.label))  # the map's points file, if it needs one
 if log_problem:
     st.warning(f"The change log could not be read: {markdown_text(without_paths(log_problem))}")
 st.caption(f"Dataset version {changelog.version(current_digest)} · {len(changes):,} recorded changes "
@@ -283,10 +284,13 @@ def map_and_details(keep: object, filters: object, view_key: str) -> None:
     counts.markdown(f"**{len(shown_rows):,} of {len(events):,} events shown** · {on_map.sum():,} on the map as of "
                     f"{map_day:%Y-%m} · {len(off_map_rows):,} with no known location (listed below the map)")
     large = placed.sum() > COMPACT_ABOVE  # then the points go to the browser once; reruns send a mask
-    pack_url, pack_ids, pack_layout = points_pack(current_digest, events) if large else (None, None, None)
+    pack_url, pack_ids, pack_layout = points_pack(pack_name, events) if large else (None, None, None)
+    if large and not in_use(pack_url):  # its file was removed (by hand, a full disk): write it again
+        points_pack.clear()
+        pack_url, pack_ids, pack_layout = points_pack(pack_name, events)
     fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
                     bounds=bounds, pack_url=pack_url)
-    event_groups = (mask_groups(*mask_view(pack_layout, on_map, status_then), pack_layout, pack_key(current_digest))
+    event_groups = (mask_groups(*mask_view(pack_layout, on_map, status_then), pack_layout, pack_name)
                     if large else scripted_layers(events[on_map].assign(status=status_then[on_map]),
                                             event_scripts(current_digest)))
     with map_area:

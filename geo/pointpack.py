@@ -31,15 +31,27 @@ limit on static files.
 `pack_bytes` writes it and `read_pack` reads it (the only Python reader; the only JavaScript reader is
 `readPack` in static/js/geopack.js). Rows are numbered in pack order; `row_ids` maps a row number back
 to the event id.
+
+Where packs live, and for how long
+    `static/packs/<dataset>-<version>-f<format>.bin` (Streamlit serves only the app's own static folder, and
+    refuses a symlink out of it, so packs cannot live in the prepared-data cache): `<dataset>` is
+    `dataset_identity` of the dataset's name (its path, or its database URL without the password), `<version>`
+    the dataset's digest. Several servers and datasets share the folder, so a pack has an owner and a lease:
+    a server marks the pack it draws from (`in_use`: its file's mtime, at least every MARK_SECONDS) and
+    rebuilds it if it has gone. Writing a pack removes (1) packs of the same dataset beyond its newest
+    KEEP that nobody has marked for IN_USE_SECONDS, and (2) any pack nobody has marked for UNUSED_SECONDS.
+    No dataset's packs are ever removed by another's while in use.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import struct
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +68,13 @@ HEADER = struct.Struct("<8sIIII8x")
 NO_STATUS = 255
 NO_DAY = -(2**31)
 KEEP = 4
-"""Packs kept in a directory: the newest few, so sessions still showing an older version keep working."""
+"""Packs of one dataset kept: its newest few versions, so sessions still showing an older one keep working."""
+MARK_SECONDS = 10 * 60
+"""How often a server marks the pack it draws from as in use."""
+IN_USE_SECONDS = 60 * 60
+"""A pack marked this recently is in use by some server: never removed."""
+UNUSED_SECONDS = 24 * 60 * 60
+"""A pack nobody has marked for this long is removed, whichever dataset it belongs to."""
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACK_DIR = PROJECT_ROOT / "static" / "packs"
 PACK_URL = "/app/static/packs"  # Streamlit serves ./static at /app/static/ (enableStaticServing)
@@ -197,16 +215,30 @@ def row_ids(frame: gpd.GeoDataFrame) -> list[str]:
     return [str(i) for i in located(frame)["id"]]
 
 
-def pack_key(version: str) -> str:
-    """A pack file key for a dataset version (e.g. its digest), changing with the pack format too."""
-    return f"{re.sub(r'[^A-Za-z0-9]', '', version)[:24]}-f{FORMAT_VERSION}"
+def dataset_identity(name: str) -> str:
+    """A short, stable, file-name-safe token for a dataset (12 hex digits of the sha256 of its name: its path, or
+    its database URL without the password): the owner part of its pack keys."""
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+
+
+def pack_key(version: str, identity: str = "") -> str:
+    """A pack file key for one version (e.g. the digest) of one dataset (`dataset_identity`), changing with the
+    pack format too: `<identity>-<version>-f<format>` (without an identity, `<version>-f<format>`)."""
+    version = f"{re.sub(r'[^A-Za-z0-9]', '', version)[:24]}-f{FORMAT_VERSION}"
+    return f"{identity}-{version}" if identity else version
+
+
+def _owner(key: str) -> str:
+    """The dataset part of a pack key (the whole key for one made without an identity)."""
+    head, _, rest = key.partition("-")
+    return head if rest.count("-") == 1 else key
 
 
 def write_pack(frame: gpd.GeoDataFrame, directory: Path = PACK_DIR, key: str = "") -> str:
-    """Write `<key>.bin` into `directory` unless it is already there, keep only the newest KEEP packs,
-    and return the URL path Streamlit serves it at (`/app/static/packs/<key>.bin`).
+    """Write `<key>.bin` into `directory` unless it is already there (then mark it in use), prune packs as the
+    module docstring says, and return the URL path Streamlit serves it at (`/app/static/packs/<key>.bin`).
 
-    `key` names the dataset version (see `pack_key`); the file appears atomically (temp file + rename),
+    `key` names the dataset and version (see `pack_key`); the file appears atomically (temp file + rename),
     so a browser never fetches half a pack. Raises ValueError for a key that is not a plain file name.
     """
     if not _KEY.fullmatch(key):
@@ -224,11 +256,41 @@ def write_pack(frame: gpd.GeoDataFrame, directory: Path = PACK_DIR, key: str = "
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-    packs = sorted(directory.glob("*.bin"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for old in packs[KEEP:]:
-        if old != target:
-            old.unlink(missing_ok=True)
+    _prune(directory, target)
     return f"{PACK_URL}/{target.name}"
+
+
+def _prune(directory: Path, kept: Path) -> None:
+    """Remove the packs nobody uses any more (module docstring); never `kept`, never one marked recently."""
+    now = time.time()
+    ages: dict[Path, float] = {}
+    for pack in directory.glob("*.bin"):
+        try:
+            ages[pack] = now - pack.stat().st_mtime
+        except FileNotFoundError:  # removed by another server meanwhile
+            continue
+    owner = _owner(kept.stem)
+    same = sorted((p for p in ages if _owner(p.stem) == owner), key=ages.get)
+    for pack, age in ages.items():
+        beyond_newest = pack in same[KEEP:]
+        if pack != kept and (age > UNUSED_SECONDS or (beyond_newest and age > IN_USE_SECONDS)):
+            pack.unlink(missing_ok=True)
+
+
+def in_use(url: str, directory: Path = PACK_DIR) -> bool:
+    """Whether the pack `write_pack` returned `url` for is still there; if so, mark it in use (at most every
+    MARK_SECONDS), so no server prunes it while this one draws from it. False: write it again."""
+    pack = directory / Path(url).name
+    try:
+        age = time.time() - pack.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age > MARK_SECONDS:
+        try:
+            os.utime(pack)
+        except FileNotFoundError:
+            return False
+    return True
 
 
 def view_arrays(pack_frame: gpd.GeoDataFrame, shown: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:

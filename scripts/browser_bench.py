@@ -329,10 +329,10 @@ def measure_app(browser: Any, app: AppSpec, data: Path, events: int, chips: list
         shutil.copyfile(app.script, script)
         (peer_dir / "static").symlink_to(ROOT / "static", target_is_directory=True)
     if app.name == "ours":  # a truly first open: no points pack of this dataset from an earlier run either
-        from geo.pointpack import PACK_DIR, pack_key
+        from geo.pointpack import PACK_DIR, dataset_identity, pack_key
         from geo.prepared import file_digest
 
-        (PACK_DIR / f"{pack_key(file_digest(data))}.bin").unlink(missing_ok=True)
+        (PACK_DIR / f"{pack_key(file_digest(data), dataset_identity(str(data)))}.bin").unlink(missing_ok=True)
     out: dict[str, Any] = {"status": "ok", "timeout_s": timeout_s}
     label = f"{events:,} events, {app.name}"
     servers: list[Server] = []

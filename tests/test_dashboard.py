@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.bench import synthetic_collection
 from geo.dataset import load_events
+from geo.layers import COMPACT_ABOVE
 from geo.markup import markdown_text
+from geo.pointpack import PACK_DIR, dataset_identity, pack_key
+from geo.prepared import file_digest
+from geo.store import encode
 from tests.conftest import EVENTS_PATH, ROOT
 
 APP = str(ROOT / "dashboard.py")
@@ -318,3 +323,22 @@ def test_the_page_shows_its_dataset_version_and_a_link_from_an_older_version_say
     fresh.query_params["v"] = current
     fresh.run()
     assert not [w.value for w in fresh.warning if "version" in w.value]  # a link of the current version: no notice
+
+
+def test_a_points_pack_that_has_gone_is_written_again_at_the_next_rerun(tmp_path, monkeypatch):
+    data = tmp_path / "events.geojson"
+    data.write_bytes(encode(synthetic_collection(COMPACT_ABOVE + 500)))
+    monkeypatch.setenv("BORDER_DATA", str(data))
+    monkeypatch.setenv("BORDER_CACHE", str(tmp_path / "cache"))
+    pack = PACK_DIR / f"{pack_key(file_digest(data), dataset_identity(str(data)))}.bin"
+    at = AppTest.from_file(APP, default_timeout=120)
+    try:
+        at.run()
+        assert not at.exception and pack.is_file()
+        pack.unlink()  # as another server or a careless hand would
+
+        at.run()
+
+        assert not at.exception and pack.is_file()
+    finally:
+        pack.unlink(missing_ok=True)

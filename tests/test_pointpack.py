@@ -17,9 +17,14 @@ from geo.bench import synthetic_collection
 from geo.dataset import frame_from_collection
 from geo.pointpack import (
     HEADER,
+    IN_USE_SECONDS,
     KEEP,
+    MARK_SECONDS,
     NO_DAY,
     NO_STATUS,
+    UNUSED_SECONDS,
+    dataset_identity,
+    in_use,
     located,
     mask_view,
     pack_bytes,
@@ -121,15 +126,55 @@ def test_write_pack_writes_once_and_returns_the_url_streamlit_serves(events, tmp
     assert not list(tmp_path.glob("*.tmp"))
 
 
-def test_only_the_newest_packs_are_kept(events, tmp_path: Path):
-    for n in range(KEEP + 2):
-        write_pack(events, tmp_path, f"v{n}")
-        os.utime(tmp_path / f"v{n}.bin", ns=(time.time_ns() - (KEEP + 2 - n) * 10**9,) * 2)
-    write_pack(events, tmp_path, "v0")  # asked for again: the newest, so it stays
+def age(pack: Path, seconds: float) -> None:
+    """Make `pack` look last marked `seconds` ago."""
+    os.utime(pack, ns=(time.time_ns() - int(seconds * 1e9),) * 2)
 
-    kept = sorted(p.stem for p in tmp_path.glob("*.bin"))
 
-    assert len(kept) == KEEP and "v0" in kept and "v1" not in kept and f"v{KEEP + 1}" in kept
+def test_a_datasets_versions_beyond_its_newest_four_are_removed_once_nobody_has_used_them_for_an_hour(
+        events, tmp_path: Path):
+    mine = dataset_identity("/srv/border/events.geojson")
+    keys = [pack_key(f"{n:064x}", mine) for n in range(KEEP + 3)]
+    for n, key in enumerate(keys):
+        write_pack(events, tmp_path, key)
+        age(tmp_path / f"{key}.bin", IN_USE_SECONDS + (len(keys) - n) * 60)  # older ones marked longer ago
+    age(tmp_path / f"{keys[1]}.bin", 60)  # but a server still draws from this old version
+
+    write_pack(events, tmp_path, keys[-1])
+
+    kept = {p.stem for p in tmp_path.glob("*.bin")}
+    assert kept == {keys[1], *keys[-KEEP:]}
+
+
+def test_no_dataset_removes_a_pack_of_another_that_is_in_use(events, tmp_path: Path):
+    theirs = pack_key("a" * 64, dataset_identity("/srv/other/events.geojson"))
+    write_pack(events, tmp_path, theirs)
+    age(tmp_path / f"{theirs}.bin", IN_USE_SECONDS - 60)  # marked within the hour: in use
+    mine = dataset_identity("/tmp/bench/synthetic-100000.geojson")
+    for n in range(3 * KEEP):  # a bench writing version after version of its own data
+        write_pack(events, tmp_path, pack_key(f"{n:064x}", mine))
+
+    assert (tmp_path / f"{theirs}.bin").is_file()
+
+
+def test_any_pack_nobody_has_used_for_a_day_is_removed(events, tmp_path: Path):
+    forgotten = pack_key("b" * 64, dataset_identity("/tmp/gone.geojson"))
+    write_pack(events, tmp_path, forgotten)
+    age(tmp_path / f"{forgotten}.bin", UNUSED_SECONDS + 60)
+
+    write_pack(events, tmp_path, pack_key("c" * 64, dataset_identity("/srv/border/events.geojson")))
+
+    assert not (tmp_path / f"{forgotten}.bin").exists()
+
+
+def test_in_use_marks_the_pack_a_server_draws_from_and_says_when_it_has_gone(events, tmp_path: Path):
+    url = write_pack(events, tmp_path, pack_key("d" * 64, dataset_identity("/srv/border/events.geojson")))
+    pack = tmp_path / Path(url).name
+    age(pack, MARK_SECONDS + 60)
+
+    assert in_use(url, tmp_path) and time.time() - pack.stat().st_mtime < 5  # marked again
+    pack.unlink()
+    assert not in_use(url, tmp_path)
 
 
 def test_a_key_that_is_not_a_plain_file_name_is_refused(events, tmp_path: Path):
@@ -137,6 +182,7 @@ def test_a_key_that_is_not_a_plain_file_name_is_refused(events, tmp_path: Path):
         with pytest.raises(ValueError, match="pack key"):
             write_pack(events, tmp_path, key)
     assert pack_key("ab:cd/ef") == "abcdef-f1"
+    assert pack_key("ab:cd/ef", dataset_identity("/srv/x.geojson")) == f"{dataset_identity('/srv/x.geojson')}-abcdef-f1"
 
 
 def test_a_view_is_a_mask_over_pack_rows_with_routes_in_their_status_on_the_map_date(events):
