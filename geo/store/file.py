@@ -6,7 +6,12 @@ refuse if the file changed since the caller read it (its sha256 differs), valida
 version to a temporary file in the same folder, flush it to disk, rename it over the dataset, and
 record the change in the change log (`geo.changelog`) with the editor's name. A crash at any moment
 leaves either the old or the new file, never a half-written one; every backup is a complete earlier
-version, and none is ever overwritten.
+version, and none is ever overwritten. A write the disk refuses (full, read-only) raises StoreError with
+one line saying what was and was not written.
+
+Backups are kept for the last BACKUPS_KEPT changes; older ones are removed after each change, so the disk
+a busy dataset takes stays bounded. A revert checks the change against the versions it records
+(geo.store.edits.check_recorded), so only changes whose two versions are still kept can be reverted in the app.
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ from geo.changelog import Change
 from geo.dataset import MAX_FILE_BYTES, DatasetError, read_events_file, read_json
 from geo.schema import Problem, validate_collection
 from geo.store.edits import Edit, check_size, plan_append, plan_revert
-from geo.store.errors import ConflictError
+from geo.store.errors import ConflictError, StoreError
+
+BACKUPS_KEPT = 20
+"""Backups (`<name>.bak.<change id>`) kept beside a dataset: those of its last 20 changes."""
 
 
 def digest(path: Path) -> str:
@@ -104,10 +112,31 @@ def _commit(path: Path, current_bytes: bytes, edit: Edit, editor: str) -> Change
         changes = changelog.read_changes(path)
     change = edit.change(changes, editor, before, hashlib.sha256(data).hexdigest())
     mode = path.stat().st_mode & 0o777
-    _write_atomically(backup_path(path, change.id), current_bytes, mode)
-    _write_atomically(path, data, mode)
-    changelog.record(path, change)
+    backup = backup_path(path, change.id)
+    try:
+        _write_atomically(backup, current_bytes, mode)
+        _write_atomically(path, data, mode)
+    except OSError as error:
+        backup.unlink(missing_ok=True)  # nothing changed: no backup of a version that is still current
+        raise StoreError(f"{path.name}: not written, the disk refused it ({error.strerror or error}); the dataset "
+                         "is as it was") from None
+    try:
+        changelog.record(path, change)
+    except OSError as error:
+        raise StoreError(f"{path.name}: the change was written but could not be recorded in the change log "
+                         f"({error.strerror or error}); it will be listed as made outside the app") from None
+    _prune_backups(path)
     return change
+
+
+def _prune_backups(path: Path) -> None:
+    """Remove the backups of all but the last BACKUPS_KEPT changes (oldest first); a failure only leaves more."""
+    numbered = [p for p in backups(path) if p.name.rsplit(".", 1)[1].isdigit()]
+    for old in sorted(numbered, key=lambda p: int(p.name.rsplit(".", 1)[1]))[:-BACKUPS_KEPT]:
+        try:
+            old.unlink()
+        except OSError:
+            return
 
 
 def _read_current(path: Path, expected_digest: str | None) -> tuple[bytes, dict[str, Any]]:
@@ -195,5 +224,7 @@ class FileStore:
         with locked(self.path):
             current_bytes, current = _read_current(self.path, None)
             changes = changelog.read_changes(self.path)
-            edit = plan_revert(self.label, current, changes, change_id, changelog.log_path(self.path).name)
+            edit = plan_revert(self.label, current, changes, change_id, changelog.log_path(self.path).name,
+                               current_digest=hashlib.sha256(current_bytes).hexdigest(),
+                               kept=lambda change: backup_path(self.path, change))
             return _commit(self.path, current_bytes, edit, editor)
