@@ -1,15 +1,21 @@
 """The article texts the dataset cites as `seeds/<hash>.txt` when an article has no URL.
 
 A seed's name is derived from nothing but the sha256 of its text, so no input can choose where it
-is written; `seed_path` also resolves the path and checks it lies directly inside `seeds/`. The
-review page writes a seed only after the events citing it were appended.
+is written; `seed_path` also resolves the path and checks it lies directly inside `seeds/`.
+
+An append that cites a new seed writes it first and commits after (`seed_kept_for`): a crash or a full disk
+can then leave at worst a seed nobody cites, never an event citing a file that does not exist, and a commit
+that fails takes back the seed it created (never one that was there before: other events may cite it).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from geo.store import _write_atomically
@@ -18,6 +24,11 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 SEEDS_ENV = "BORDER_SEEDS"  # another folder for new seeds (tests, a server whose checkout is read-only)
 SEED_NAME = re.compile(r"[0-9a-f]{16}\.txt")
 URL_SCHEMES = ("http://", "https://")
+
+
+class SeedError(Exception):
+    """An article's text cannot be kept in the seeds folder (a full disk, no permission); nothing of it was
+    left there. The message is one line for people, naming no server path."""
 
 
 def seed_ref(text: str) -> str:
@@ -47,9 +58,43 @@ def seed_path(ref: str, folder: Path | None = None) -> Path:
     return path
 
 
-def write_seed(text: str, folder: Path | None = None) -> Path:
-    """Keep `text` as its seed file (atomically; an existing one is the same text and is left alone)."""
+@contextmanager
+def seed_kept_for(text: str, folder: Path | None = None) -> Iterator[str]:
+    """Keep `text` as its seed for the block, which commits the events citing it; yields the seed's ref.
+
+    The seed is written (atomically) before the block runs; if the block raises, a seed written here is
+    removed again and the exception goes on. A seed that existed before is left alone either way. The seeds
+    folder is locked (flock on the folder itself, so no lock file appears in it) until the block ends, so
+    two appends citing the same text cannot remove the file under each other. SeedError when the seed
+    cannot be written (a full disk: ENOSPC); then nothing is left of it and the block does not run."""
+    folder = folder or seeds_dir()
     path = seed_path(seed_ref(text), folder)
-    if not path.exists():
-        _write_atomically(path, text.encode("utf-8"))
-    return path
+    with _folder_locked(folder):
+        created = not path.exists()
+        try:
+            if created:
+                try:
+                    _write_atomically(path, text.encode("utf-8"))
+                except OSError as error:
+                    raise SeedError("the article's text could not be kept in seeds/: "
+                                    f"{error.strerror or type(error).__name__}") from None
+            yield seed_ref(text)
+        except BaseException:
+            if created:
+                path.unlink(missing_ok=True)
+            raise
+
+
+@contextmanager
+def _folder_locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on the folder itself (waits for other holders); SeedError if there is
+    no such folder."""
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as error:
+        raise SeedError(f"the seeds folder cannot be used: {error.strerror or type(error).__name__}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock

@@ -3,11 +3,20 @@ editors append them safely.
 
 Anyone may look for candidates in an article or read a sheet's rows; only a signed-in editor can append them
 (and only then is an article's text kept in seeds/). Every append is recorded with the editor's name.
+
+Sign-in costs are bounded (geo.editors: two password checks at once per server, five attempts a minute per
+session, lockouts per name and client address, the address as Streamlit's server reports it, which believes
+X-Forwarded-For only from the proxies FORWARDED_ALLOW_IPS names). Before anything is appended the editor is
+checked again: removed, or with a password set since, the session is signed out and told why. Messages name
+files by their name, never by a path on the server.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +24,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import assets, editors
+from geo.budget import Abandoned
 from geo.dataset import DatasetError, frame_from_collection
 from geo.gazetteer import load_gazetteer
 from geo.ingest import (
@@ -26,14 +36,13 @@ from geo.ingest import (
     candidates_within,
     review_rows,
 )
-from geo.io.sheet import SheetError, read_sheet
-from geo.io.table import import_sheet
+from geo.io.sheet import SheetError
 from geo.layers import build_map
-from geo.markup import markdown_text
+from geo.markup import markdown_text, without_paths
 from geo.matching import mark_matches
 from geo.places import load_places
 from geo.schema import DATE_PRECISIONS, EVENT_TYPES, LOCATION_PRECISIONS
-from geo.seeds import is_url, seed_ref, write_seed
+from geo.seeds import SeedError, is_url, seed_kept_for, seed_ref
 from geo.store import (
     MAX_APPEND_FEATURES,
     ConflictError,
@@ -50,13 +59,55 @@ DATA_NAME = open_store(DATA_PATH).name
 MAX_UPLOAD_BYTES = 1_000_000  # as .streamlit/config.toml's maxUploadSize
 MAX_PUBLISHER, MAX_TITLE, MAX_URL, MAX_NAME = 300, 1000, 2000, 64  # as the data contract's Source fields
 
+
+def public(message: object) -> str:
+    """`message` as Markdown-safe text for visitors, every server path shortened to its file's name."""
+    return markdown_text(without_paths(message))
+
+
+def still_connected() -> Callable[[], bool]:
+    """A question for long work done on this session's behalf: is its browser still connected? (Always yes
+    where there is no server runtime to ask, as under AppTest.)"""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None or not runtime.exists():
+        return lambda: True
+    server, session_id = runtime.get_instance(), context.session_id
+    return lambda: server.is_active_session(session_id)
+
+
+def vouched_editor() -> editors.Credential | None:
+    """The signed-in editor, if the credential they signed in with still holds. A removed editor, or one whose
+    password was set since, is signed out here and the reason kept to be shown at the top of the page."""
+    credential = st.session_state.get("signed_in_editor")
+    if not isinstance(credential, editors.Credential):  # nobody, or a session from before credentials
+        st.session_state.pop("signed_in_editor", None)
+        return None
+    try:
+        editors.check_credential(credential)
+    except editors.SignedOut as error:
+        st.session_state.pop("signed_in_editor", None)
+        st.session_state["signed_out_because"] = str(error)
+        return None
+    except editors.EditorError as error:  # the editors file is malformed: nobody can be vouched for now
+        st.error(f"Sign-in is unavailable, so nothing can be appended: {public(error)}")
+        return None
+    return credential
+
+
 st.set_page_config(page_title="Review an article", page_icon="📝", layout="wide")
 st.title("From an article to reviewed events")
 st.caption(f"Candidates are found by rules (places from the gazetteer, dates from the article's own words) "
            f"and appended to {markdown_text(DATA_NAME)} only when a signed-in editor accepts them.")
 
 # --- Who is here: anonymous visitors read, editors append -------------------------------------------
-editor = st.session_state.get("signed_in_editor")
+credential = vouched_editor()
+editor = credential.name if credential else None
+signed_out_because = st.session_state.pop("signed_out_because", None)
+if signed_out_because:
+    st.warning(f"{public(signed_out_because)}.")
 if editor:
     left, right = st.columns([4, 1])
     left.success(f"Signed in as {markdown_text(editor)}. What you append is recorded under this name.")
@@ -71,20 +122,26 @@ else:
         password = st.text_input("Password", type="password", max_chars=editors.MAX_PASSWORD_CHARS,
                                  key="editor_password")
         signing_in = st.form_submit_button("Sign in")
-    if signing_in:
+    attempts = st.session_state.setdefault("sign_in_attempts", [])
+    wait = editors.session_wait(attempts) if signing_in else 0
+    if wait:
+        st.error(f"Too many sign-in attempts from this page: wait {wait} second{'' if wait == 1 else 's'} and try "
+                 "again.")
+    elif signing_in:
+        attempts[:] = [*attempts[-(editors.SESSION_ATTEMPTS - 1):], time.time()]
         try:
             if not editors.list_editors():
                 st.error("No editors are set up on this server. The operator adds one with "
                          "`python -m geo editors add NAME`.")
-            elif editors.sign_in(name.strip(), password):
-                st.session_state["signed_in_editor"] = name.strip()
+            elif signed_in := editors.sign_in(name.strip(), password, client=st.context.ip_address):
+                st.session_state["signed_in_editor"] = signed_in
                 st.rerun()
             else:
                 st.error("Wrong editor name or password.")
-        except editors.LockedOut as error:
-            st.error(str(error))
+        except (editors.LockedOut, editors.Busy) as error:  # our own words, nothing from outside
+            st.error(f"{error}.")
         except editors.EditorError as error:
-            st.error(f"Sign-in is unavailable: {markdown_text(error)}")
+            st.error(f"Sign-in is unavailable: {public(error)}")
 
 # --- What to review: an article, or a spreadsheet of events ----------------------------------------
 def start_review(found: dict, **kept: object) -> None:
@@ -93,7 +150,7 @@ def start_review(found: dict, **kept: object) -> None:
     try:
         dataset, seen = open_store(DATA_PATH).read()  # the events and their version, from one snapshot
     except (StoreError, DatasetError) as error:
-        st.error(f"The dataset cannot be read: {markdown_text(error)}")
+        st.error(f"The dataset cannot be read: {public(error)}")
         st.stop()
     existing = dataset["features"]
     mark_matches(found, existing)
@@ -134,7 +191,7 @@ if kind == ARTICLE:
             with st.spinner("Reading the article…"):
                 found = candidates_within(text, published, publisher.strip(), title.strip() or text.strip()[:120], ref)
         except (ArticleTooLong, IngestTimeout) as error:
-            st.error(markdown_text(error))
+            st.error(public(error))
             st.stop()
         start_review(found, text=text, ref=ref)
 
@@ -148,10 +205,15 @@ if kind == SHEET:
         if sheet_upload.size > MAX_UPLOAD_BYTES:
             st.error("That file is larger than 1 MB; split it, or import it with `python -m geo import-table`.")
             st.stop()
+        from geo.io.table import import_upload  # read in a child process, within a time and memory budget
+
         try:
-            imported = import_sheet(read_sheet(sheet_upload.getvalue(), sheet_upload.name))
+            with st.spinner("Reading the rows…"):
+                imported = import_upload(sheet_upload.getvalue(), sheet_upload.name, still_wanted=still_connected())
         except SheetError as error:
-            st.error(markdown_text(error))
+            st.error(public(error))
+            st.stop()
+        except Abandoned:  # the visitor left; nobody is there to tell
             st.stop()
         start_review(imported.collection(), text=None, ref=None,
                      sheet={"name": sheet_upload.name, "summary": imported.summary(),
@@ -227,23 +289,32 @@ if len(accepted) > MAX_APPEND_FEATURES:
 if st.button(f"Append {len(accepted) - sources_of} accepted events"
              + (f" and {sources_of} sources of known events" if sources_of else "") + f" to {DATA_NAME}",
              disabled=not accepted or len(accepted) > MAX_APPEND_FEATURES, key="append"):
+    if vouched_editor() is None:  # removed, or the password set, since this run began
+        if "signed_out_because" not in st.session_state:
+            st.stop()  # the editors file cannot be read: said above
+        st.session_state["signed_out_because"] += "; nothing was appended"
+        st.rerun()  # signed out: the top of the page says why
+    needs_seed = review["text"] is not None and not is_url(review["ref"])
     try:
-        change = append_features(DATA_PATH, accepted, editor=editor, expected_digest=review["digest"])
+        with seed_kept_for(review["text"]) if needs_seed else nullcontext():  # the seed first, taken back on failure
+            change = append_features(DATA_PATH, accepted, editor=editor, expected_digest=review["digest"])
     except ConflictError:
         st.error("Not appended: the dataset changed since you pressed “Find candidates”. Press it again to "
                  "start from the current version.")
-    except StoreError as error:  # the database went away: one line, never its password
-        st.error(f"Not appended: {markdown_text(error)}")
+    except SeedError as error:
+        st.error(f"Not appended: {public(error)}.")
+    except StoreError as error:  # the database went away, or the disk is full: one line, never its password
+        st.error(f"Not appended: {public(error)}")
+    except OSError as error:
+        st.error(f"Not appended: the dataset could not be written ({public(error.strerror or type(error).__name__)}).")
     except DatasetError as error:
         st.error("Not appended: these edits break the data contract. Fix them and try again.")
-        st.code("\n".join(str(p) for p in error.problems), language=None)
+        st.code("\n".join(without_paths(p) for p in error.problems), language=None)
     else:
-        if review["text"] is not None and not is_url(review["ref"]):
-            write_seed(review["text"])  # only now that events cite it
         st.cache_data.clear()
         st.session_state.pop("review")
         attached = f" and attached sources to {len(change.attached)} known events" if change.attached else ""
-        backup = markdown_text(kept_as(DATA_PATH, change.id))
+        backup = public(kept_as(DATA_PATH, change.id))
         st.success(f"Appended {len(change.added)} events{attached} as change {change.id} by "
                    f"{markdown_text(editor)}; the previous version is kept as {backup}. The map page shows them "
                    "now, and `python -m geo history` lists the change.")

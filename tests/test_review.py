@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import subprocess
+import sys
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,8 +15,11 @@ from geo.dataset import load_events, read_json
 from geo.editors import add_editor
 from geo.ingest import apply_review, candidates_from_text, review_rows
 from geo.schema import EVENT_TYPES
+from geo.seeds import seed_kept_for
 from geo.store import backup_path
 from tests.conftest import EVENTS_PATH, ROOT
+from tests.disks import fill, small_disk
+from tests.streamlit_ws import as_read
 
 PAGE = str(ROOT / "pages" / "review.py")
 SEED_REF = "seeds/000_c849781cc78fe4c5.txt"
@@ -115,14 +121,19 @@ def test_an_anonymous_visitor_sees_candidates_but_cannot_append_or_write_a_seed(
     assert list((tmp_path / "seeds").iterdir()) == [] and read_changes(dataset) == []
 
 
-def test_a_wrong_password_does_not_sign_in_and_five_lock_the_name_out(dataset):
+def test_a_wrong_password_does_not_sign_in_and_five_lock_the_name_out_from_this_address(dataset):
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     for _ in range(5):
         sign_in(at, password="not the password")
         assert "Wrong editor name or password" in at.error[0].value
-    sign_in(at)  # the right password, too late
-    assert "Too many failed sign-ins" in at.error[0].value and "signed_in_editor" not in at.session_state
+    sign_in(at)  # a sixth attempt within the minute, from this page: not even checked
+    assert at.error[0].value.startswith("Too many sign-in attempts from this page: wait ")
+    again = AppTest.from_file(PAGE, default_timeout=60)  # a new page, from the same address
+    again.run()
+    sign_in(again)  # the right password, too late
+    assert again.error[0].value.startswith("Too many failed sign-ins for this name from your address: try again in")
+    assert "signed_in_editor" not in at.session_state and "signed_in_editor" not in again.session_state
 
 
 def test_a_dataset_changed_by_someone_else_meanwhile_is_not_overwritten(dataset):
@@ -217,3 +228,126 @@ def test_an_anonymous_visitor_reads_a_spreadsheet_but_cannot_append_it(dataset):
 def test_a_file_that_is_not_a_utf8_spreadsheet_is_refused_with_one_line(dataset):
     at = read_sheet_rows(content="date,place\n2023-01-01,Tümen\n".encode("latin-1"))
     assert not at.exception and "not UTF" in at.error[0].value and "review" not in at.session_state
+
+
+# --- every append re-checks its editor -----------------------------------------------------------
+
+def test_a_removed_editors_session_cannot_append_and_is_signed_out_saying_why(dataset, tmp_path):
+    at = find_candidates(SECOND_ARTICLE, url="")
+    before = dataset.read_bytes()
+    geo_cli = subprocess.run([sys.executable, "-m", "geo", "editors", "remove", EDITOR], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)  # the operator, in a shell, while the editor reviews
+    assert geo_cli.returncode == 0, geo_cli.stderr
+    at.button(key="append").click().run()
+    assert not at.exception
+    assert [as_read(w.value) for w in at.warning][:1] == [f"You have been signed out: {EDITOR} is no longer an "
+                                                          "editor on this server."]
+    assert "signed_in_editor" not in at.session_state and not [b for b in at.button if b.key == "append"]
+    assert dataset.read_bytes() == before and read_changes(dataset) == []
+    assert list((tmp_path / "seeds").iterdir()) == []
+
+
+def test_a_session_signed_in_before_the_password_was_changed_cannot_append(dataset, tmp_path):
+    at = find_candidates(SECOND_ARTICLE, url="")
+    before = dataset.read_bytes()
+    add_editor(EDITOR, "a new passphrase, set by the operator")
+    at.button(key="append").click().run()
+    assert not at.exception
+    assert as_read(at.warning[0].value) == (f"You have been signed out: the password of {EDITOR} was changed; sign "
+                                            "in again with the new one.")
+    assert "signed_in_editor" not in at.session_state
+    assert dataset.read_bytes() == before and list((tmp_path / "seeds").iterdir()) == []
+    sign_in(at, password="a new passphrase, set by the operator")  # signing in again gives the append back
+    assert at.button(key="append").label.startswith("Append")
+
+
+# --- seed first, then commit ---------------------------------------------------------------------
+
+def test_an_append_that_is_not_committed_leaves_no_new_seed(dataset, tmp_path):
+    at = find_candidates(SECOND_ARTICLE, url="")
+    dataset.write_bytes(dataset.read_bytes() + b"\n")  # another writer saved in the meantime: a conflict
+    at.button(key="append").click().run()
+    assert "changed since you pressed “Find candidates”" in at.error[0].value
+    assert list((tmp_path / "seeds").iterdir()) == []
+
+
+def test_an_append_that_is_not_committed_leaves_a_seed_that_was_there_before(dataset, tmp_path):
+    with seed_kept_for(SECOND_ARTICLE):  # kept by an earlier append; events may cite it
+        pass
+    [seed] = (tmp_path / "seeds").iterdir()
+    at = find_candidates(SECOND_ARTICLE, url="")
+    dataset.write_bytes(dataset.read_bytes() + b"\n")
+    at.button(key="append").click().run()
+    assert "changed since" in at.error[0].value
+    assert list((tmp_path / "seeds").iterdir()) == [seed] and seed.read_text(encoding="utf-8") == SECOND_ARTICLE
+
+
+def only_error(at: AppTest) -> str:
+    """The page's one error line, after checking there is no other error, traceback or code block."""
+    assert not at.exception and len(at.error) == 1 and not at.code, ([e.value for e in at.error], at.exception)
+    return as_read(at.error[0].value)
+
+
+def test_a_full_disk_under_the_seeds_refuses_the_append_in_one_line_and_writes_nothing(dataset, tmp_path,
+                                                                                       monkeypatch):
+    with small_disk(tmp_path / "disk", 64 * 1024) as disk:
+        monkeypatch.setenv("BORDER_SEEDS", str(disk))
+        at = find_candidates(SECOND_ARTICLE, url="")
+        before = dataset.read_bytes()
+        fill(disk)
+        at.button(key="append").click().run()
+        assert only_error(at) == ("Not appended: the article's text could not be kept in seeds/: No space left on "
+                                  "device.")
+        assert [p.name for p in disk.iterdir()] == ["filler.bin"]
+        assert dataset.read_bytes() == before and read_changes(dataset) == []
+
+
+def test_a_full_disk_under_the_dataset_refuses_the_append_in_one_line_and_takes_the_seed_back(dataset, tmp_path,
+                                                                                           monkeypatch):
+    size = len(dataset.read_bytes())
+    with small_disk(tmp_path / "disk", size + 32 * 1024) as disk:  # the dataset fits; its backup does not
+        on_disk = disk / "events.geojson"
+        on_disk.write_bytes(dataset.read_bytes())
+        monkeypatch.setenv("BORDER_DATA", str(on_disk))
+        at = find_candidates(SECOND_ARTICLE, url="")
+        at.button(key="append").click().run()
+        line = only_error(at)
+        assert line.startswith("Not appended") and re.search(r"space|full", line, re.IGNORECASE), line
+        assert str(tmp_path) not in line
+        assert on_disk.read_bytes() == dataset.read_bytes()
+        assert [p.name for p in disk.iterdir() if ".tmp" in p.name or ".bak" in p.name] == []
+        assert list((tmp_path / "seeds").iterdir()) == []  # written first, taken back when the commit failed
+        assert "signed_in_editor" in at.session_state and at.button(key="append")  # can retry once there is room
+
+
+# --- visitors see file names, never server paths --------------------------------------------------
+
+def everything_shown(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in (at.error, at.warning, at.info, at.success, at.code, at.markdown,
+                                               at.caption) for e in kind)
+
+
+def test_an_unreadable_dataset_is_named_by_its_file_name_only(dataset, tmp_path):
+    dataset.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")  # a half-written hand edit
+    at = find_candidates(signed_in=False)
+    assert not at.exception and at.error[0].value.startswith("The dataset cannot be read: events")
+    assert str(tmp_path) not in everything_shown(at) and "/" + tmp_path.name not in everything_shown(at)
+
+
+def test_a_malformed_editors_file_is_named_by_its_file_name_only(dataset, tmp_path):
+    (tmp_path / "editors.toml").write_text("[editors.alice\n")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    sign_in(at)
+    assert not at.exception and at.error[0].value.startswith("Sign-in is unavailable: editors")
+    assert "not valid TOML" in at.error[0].value and str(tmp_path) not in everything_shown(at)
+
+
+def test_a_signed_in_editor_whose_editors_file_breaks_cannot_append_and_sees_no_path(dataset, tmp_path):
+    at = find_candidates(SECOND_ARTICLE)
+    before = dataset.read_bytes()
+    (tmp_path / "editors.toml").write_text("[editors.alice\n")
+    at.button(key="append").click().run()
+    assert not at.exception and at.error[0].value.startswith("Sign-in is unavailable, so nothing can be appended: "
+                                                             "editors")
+    assert dataset.read_bytes() == before and str(tmp_path) not in everything_shown(at)

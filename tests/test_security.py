@@ -72,7 +72,7 @@ def review_page(signed_in: bool) -> AppTest:
         at.text_input(key="editor_name").input(EDITOR)
         at.text_input(key="editor_password").input(PASSWORD)
         at.button[0].click().run()
-        assert at.session_state["signed_in_editor"] == EDITOR
+        assert at.session_state["signed_in_editor"].name == EDITOR
     return at
 
 
