@@ -41,19 +41,22 @@ class Run:
 
 
 class PageSession:
-    """One session of the app at `url` (http://host:port/), with `headers` sent on its websocket handshake.
+    """One session of the app at `url` (http://host:port/), with `headers` sent on its websocket handshake,
+    connecting from the local address `source` if given (any of 127.0.0.0/8 reaches a loopback server).
 
     `run()` reruns the page with the current widget values (and a button pressed, if named) and returns what
     that run showed; a run that ends in `st.rerun()` is followed into the run it starts."""
 
-    def __init__(self, url: str, headers: dict[str, str] | None = None, timeout: float = 120):
+    def __init__(self, url: str, headers: dict[str, str] | None = None, timeout: float = 120,
+                 source: str | None = None):
         self.timeout = timeout
         self.widget_ids: dict[str, str] = {}  # user key (or a form button's label) -> widget id
         self.values: dict[str, str] = {}  # widget id -> text input value
         self._stack = ExitStack()
         self._socket: ClientConnection = self._stack.enter_context(connect(
             url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream", subprotocols=["streamlit"],
-            additional_headers=headers or {}, max_size=None, open_timeout=timeout))
+            additional_headers=headers or {}, max_size=None, open_timeout=timeout,
+            **({"source_address": (source, 0)} if source else {})))
         self.first = self.run()
 
     def close(self) -> None:

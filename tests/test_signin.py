@@ -144,6 +144,18 @@ def test_fifty_wrong_guesses_for_an_editor_from_one_address_do_not_stop_the_edit
                                                       "this name."]
 
 
+def test_a_visitor_reaching_the_server_directly_cannot_choose_its_address_with_x_forwarded_for(server):
+    url, _ = server
+    # 127.0.0.2 is not a trusted proxy: its header claiming to be the editor's address is not believed, so its
+    # guesses lock the name for 127.0.0.2 only, and the editor (through the proxy, from 203.0.113.10) signs in.
+    with PageSession(url, {"X-Forwarded-For": "203.0.113.10"}, source="127.0.0.2") as session:
+        assert [attempt(session, EDITOR, WRONG) for _ in range(5)] == [[WRONG_LINE]] * 5
+    with PageSession(url, {"X-Forwarded-For": "198.51.100.99"}, source="127.0.0.2") as session:
+        assert "Too many failed sign-ins for this name from your address" in attempt(session, EDITOR, PASSWORD)[0]
+    with from_address(url, "203.0.113.10") as session:
+        assert attempt(session, EDITOR, PASSWORD)[0].startswith(f"Signed in as {EDITOR}")
+
+
 def test_x_forwarded_for_from_a_peer_that_is_not_a_trusted_proxy_is_not_believed(tmp_path):
     # Only 192.0.2.1 is a trusted proxy: a visitor on loopback cannot pick its address with the header, so
     # guesses sent as "198.51.100.66" and a sign-in sent as "203.0.113.9" come from the same client.
