@@ -496,6 +496,17 @@ def test_the_time_budget_the_memory_cap_and_the_answer_size_each_give_one_line(m
         import_upload(raw, "chatty.csv")
 
 
+def test_an_upload_of_almost_1_mb_is_read_while_the_page_keeps_asking_whether_anyone_still_waits(tmp_path):
+    rows = [[*ROW[:-1], f"{ROW[-1]}-{n}", f"Row {n}: workers at a garment factory stopped work over unpaid wages "
+                                          f"for the third month as a source in the city told the reporter."]
+            for n in range(4_000)]
+    raw = "\n".join(",".join(row) for row in [[*HEADER, "notes"], *rows]).encode()
+    assert 500_000 < len(raw) <= 1_000_000
+    asked = []
+    result = import_upload(raw, "big.csv", still_wanted=lambda: asked.append(True) or True)
+    assert len(result.features) == 4_000 and asked
+
+
 def test_an_upload_nobody_waits_for_any_more_is_abandoned_at_once():
     raw = ("\n".join(",".join(row) for row in [HEADER, ROW])).encode()
     started = time.perf_counter()
