@@ -25,10 +25,12 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
 
-from geo.schema import MAX_PROBLEMS, EventProperties, Problem
+from geo.dataset import MAX_DEPTH
+from geo.schema import MAX_PROBLEMS, EventProperties, Problem, nested_deeper_than
 
 GEOMETRY = "geometry"
 NULLS = "__nulls__"
@@ -43,6 +45,14 @@ MAX_PARQUET_BYTES = 4_000_000_000
 """Largest events GeoParquet file read (4 GB; a million events take about 60 MB). Checked before reading."""
 MAX_ROWS = 20_000_000
 """Most rows read from one file (checked in its footer before any data is read)."""
+MAX_DECODED_BYTES = 4_000_000_000
+"""Most bytes the file's data may take once decompressed and decoded (4 GB; a million events with full
+sources take about 2 GB, a million synthetic bench events about 0.5 GB). Checked before the data is read:
+from the footer for plainly encoded columns, and for dictionary-encoded text by reading the dictionary and
+its indices (a few bytes per row), never the values they expand to."""
+MAX_FOOTER_BYTES = 64_000_000
+"""Largest Parquet footer (the schema, the key/value metadata and each column chunk's description) read;
+checked from the file's last 8 bytes before it is parsed."""
 
 
 def _nested_fields() -> tuple[str, ...]:
@@ -183,7 +193,14 @@ def write_events(data: gpd.GeoDataFrame | dict[str, Any], path: Path) -> None:
     else:
         with gc_paused():
             table = collection_table(data)
-    write_atomically(Path(path), lambda temporary: pq.write_table(table, temporary, compression="zstd"))
+    write_atomically(Path(path), lambda temporary: write_table(table, temporary))
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    """Write `table` as Parquet the way this project reads it fastest and checks it cheapest: zstd, no
+    dictionary encoding (every text column plain, so its decoded size is in the footer; `checked_table`
+    then has nothing to measure, and reading is twice as fast)."""
+    pq.write_table(table, path, compression="zstd", use_dictionary=False)
 
 
 # --- reading --------------------------------------------------------------------------------------------------
@@ -253,8 +270,12 @@ def _fail(file: str, field: str, message: str) -> Exception:
 
 
 def _open(path: Path, file: str) -> pq.ParquetFile:
+    """The Parquet file at `path`, its size, footer and row count within limits (DatasetError otherwise)."""
     try:
         size = Path(path).stat().st_size
+        with Path(path).open("rb") as handle:
+            handle.seek(max(size - 8, 0))
+            tail = handle.read(8)
     except OSError as error:
         raise _fail(file, "file", f"cannot read file: {error.strerror or error}") from None
     if size > MAX_PARQUET_BYTES:
@@ -262,6 +283,13 @@ def _open(path: Path, file: str) -> pq.ParquetFile:
                                   f"({MAX_PARQUET_BYTES / 1e9:g} GB) for a GeoParquet events file; split it")
     if size == 0:
         raise _fail(file, "file", "the file is empty")
+    footer = int.from_bytes(tail[:4], "little") if len(tail) == 8 else 0
+    if tail[4:] == b"PARE":
+        raise _fail(file, "file", "the file is encrypted Parquet, which cannot be read here; write it unencrypted")
+    if tail[4:] == b"PAR1" and footer > MAX_FOOTER_BYTES:
+        raise _fail(file, "file", f"the Parquet footer is {footer:,} bytes, over the limit of {MAX_FOOTER_BYTES:,} "
+                                  f"({MAX_FOOTER_BYTES / 1e6:g} MB); far more metadata or row groups than events "
+                                  f"need")
     try:
         parquet = pq.ParquetFile(path)
     except (OSError, pa.ArrowException, ValueError) as error:
@@ -272,30 +300,152 @@ def _open(path: Path, file: str) -> pq.ParquetFile:
     return parquet
 
 
+_FIXED_BYTES = {"BOOLEAN": 1, "INT32": 4, "INT64": 8, "INT96": 12, "FLOAT": 4, "DOUBLE": 8}
+_PLAIN_TEXT = {"PLAIN", "RLE", "BIT_PACKED", "DELTA_LENGTH_BYTE_ARRAY"}
+"""Encodings of a text (BYTE_ARRAY) column whose decoded size the footer bounds: its uncompressed pages hold
+every value in full (RLE and BIT_PACKED encode only the nulls and nesting)."""
+_DICTIONARY = {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
+_OVERHEAD = 9  # decoded bytes per value beyond its own: an offset (or a list's offset) and a validity bit
+
+
+def _leaves(kind: pa.DataType) -> int:
+    """How many Parquet leaf columns an Arrow field of this type is stored as."""
+    if pa.types.is_struct(kind):
+        return sum(_leaves(kind.field(n).type) for n in range(kind.num_fields))
+    if pa.types.is_map(kind):
+        return _leaves(kind.key_type) + _leaves(kind.item_type)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return _leaves(kind.value_type)
+    return 1
+
+
+def _encoded_sizes(parquet: pq.ParquetFile, file: str) -> tuple[int, dict[str, list[str]], int]:
+    """From the footer alone: the decoded bytes of the columns whose size the footer bounds, the columns
+    holding dictionary-encoded text (each with the paths of those leaves), whose size must be measured, and
+    the uncompressed bytes of those columns (what measuring them decompresses: a dictionary page can be a
+    decompression bomb of its own).
+    DatasetError for a column nested deeper than MAX_DEPTH, or text in an encoding whose decoded size
+    nothing bounds (DELTA_BYTE_ARRAY repeats a prefix of the value before it: a few bytes can stand for a
+    value of any length)."""
+    metadata = parquet.metadata
+    for leaf in range(metadata.num_columns):
+        path = metadata.schema.column(leaf).path
+        if path.count(".") >= 2 * MAX_DEPTH:  # a list takes two parts of a path (list.element)
+            raise _fail(file, path[:200], f"the column is nested more than {MAX_DEPTH} deep")
+    tops = [field.name for field in parquet.schema_arrow for _ in range(_leaves(field.type))]
+    if len(tops) != metadata.num_columns:
+        raise _fail(file, "file", "the Parquet schema does not match its columns")
+    sizes: dict[str, int] = {}
+    measured: dict[str, list[str]] = {}
+    for leaf, top in enumerate(tops):
+        column = metadata.schema.column(leaf)
+        width = _FIXED_BYTES.get(column.physical_type, column.length if column.physical_type ==
+                                 "FIXED_LEN_BYTE_ARRAY" else None)
+        for group in range(metadata.num_row_groups):
+            chunk = metadata.row_group(group).column(leaf)
+            values = max(chunk.num_values, metadata.row_group(group).num_rows)
+            encodings = set(chunk.encodings)
+            if width is None and not encodings <= _PLAIN_TEXT | _DICTIONARY:
+                odd = ", ".join(sorted(encodings - _PLAIN_TEXT - _DICTIONARY))
+                raise _fail(file, column.path[:200], f"the column is written in the {odd} encoding, whose decoded "
+                                                     f"size cannot be known before decoding it; write the file with "
+                                                     f"plain or dictionary encoding (GeoDataFrame.to_parquet does)")
+            if width is None and (chunk.has_dictionary_page or encodings & _DICTIONARY):
+                if column.path not in measured.setdefault(top, []):
+                    measured[top].append(column.path)
+            sizes[top] = sizes.get(top, 0) + values * (width + _OVERHEAD if width is not None else _OVERHEAD) \
+                + (chunk.total_uncompressed_size if width is None else 0)
+    return (sum(size for top, size in sizes.items() if top not in measured), measured,
+            sum(size for top, size in sizes.items() if top in measured))
+
+
+def _decoded_bytes(array: pa.Array) -> int:
+    """The bytes `array` takes once every dictionary in it is expanded, computed from the dictionaries and
+    their indices (never by expanding them)."""
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        lengths = pc.binary_length(array.dictionary)
+        used = pc.take(lengths, array.indices.drop_null())
+        return int(pc.sum(used).as_py() or 0) + len(array) * _OVERHEAD
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_map(kind) \
+            or pa.types.is_fixed_size_list(kind):
+        return len(array) * _OVERHEAD + _decoded_bytes(array.flatten())
+    if pa.types.is_struct(kind):
+        return len(array) * _OVERHEAD + sum(_decoded_bytes(child) for child in array.flatten())
+    return array.nbytes
+
+
+def checked_table(path: Path, file: str, parquet: pq.ParquetFile | None = None) -> pa.Table:
+    """The whole table in the Parquet file at `path` (opened already as `parquet`, or opened here), read
+    only once its decoded size is known to be within MAX_DECODED_BYTES (and its size, footer, rows and
+    nesting within their limits): DatasetError, one line naming the file (and the column), otherwise.
+    A column holding dictionary-encoded text is measured first by reading its text as dictionaries, so a
+    small file whose dictionary expands to gigabytes is refused at the cost of the dictionary and a few
+    bytes per row."""
+    parquet = parquet or _open(path, file)
+    known, dictionary_encoded, uncompressed = _encoded_sizes(parquet, file)
+
+    def refuse(size: int, what: str) -> Exception:
+        return _fail(file, "file", f"the file's data {what} {size:,} bytes, over the limit of {MAX_DECODED_BYTES:,} "
+                                   f"({MAX_DECODED_BYTES / 1e9:g} GB): a compressed or dictionary-encoded file that "
+                                   f"expands far beyond its size; split it")
+
+    if known + uncompressed > MAX_DECODED_BYTES:  # measuring decompresses the dictionaries first: bombs of their own
+        raise refuse(known + uncompressed, "take at least")
+    total = known
+    try:
+        for top, leaves in dictionary_encoded.items():
+            as_read = pq.ParquetFile(path, read_dictionary=leaves).read(columns=[top], use_threads=False)
+            total += sum(_decoded_bytes(chunk) for chunk in as_read.column(0).chunks)
+            del as_read
+            if total > MAX_DECODED_BYTES:
+                raise refuse(total, "decode to at least")
+        return parquet.read()
+    except (OSError, pa.ArrowException, ValueError, KeyError, RecursionError) as error:
+        raise _fail(file, "file", f"cannot read the Parquet data ({_first_line(error)[:200]})") from None
+
+
+def _metadata_json(schema: pa.Schema, key: bytes, file: str, field: str) -> Any:
+    """The JSON value the file's key/value metadata holds under `key` (None when absent); DatasetError naming
+    the key when it is not UTF-8 JSON nested at most MAX_DEPTH deep."""
+    raw = (schema.metadata or {}).get(key)
+    if raw is None:
+        return None
+    name = key.decode("ascii", "replace")
+    try:
+        text = raw.decode("utf-8")
+        if nested_deeper_than(text, MAX_DEPTH):
+            raise ValueError(f"arrays and objects nested more than {MAX_DEPTH} deep")
+        return _loads(text)
+    except (ValueError, RecursionError) as error:
+        raise _fail(file, field, f"the file's {name!r} metadata is not valid JSON ({_first_line(error)[:200]})") \
+            from None
+
+
 def _geometry_column(schema: pa.Schema, file: str) -> str:
     """The name of the file's WKB geometry column in WGS84, or a DatasetError saying why not."""
-    metadata = schema.metadata or {}
-    if b"geo" not in metadata:
+    if b"geo" not in (schema.metadata or {}):
         raise _fail(file, "geometry", "not GeoParquet: the file has no 'geo' metadata naming its geometry "
                                       "column and CRS (write it with `python -m geo convert` or "
                                       "GeoDataFrame.to_parquet)")
-    try:
-        geo = json.loads(metadata[b"geo"])
-        column = geo["primary_column"]
-        spec = geo["columns"][column]
-    except (ValueError, KeyError, TypeError):
-        raise _fail(file, "geometry", "the file's 'geo' metadata is not valid GeoParquet metadata") from None
+    geo = _metadata_json(schema, b"geo", file, "geometry")
+    column = geo.get("primary_column") if isinstance(geo, dict) else None
+    spec = geo.get("columns", {}).get(column) if isinstance(column, str) and isinstance(geo.get("columns"), dict) \
+        else None
+    if not isinstance(spec, dict):
+        raise _fail(file, "geometry", "the file's 'geo' metadata is not valid GeoParquet metadata (it needs a "
+                                      "primary_column named under columns)")
     if column not in schema.names:
-        raise _fail(file, "geometry", f"the geometry column {column!r} named in the 'geo' metadata is missing")
+        raise _fail(file, "geometry", f"the geometry column {column[:200]!r} named in the 'geo' metadata is missing")
     if spec.get("encoding", "WKB") != "WKB":
-        raise _fail(file, "geometry", f"geometry encoding {spec.get('encoding')!r} is not supported; "
+        raise _fail(file, "geometry", f"geometry encoding {str(spec.get('encoding'))[:80]!r} is not supported; "
                                       f"write the geometry as WKB")
     if not (pa.types.is_binary(schema.field(column).type) or pa.types.is_large_binary(schema.field(column).type)):
         raise _fail(file, "geometry", f"the geometry column {column!r} is {schema.field(column).type}, not WKB")
     if "crs" in spec:  # absent means OGC:CRS84, which is WGS84 lon/lat
         wgs84, name = _is_wgs84(spec["crs"])
         if not wgs84:
-            raise _fail(file, "crs", f"the geometry is in {name}; events files must be in WGS84 "
+            raise _fail(file, "crs", f"the geometry is in {name[:200]}; events files must be in WGS84 "
                                      f"longitude/latitude (EPSG:4326)")
     return column
 
@@ -319,13 +469,11 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-def _pandas_index(schema: pa.Schema) -> list[str]:
+def _pandas_index(schema: pa.Schema, file: str) -> list[str]:
     """Columns that hold a pandas index (GeoDataFrame.to_parquet writes one), which are not properties."""
-    try:
-        index = json.loads((schema.metadata or {}).get(b"pandas", b"{}")).get("index_columns", [])
-    except (ValueError, AttributeError):
-        return []
-    return [name for name in index if isinstance(name, str)]
+    pandas = _metadata_json(schema, b"pandas", file, "metadata")
+    index = pandas.get("index_columns", []) if isinstance(pandas, dict) else []
+    return [name for name in index if isinstance(name, str)] if isinstance(index, list) else []
 
 
 def read_collection(path: Path) -> dict[str, Any]:
@@ -345,20 +493,17 @@ def _read_collection(path: Path) -> dict[str, Any]:
     parquet = _open(path, file)
     schema = parquet.schema_arrow
     geometry = _geometry_column(schema, file)
-    try:
-        meta = json.loads((schema.metadata or {}).get(META_KEY, b"{}"))
-        json_columns = set(meta.get("json_columns", ())) if isinstance(meta, dict) else set()
-        extra = meta.get("collection", {}) if isinstance(meta, dict) else {}
-    except ValueError:
-        json_columns, extra = set(), {}
-    if not isinstance(extra, dict):
-        extra = {}
-    try:
-        table = parquet.read()
-    except (OSError, pa.ArrowException, ValueError) as error:
-        raise _fail(file, "file", f"cannot read the Parquet data ({_first_line(error)})") from None
+    meta = _metadata_json(schema, META_KEY, file, "metadata") or {}
+    if not isinstance(meta, dict) or not isinstance(meta.get("json_columns", []), list) \
+            or not isinstance(meta.get("collection", {}), dict):
+        raise _fail(file, "metadata", f"the file's {META_KEY.decode()!r} metadata is not an object with a "
+                                      f"json_columns list and a collection object")
+    json_columns = {name for name in meta.get("json_columns", []) if isinstance(name, str)}
+    extra = meta.get("collection", {})
+    index_columns = _pandas_index(schema, file)
+    table = checked_table(path, file, parquet)
     problems = _Problems(file)
-    names = [n for n in table.column_names if n not in (geometry, NULLS, MEMBERS, *_pandas_index(schema))]
+    names = [n for n in table.column_names if n not in (geometry, NULLS, MEMBERS, *index_columns)]
     ids = _python(table.column("id")) if "id" in names else [None] * table.num_rows
     columns = []
     for name in names:
@@ -366,12 +511,13 @@ def _read_collection(path: Path) -> dict[str, Any]:
         values = _python(column)
         textual = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
         if textual and (name in json_columns or (not meta and name in NESTED_FIELDS)):
-            values = _decoded(values, f"properties.{name}", ids, problems)
+            values = _decoded(values, too_deep_rows(column), f"properties.{name}", ids, problems)
         elif pa.types.is_nested(column.type):  # native lists and structs (GeoDataFrame.to_parquet writes them)
             values = [_without_nulls(value) for value in values]
         columns.append(values)
-    nulls = _decoded(_python(table.column(NULLS)), NULLS, ids, problems) if NULLS in table.column_names else None
-    members = _decoded(_python(table.column(MEMBERS)), MEMBERS, ids, problems) \
+    nulls = _decoded(_python(table.column(NULLS)), too_deep_rows(table.column(NULLS)), NULLS, ids, problems) \
+        if NULLS in table.column_names else None
+    members = _decoded(_python(table.column(MEMBERS)), too_deep_rows(table.column(MEMBERS)), MEMBERS, ids, problems) \
         if MEMBERS in table.column_names else None
     geometries = _geojson_geometries(_python(table.column(geometry)), ids, problems)
     if problems.listed:
@@ -391,16 +537,30 @@ def _read_collection(path: Path) -> dict[str, Any]:
             "features": features}
 
 
-def _decoded(values: Iterable[Any], field: str, ids: list[Any], problems: _Problems) -> list[Any]:
-    """JSON text cells decoded (None stays None); a cell that is not valid JSON text is a problem."""
+def too_deep_rows(column: pa.ChunkedArray) -> set[int]:
+    """The rows of a JSON text column whose cell nests arrays and objects more than MAX_DEPTH deep, found
+    before any is parsed: brackets counted for the whole column at once, and only a cell with more than
+    MAX_DEPTH of them scanned (`nested_deeper_than`)."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return set()
+    brackets = pc.add(pc.count_substring(column, "["), pc.count_substring(column, "{"))
+    many = np.flatnonzero(pc.fill_null(pc.greater(brackets, MAX_DEPTH), False).to_numpy(zero_copy_only=False))
+    return {int(row) for row in many if nested_deeper_than(column[int(row)].as_py(), MAX_DEPTH)}
+
+
+def _decoded(values: Iterable[Any], too_deep: set[int], field: str, ids: list[Any], problems: _Problems) -> list[Any]:
+    """JSON text cells decoded (None stays None); a cell that is not valid JSON text, or whose rows are in
+    `too_deep` (never parsed), is a problem."""
     out = []
     for index, value in enumerate(values):
         if value is None:
             out.append(None)
             continue
         try:
+            if index in too_deep:
+                raise ValueError(f"arrays and objects nested more than {MAX_DEPTH} deep")
             out.append(_loads(value))
-        except (ValueError, TypeError) as error:
-            problems.add(field, f"not valid JSON text ({_first_line(error)})", index, ids[index])
+        except (ValueError, TypeError, RecursionError) as error:
+            problems.add(field, f"not valid JSON text ({_first_line(error)[:200]})", index, ids[index])
             out.append(None)
     return out

@@ -6,7 +6,10 @@ border geography (geo.geography) and two derived columns the filters use (`indep
 (the sha256 of an events file's bytes; for a database, its version digest, read with the content in one
 snapshot), PREPARED_FORMAT and a short hash of the reference files the analysis reads, so a changed dataset,
 changed reference data or a new format all miss the cache. A cache file that cannot be read is ignored and
-rebuilt; it is never trusted. Writes are atomic, so a reader never sees half a file.
+rebuilt; it is never trusted, and is read within the limits of any GeoParquet file
+(geo.geoparquet.checked_table: its decoded size known before it is decoded, its JSON cells nested at most
+geo.dataset.MAX_DEPTH deep before they are parsed), so a damaged or planted copy costs no more memory than a
+real one. Writes are atomic, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -26,10 +29,20 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import shapely
 
-from geo.geoparquet import gc_paused, geo_metadata, json_text, wkb_column, write_atomically
+from geo.dataset import MAX_DEPTH
+from geo.geoparquet import (
+    checked_table,
+    gc_paused,
+    geo_metadata,
+    json_text,
+    too_deep_rows,
+    wkb_column,
+    write_atomically,
+    write_table,
+)
+from geo.schema import nested_deeper_than
 
 ROOT = Path(__file__).resolve().parent.parent
 PREPARED_FORMAT = 1
@@ -204,6 +217,8 @@ def _decode(column: pa.ChunkedArray, spec: dict[str, str]) -> Any:
     kind = spec["kind"]
     if kind == "native":
         return column.to_pandas().astype(spec["dtype"]).to_numpy()
+    if kind == "json" and too_deep_rows(column):
+        raise ValueError(f"a JSON cell nested more than {MAX_DEPTH} deep")
     nulls = np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False)) if column.null_count else []
     shared = _shared_values(column) if kind in ("text", "json") else None
     if shared is not None:  # few distinct values: each decoded once, rows point at the same object
@@ -258,15 +273,19 @@ def write_prepared(frame: gpd.GeoDataFrame, path: Path, digest: str) -> None:
             "crs": frame.crs.to_string() if frame.crs is not None else None, "index_name": frame.index.name}
     table = pa.table(columns).replace_schema_metadata({
         b"geo": json.dumps(geo_metadata(geometries, geometry)).encode(), META_KEY: json_text(meta).encode()})
-    write_atomically(path, lambda temporary: pq.write_table(table, temporary, compression="zstd"))
+    write_atomically(path, lambda temporary: write_table(table, temporary))
 
 
 def read_prepared(path: Path, digest: str) -> gpd.GeoDataFrame | None:
     """The frame kept at `path` for content `digest`, or None when the file is missing, unreadable,
-    truncated, of another format or digest, or otherwise not exactly what `write_prepared` wrote."""
+    truncated, of another format or digest, over a size or nesting limit (without spending the memory), or
+    otherwise not exactly what `write_prepared` wrote."""
     try:
-        table = pq.read_table(path)
-        meta = json.loads(table.schema.metadata[META_KEY])
+        table = checked_table(path, str(path))
+        text = table.schema.metadata[META_KEY].decode("utf-8")
+        if nested_deeper_than(text, MAX_DEPTH):
+            return None
+        meta = json.loads(text)
         if meta["format"] != PREPARED_FORMAT or meta["digest"] != digest:
             return None
         specs, geometry = meta["specs"], meta["geometry"]

@@ -16,7 +16,7 @@ import shapely
 from geo.bench import synthetic_collection
 from geo.dataset import DatasetError, load_events, read_json, validate_file
 from geo.geoparquet import NESTED_FIELDS, read_collection, write_events
-from tests.conftest import EVENTS_PATH
+from tests.conftest import EVENTS_PATH, ROOT
 
 
 def rich_collection(n: int = 2_000) -> dict:
@@ -175,3 +175,212 @@ def test_a_file_geopandas_wrote_from_the_loaded_frame_loads_back_as_the_same_fra
     frame.to_parquet(tmp_path / "geopandas.parquet")  # native nested columns and a pandas index column
     assert validate_file(tmp_path / "geopandas.parquet") == []
     pd.testing.assert_frame_equal(load_events(tmp_path / "geopandas.parquet"), frame)
+
+
+# --- Hostile files: one line each, never a traceback, never the memory they ask for ----------------------------
+
+BOMB_BYTES = 1_000_000
+BOMB_ROWS = 4_200
+"""A bomb: one dictionary entry this long, used by this many rows, expands to over 4 GB from a file of a few KB."""
+
+
+def bomb(rows: int, binary: bool = False) -> pa.DictionaryArray:
+    """A dictionary-encoded text (or binary) column whose one entry (BOMB_BYTES long) every row uses."""
+    entry = b"\x00" * BOMB_BYTES if binary else "x" * BOMB_BYTES
+    return pa.DictionaryArray.from_arrays(pa.array([0] * rows, pa.int32()), pa.array([entry]))
+
+
+def rows_repeated(table: pa.Table, rows: int = BOMB_ROWS) -> pa.Table:
+    """`table`'s rows over and over, `rows` in all (a bomb is refused before anything notices the repeated ids)."""
+    return table.take(pa.array([n % table.num_rows for n in range(rows)]))
+
+
+def with_column(table: pa.Table, name: str, array: pa.Array) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(name), name, array)
+
+
+def write_foreign(table: pa.Table, path: Path) -> None:
+    """Write `table` as another tool would: dictionary-encoded, its key/value metadata (geo, border_events)
+    kept, but no Arrow schema saying which columns were dictionaries (so they read back as plain text)."""
+    with pq.ParquetWriter(path, table.schema, compression="zstd", store_schema=False) as writer:
+        writer.write_table(table)
+        writer.add_key_value_metadata({k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()})
+
+
+def events_table() -> pa.Table:
+    from geo.geoparquet import collection_table
+
+    return collection_table(read_json(EVENTS_PATH))
+
+
+def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str, int]:
+    """Run `python <args>` in the project (real process); its exit code, stdout, stderr and peak resident
+    memory in MB. Its address space is capped at 3 GB, so a regression fails fast instead of eating the machine."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen([sys.executable, *args], stdout=out, stderr=err, cwd=ROOT, preexec_fn=cap,
+                                 env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return child.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss // 1024
+
+
+def validate_in_a_process(path: Path) -> tuple[str, int]:
+    """`python -m geo validate path`: its one output line and its peak memory in MB (it must exit 1)."""
+    code, out, err, peak = run_measured(["-m", "geo", "validate", str(path)])
+    assert code == 1 and "Traceback" not in err and "Error" not in err, err
+    [line] = out.splitlines()
+    return line, peak
+
+
+BOMBED = {  # applied to the events table's rows repeated BOMB_ROWS times
+    "a text property": lambda t: with_column(t, "summary", bomb(t.num_rows)),
+    "a JSON property": lambda t: with_column(t, "sources", bomb(t.num_rows)),
+    "the geometry": lambda t: with_column(t, "geometry", bomb(t.num_rows, binary=True)),
+    "a native nested source": lambda t: with_column(t, "sources", pa.ListArray.from_arrays(
+        pa.array(range(t.num_rows + 1), pa.int32()), pa.StructArray.from_arrays([bomb(t.num_rows)], ["title"]))),
+}
+
+
+@pytest.mark.parametrize("where", BOMBED)
+def test_a_dictionary_bomb_is_refused_in_one_line_before_its_memory_is_spent(tmp_path, where):
+    from geo.geoparquet import MAX_DECODED_BYTES
+
+    path = tmp_path / "bomb.parquet"
+    write_foreign(BOMBED[where](rows_repeated(events_table())), path)
+    assert path.stat().st_size < 200_000 and BOMB_ROWS * BOMB_BYTES > MAX_DECODED_BYTES
+    line, peak = validate_in_a_process(path)
+    assert line.startswith(f"{path}: file: the file's data decode to at least ") and \
+        f"over the limit of {MAX_DECODED_BYTES:,}" in line
+    assert peak < 600, f"{peak} MB: the bomb was expanded"
+
+
+def test_a_column_in_an_encoding_whose_decoded_size_is_unknowable_is_refused_by_name(tmp_path):
+    path = tmp_path / "delta.parquet"
+    table = with_column(events_table(), "summary", pa.array(["x" * 100_000] * 69))
+    pq.write_table(table, path, compression="zstd", use_dictionary=False,
+                   column_encoding={"summary": "DELTA_BYTE_ARRAY"})
+    line, peak = validate_in_a_process(path)
+    assert line.startswith(f"{path}: summary: the column is written in the DELTA_BYTE_ARRAY encoding, whose decoded "
+                           "size cannot be known before decoding it")
+    assert peak < 600
+
+
+def test_plain_columns_over_the_decoded_limit_are_refused_from_the_footer_alone(tmp_path, monkeypatch):
+    from geo import geoparquet
+
+    path = tmp_path / "events.parquet"
+    write_events(read_json(EVENTS_PATH), path)
+    size = sum(pq.ParquetFile(path).metadata.row_group(0).column(n).total_uncompressed_size
+               for n in range(pq.ParquetFile(path).metadata.num_columns))
+    monkeypatch.setattr(geoparquet, "MAX_DECODED_BYTES", size // 2)
+    monkeypatch.setattr(geoparquet.pq.ParquetFile, "read", None)  # refused before any data is read
+    [line] = problems_of(path)
+    assert line.startswith(f"{path}: file: the file's data take at least ") and f"limit of {size // 2:,}" in line
+
+
+def test_files_this_project_writes_hold_no_dictionary_so_their_size_is_in_the_footer(tmp_path):
+    path = tmp_path / "events.parquet"
+    write_events(read_json(EVENTS_PATH), path)
+    metadata = pq.ParquetFile(path).metadata
+    assert not any(metadata.row_group(0).column(n).has_dictionary_page for n in range(metadata.num_columns))
+
+
+def test_a_file_geopandas_wrote_with_dictionaries_everywhere_is_measured_and_loads(tmp_path):
+    frame = load_events(EVENTS_PATH)
+    frame.to_parquet(tmp_path / "geopandas.parquet")
+    metadata = pq.ParquetFile(tmp_path / "geopandas.parquet").metadata
+    assert metadata.row_group(0).column(0).has_dictionary_page
+    pd.testing.assert_frame_equal(load_events(tmp_path / "geopandas.parquet"), frame)
+
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+@pytest.mark.parametrize(("column", "field"), [("sources", "properties.sources"), ("status_history",
+                                               "properties.status_history"), ("__feature__", "__feature__")])
+def test_a_json_cell_nested_200000_deep_is_one_problem_naming_the_feature_and_the_field(tmp_path, column, field):
+    """In the command line for `sources`; read in this process for the others (the same code, faster)."""
+    table = events_table()
+    cells = table.column(column).to_pylist() if column in table.column_names else [None] * table.num_rows
+    cells[7] = DEEP
+    table = with_column(table, column, pa.array(cells, pa.string())) if column in table.column_names \
+        else table.append_column(column, pa.array(cells, pa.string()))
+    path = tmp_path / "deep.parquet"
+    pq.write_table(table, path)
+    event = read_json(EVENTS_PATH)["features"][7]["properties"]["id"]
+    [line] = validate_in_a_process(path)[:1] if column == "sources" else problems_of(path)
+    assert line == f"{path}: feature 7 (id={event}): {field}: not valid JSON text (arrays and objects nested more " \
+                   f"than 64 deep)"
+
+
+def _metadata_cases() -> dict[str, tuple[bytes, bytes, str]]:
+    """(metadata key, its value, the start of the one problem line after the file name) per malformed case."""
+    geo = json.loads(events_table().schema.metadata[b"geo"])
+    not_geo = "geometry: the file's 'geo' metadata is not valid GeoParquet metadata"
+    return {
+        "geo not JSON": (b"geo", b"{primary_column: geometry", "geometry: the file's 'geo' metadata is not valid JSON"),
+        "geo not UTF-8": (b"geo", b'{"primary_column": "\xff"}',
+                          "geometry: the file's 'geo' metadata is not valid JSON"),
+        "geo nested 200,000 deep": (b"geo", DEEP.encode(), "geometry: the file's 'geo' metadata is not valid JSON "
+                                                           "(arrays and objects nested more than 64 deep)"),
+        "geo a list": (b"geo", b"[1, 2]", not_geo),
+        "geo primary_column a number": (b"geo", json.dumps({**geo, "primary_column": 5}).encode(), not_geo),
+        "geo columns a list": (b"geo", json.dumps({**geo, "columns": [1]}).encode(), not_geo),
+        "geo column spec a number": (b"geo", json.dumps({**geo, "columns": {"geometry": 5}}).encode(), not_geo),
+        "geo encoding a list": (b"geo", json.dumps({**geo, "columns": {"geometry": {"encoding": ["WKB"]}}}).encode(),
+                                "geometry: geometry encoding \"['WKB']\" is not supported"),
+        "geo crs an odd object": (b"geo", json.dumps({**geo, "columns": {"geometry": {"crs": {"a": [1]}}}}).encode(),
+                                  "crs: the geometry is in a CRS that cannot be read"),
+        "border_events not JSON": (b"border_events", b"{", "metadata: the file's 'border_events' metadata is not "
+                                                          "valid JSON"),
+        "border_events nested deep": (b"border_events", DEEP.encode(), "metadata: the file's 'border_events' "
+                                                                      "metadata is not valid JSON (arrays and objects"),
+        "border_events json_columns a number": (b"border_events", b'{"json_columns": 5}',
+                                                "metadata: the file's 'border_events' metadata is not an object"),
+        "border_events collection a list": (b"border_events", b'{"collection": []}',
+                                            "metadata: the file's 'border_events' metadata is not an object"),
+        "pandas not JSON": (b"pandas", b"{'index_columns'", "metadata: the file's 'pandas' metadata is not valid JSON"),
+        "pandas nested deep": (b"pandas", DEEP.encode(), "metadata: the file's 'pandas' metadata is not valid JSON "
+                                                        "(arrays and objects nested more than 64 deep)"),
+    }
+
+
+@pytest.mark.parametrize("case", _metadata_cases())
+def test_malformed_geoparquet_metadata_is_one_problem_naming_the_file_and_the_field(tmp_path, case):
+    key, value, says = _metadata_cases()[case]
+    table = events_table()
+    path = tmp_path / "events.parquet"
+    pq.write_table(table.replace_schema_metadata({**table.schema.metadata, key: value}), path)
+    [line] = problems_of(path)
+    assert line.startswith(f"{path}: {says}"), line
+    assert validate_file(path)[0].message in line  # validate_file reports it too, without a traceback
+
+
+def test_malformed_metadata_through_the_command_line_is_one_line_without_a_traceback(tmp_path):
+    table = events_table()
+    path = tmp_path / "events.parquet"
+    pq.write_table(table.replace_schema_metadata({**table.schema.metadata, b"geo": DEEP.encode()}), path)
+    line, _ = validate_in_a_process(path)
+    assert line.startswith(f"{path}: geometry: the file's 'geo' metadata is not valid JSON")
+
+
+def test_a_footer_over_its_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    from geo import geoparquet
+
+    path = tmp_path / "events.parquet"
+    write_events(read_json(EVENTS_PATH), path)
+    monkeypatch.setattr(geoparquet, "MAX_FOOTER_BYTES", 1_000)
+    monkeypatch.setattr(geoparquet.pq, "ParquetFile", None)  # never reached
+    [line] = problems_of(path)
+    assert line.startswith(f"{path}: file: the Parquet footer is ") and "over the limit of 1,000" in line

@@ -218,3 +218,70 @@ def test_repeated_values_in_the_cached_copy_are_one_object_each_not_one_per_row(
         values = list(cached[column])
         distinct = {json.dumps(v, sort_keys=True) for v in values}
         assert len({id(v) for v in values}) == len(distinct), column
+
+
+# --- A damaged or planted copy is rebuilt without first spending the memory it asks for ----------------------
+
+def _cached_table(tmp_path: Path):
+    """(the dataset, the prepared frame, its cached copy's path and table)."""
+    import pyarrow.parquet as pq
+
+    path = copy_of_curated(tmp_path)
+    fresh = prepare(path, cache_dir=tmp_path / "cache")
+    cached = cache_path(fresh.digest, tmp_path / "cache")
+    return path, fresh, cached, pq.read_table(cached)
+
+
+def _prepare_in_a_process(path: Path, cache: Path) -> tuple[str, int]:
+    from tests.test_geoparquet import run_measured
+
+    code, out, err, peak = run_measured(["-c", "import sys; from pathlib import Path; from geo.prepared import "
+                                         "prepare; p = prepare(sys.argv[1], cache_dir=Path(sys.argv[2])); "
+                                         "print(p.from_cache, len(p.frame))", str(path), str(cache)])
+    assert code == 0 and "Traceback" not in err, err
+    return out.strip(), peak
+
+
+def test_a_planted_dictionary_bomb_in_the_cache_is_rebuilt_without_expanding_it(tmp_path):
+    from tests.test_geoparquet import BOMB_BYTES, BOMB_ROWS, bomb, rows_repeated, with_column, write_foreign
+
+    path, fresh, cached, table = _cached_table(tmp_path)
+    _, rebuilt_peak = _prepare_in_a_process(path, tmp_path / "clean")  # what a rebuild costs anyway
+    write_foreign(with_column(rows_repeated(table), "summary", bomb(BOMB_ROWS)), cached)
+    assert cached.stat().st_size < 200_000
+    said, peak = _prepare_in_a_process(path, tmp_path / "cache")
+    assert said == f"False {len(fresh.frame)}"
+    # Measuring the bomb costs its one dictionary entry and a few bytes a row; expanding it, over 4,000 MB.
+    assert peak < rebuilt_peak + 100, f"{peak} MB against {rebuilt_peak} MB for a rebuild ({BOMB_BYTES:,} per row)"
+    assert prepare(path, cache_dir=tmp_path / "cache").from_cache  # replaced by a good copy
+
+
+def _deep_cell(table):
+    import pyarrow as pa
+
+    from tests.test_geoparquet import DEEP, with_column
+
+    cells = table.column("sources").to_pylist()
+    cells[3] = DEEP
+    return with_column(table, "sources", pa.array(cells, pa.string()))
+
+
+def _metadata(key: bytes, value: bytes):
+    return lambda table: table.replace_schema_metadata({**table.schema.metadata, key: value})
+
+
+@pytest.mark.parametrize("damage", {
+    "a JSON cell nested 200,000 deep": _deep_cell,
+    "border_prepared nested 200,000 deep": _metadata(b"border_prepared", b"[" * 200_000),
+    "border_prepared not JSON": _metadata(b"border_prepared", b"{format: 1"),
+    "border_prepared specs a list": _metadata(b"border_prepared", b'{"format": 1, "digest": "", "specs": []}'),
+}.items(), ids=lambda item: item[0])
+def test_a_cached_copy_with_malformed_metadata_or_cells_is_ignored_and_rebuilt(tmp_path, damage):
+    import pyarrow.parquet as pq
+
+    path, fresh, cached, table = _cached_table(tmp_path)
+    pq.write_table(damage[1](table), cached)
+    again = prepare(path, cache_dir=tmp_path / "cache")
+    assert not again.from_cache
+    assert_same_frame(again.frame, fresh.frame)
+    assert prepare(path, cache_dir=tmp_path / "cache").from_cache
