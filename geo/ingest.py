@@ -43,10 +43,11 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from geo.budget import DeadlineExceeded, run_with_deadline
+from geo.budget import DeadlineExceeded, Limits, run_bounded
 from geo.dates import date_label
 from geo.gazetteer import PIN_KINDS, Gazetteer, Mention, load_gazetteer
 from geo.schema import EVENT_LAYER, EVENT_TYPES, UNCLASSIFIED, validate_collection
@@ -908,15 +909,18 @@ def candidates_from_text(text: str, published: dt.date, publisher: str, title: s
 
 
 def candidates_within(text: str, published: dt.date, publisher: str, title: str, ref: str,
-                      seconds: float = INGEST_SECONDS) -> dict[str, Any]:
+                      seconds: float = INGEST_SECONDS,
+                      still_wanted: Callable[[], bool] | None = None) -> dict[str, Any]:
     """candidates_from_text run in a separate process that is killed after `seconds` of wall-clock time
-    (its start-up, about 0.2 s, included), so that a slow article cannot stall the caller's process.
-    Raises IngestTimeout when the budget runs out, ArticleTooLong at once for an over-long text, and
-    any other exception of the reading as itself. Safe to call from any thread (see geo.budget)."""
+    (its start-up, about 0.2 s, included), or as soon as `still_wanted()` says False (the reader left), so that a
+    slow article cannot stall the caller's process. Raises IngestTimeout when the budget runs out,
+    geo.budget.Abandoned when nobody wants the answer, ArticleTooLong at once for an over-long text, and any
+    other exception of the reading as itself. Safe to call from any thread (see geo.budget)."""
     if len(text) > MAX_ARTICLE_CHARS:  # refused here: no process is started for it
         raise ArticleTooLong(len(text))
     try:
-        return run_with_deadline(seconds, candidates_from_text, text, published, publisher, title, ref)
+        return run_bounded(Limits(seconds, still_wanted=still_wanted), candidates_from_text, text, published,
+                           publisher, title, ref)
     except DeadlineExceeded:
         raise IngestTimeout(f"Reading the article took longer than {seconds:g} s and was stopped; no "
                             f"candidates were produced. The text may be unusually long or oddly formed.") from None

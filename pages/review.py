@@ -189,9 +189,12 @@ if kind == ARTICLE:
         ref = url.strip() or seed_ref(text)
         try:
             with st.spinner("Reading the article…"):
-                found = candidates_within(text, published, publisher.strip(), title.strip() or text.strip()[:120], ref)
+                found = candidates_within(text, published, publisher.strip(), title.strip() or text.strip()[:120], ref,
+                                          still_wanted=still_connected())
         except (ArticleTooLong, IngestTimeout) as error:
             st.error(public(error))
+            st.stop()
+        except Abandoned:  # the visitor left; nobody is there to tell
             st.stop()
         start_review(found, text=text, ref=ref)
 

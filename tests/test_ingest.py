@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.budget import Abandoned
 from geo.ingest import (
     EVENT_RULES,
     KEYWORD_GAP,
@@ -224,3 +225,11 @@ def test_a_reading_over_its_budget_raises_ingest_timeout_and_leaves_no_process_b
     if children.is_dir():
         assert all(str(child.pid) not in (t / "children").read_text().split() for t in children.iterdir()
                    if (t / "children").exists())
+
+
+def test_reading_an_article_stops_as_soon_as_nobody_wants_its_candidates():
+    started = time.perf_counter()
+    with pytest.raises(Abandoned):
+        candidates_within("North Korean workers staged a strike in Hunchun. " * 3000, dt.date(2023, 2, 23), "E", "t",
+                          "x", still_wanted=lambda: time.perf_counter() - started < 0.3)
+    assert time.perf_counter() - started < 2
