@@ -265,6 +265,14 @@ def _parse(parts: Iterator[None]) -> None:
         pass
 
 
+def _has(archive: zipfile.ZipFile, path: str) -> bool:
+    try:
+        archive.getinfo(path)
+    except KeyError:
+        return False
+    return True
+
+
 def _part_path(source: str, target: str) -> str:
     """The zip path a relationship's Target names, relative to the part `source` (or absolute, from '/')."""
     if target.startswith("/"):
@@ -272,13 +280,14 @@ def _part_path(source: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
-def _relationships(file: str, archive: zipfile.ZipFile, source: str,
-                   keep: Callable[[str, str], bool]) -> dict[str, tuple[str, str]]:
-    """{Id: (Type, part path)} of the internal relationships of the part `source` that keep(Id, Type) accepts."""
+def _relationships(file: str, archive: zipfile.ZipFile, source: str, keep: Callable[[str, str], bool],
+                   most: int = _LISTED_SHEETS + 2) -> dict[str, tuple[str, str]]:
+    """{Id: (Type, part path)} of the internal relationships of the part `source` that keep(Id, Type) accepts,
+    the first `most` of them."""
     found: dict[str, tuple[str, str]] = {}
 
     def start(name: str, attributes: dict[str, str]) -> None:
-        if name == "Relationship" and attributes.get("TargetMode") != "External":
+        if name == "Relationship" and attributes.get("TargetMode") != "External" and len(found) < most:
             rid, kind = attributes.get("Id", ""), attributes.get("Type", "")
             if rid not in found and keep(rid, kind):
                 found[rid] = (kind, _part_path(source, attributes.get("Target", "")))
@@ -425,8 +434,8 @@ def _shared_texts(file: str, archive: zipfile.ZipFile, path: str | None, limits:
 def _open_book(file: str, archive: zipfile.ZipFile, sheet: str | None, limits: SheetLimits) -> _Book:
     """Find the worksheet to read (the first, or the one named `sheet`) and read what its cells refer to."""
     workbook = "xl/workbook.xml"  # where Excel puts it, for a package without relationships
-    if "_rels/.rels" in archive.NameToInfo:
-        office = _relationships(file, archive, "", lambda _, kind: kind.endswith("/officeDocument"))
+    if _has(archive, "_rels/.rels"):
+        office = _relationships(file, archive, "", lambda _, kind: kind.endswith("/officeDocument"), most=1)
         workbook = next(iter(office.values()))[1] if office else workbook
     sheets: list[tuple[str, str]] = []
     found: dict[str, Any] = {"count": 0, "named": None, "date1904": False}
@@ -467,7 +476,7 @@ def _open_book(file: str, archive: zipfile.ZipFile, sheet: str | None, limits: S
         kind, path = relations.get(rid, ("", ""))
         if "chartsheet" in kind and sheet is not None:
             raise SheetError(file, f"the sheet {show(name)} is a chart, not rows of cells")
-        if kind and "chartsheet" not in kind and path in archive.NameToInfo:
+        if kind and "chartsheet" not in kind and _has(archive, path):
             sheet_path = path
             break
     if sheet_path is None:
