@@ -31,6 +31,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -87,19 +88,23 @@ def run_bounded(limits: Limits, func: Callable[..., T], /, *args: Any, **kwargs:
                              "memory_bytes": limits.memory_bytes})
                + pickle.dumps((func, args, kwargs)))  # before starting anything: fails here if unpicklable
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-I", "-c", _CHILD], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    # The call goes in through a file, not a pipe: Popen.communicate stops writing its input after a timeout
+    # (and refuses it given again), so a pipe would stall any call over 64 KB while still_wanted is polled.
+    with tempfile.TemporaryFile() as call:
+        call.write(payload)
+        call.seek(0)
+        child = subprocess.Popen([sys.executable, "-I", "-c", _CHILD], stdin=call,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     name = getattr(func, "__qualname__", repr(func))
     try:
-        sent: bytes | None = payload
         while True:
             left = limits.seconds - (time.perf_counter() - started)
             wait = max(0.0, left if limits.still_wanted is None else min(left, POLL_SECONDS))
             try:
-                answer, errors = child.communicate(sent, timeout=wait)
+                answer, errors = child.communicate(timeout=wait)
                 break
             except subprocess.TimeoutExpired:
-                sent = None  # communicate keeps what it has not written yet; it must not be given twice
+                pass
             if time.perf_counter() - started >= limits.seconds:
                 _kill(child)
                 child.communicate()  # reap it and close the pipes

@@ -124,3 +124,8 @@ def test_a_deadline_still_holds_while_the_caller_polls(children):
     with pytest.raises(DeadlineExceeded):
         budget.run_bounded(budget.Limits(0.7, still_wanted=lambda: True), time.sleep, 30)
     assert 0.7 <= time.perf_counter() - started < 2
+
+
+def test_a_large_call_reaches_the_child_while_the_caller_polls():
+    data = bytes(range(256)) * 40_000  # 10 MB: far more than a pipe holds
+    assert budget.run_bounded(budget.Limits(20, still_wanted=lambda: True), len, data) == len(data)
