@@ -14,7 +14,6 @@ import hashlib
 import math
 import pickle
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -494,10 +493,10 @@ whose every cell is a problem would take more, and is refused instead."""
 _FIX_IT = "split it, or import it with `python -m geo import-table`"
 
 
-def _import_upload_here(path: str, name: str, limits: SheetLimits, answer_bytes: int) -> TableImport:
-    """The child process's side of `import_upload`: read the upload kept at `path` within `limits`, import it,
-    refuse an answer (pickled) larger than `answer_bytes`."""
-    result = import_sheet(read_sheet(Path(path).read_bytes(), name, limits=limits))
+def _import_upload_here(raw: bytes, name: str, limits: SheetLimits, answer_bytes: int) -> TableImport:
+    """The child process's side of `import_upload`: read the upload `raw` within `limits`, import it, refuse an
+    answer (pickled) larger than `answer_bytes`."""
+    result = import_sheet(read_sheet(raw, name, limits=limits))
     size = len(pickle.dumps(result))
     if size > answer_bytes:
         raise SheetError(name, f"its import report is {size:,} bytes, over the limit of {answer_bytes:,} "
@@ -512,15 +511,9 @@ def import_upload(raw: bytes, name: str, *, still_wanted: Callable[[], bool] | N
     refusal; geo.budget.Abandoned (the child killed) once `still_wanted()` says False."""
     from geo.budget import Abandoned, ChildDied, DeadlineExceeded, Limits, run_bounded
 
-    # The upload goes to the child as a temporary file, not through its stdin: run_bounded gives its input to
-    # Popen.communicate only on the first wait, and a later communicate(None) writes no more of it, so an input
-    # larger than a pipe holds (64 KB) stalls until the deadline whenever still_wanted is polled.
     try:
-        with tempfile.NamedTemporaryFile(prefix="upload-") as kept:
-            kept.write(raw)
-            kept.flush()
-            return run_bounded(Limits(UPLOAD_SECONDS, UPLOAD_MEMORY_BYTES, still_wanted), _import_upload_here,
-                               kept.name, name, UPLOAD_LIMITS, UPLOAD_ANSWER_BYTES)
+        return run_bounded(Limits(UPLOAD_SECONDS, UPLOAD_MEMORY_BYTES, still_wanted), _import_upload_here,
+                           raw, name, UPLOAD_LIMITS, UPLOAD_ANSWER_BYTES)
     except (SheetError, Abandoned):
         raise
     except DeadlineExceeded:
