@@ -29,26 +29,50 @@ def _iso_date(text: str) -> dt.date:
 
 
 def validate_any(path: Spec) -> list:
-    """Problems with an events file or database, or with a crossings file (recognised by its china_side names)."""
+    """Problems with an events file or database, or with a crossings file (recognised by its china_side names).
+    A GeoJSON events file of any size is read feature by feature (geo.io.geojson)."""
     from geo.crossings import validate_crossings
     from geo.dataset import is_parquet, read_json
-    from geo.schema import validate_collection
+    from geo.io.geojson import EventsFile
+    from geo.schema import validate_collection, validate_feature
 
     if is_database_url(path):
         store = open_store(path)
         return validate_collection(store.read()[0], store.label)
     if is_parquet(path):  # crossings are GeoJSON only
         return validate_file(path)
-    try:
+    crossings = False
+
+    def events_or_crossings(feature: object, index: int, file: str) -> list:
+        nonlocal crossings
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        crossings = crossings or (isinstance(properties, dict) and "china_side" in properties)
+        return validate_feature(feature, index, file)
+
+    problems = EventsFile(path).stream(validate_one=events_or_crossings)
+    if not crossings:
+        return problems
+    try:  # a crossings file is small: read whole, as the app reads it
         data = read_json(path)
     except DatasetError as error:
         return error.problems
-    features = data.get("features") if isinstance(data, dict) else None
-    if isinstance(features, list) and any(
-            isinstance(f, dict) and isinstance(f.get("properties"), dict) and "china_side" in f["properties"]
-            for f in features):
-        return validate_crossings(data, str(path))
-    return validate_file(path)
+    return validate_crossings(data, str(path))
+
+
+def _over_the_limit(path: Spec) -> str | None:
+    """For a GeoJSON events file too large for the dashboard and export-html: a notice naming the way in."""
+    from geo.dataset import EVENTS_KIND, MAX_FILE_BYTES, convert_advice, is_parquet
+
+    if is_database_url(path) or is_parquet(path):
+        return None
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return None
+    if size <= MAX_FILE_BYTES:
+        return None
+    return (f"notice: {path} is {size:,} bytes, over the {MAX_FILE_BYTES / 1e6:g} MB limit{EVENTS_KIND} that the "
+            f"dashboard and export-html read; {convert_advice(path)}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -60,6 +84,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(problem)
         if not problems:
             print(f"{store_label(path)}: valid", file=sys.stderr)
+            notice = _over_the_limit(path)
+            if notice:
+                print(notice, file=sys.stderr)
     return 1 if total else 0
 
 
@@ -298,13 +325,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_convert(args: argparse.Namespace) -> int:
-    """GeoJSON to GeoParquet or back (by the suffixes); the input is validated first and never half-written."""
-    import json
+class _Invalid(Exception):
+    """The input had problems, so the temporary output is thrown away."""
 
-    from geo.dataset import MAX_FILE_BYTES, is_parquet, read_events_file
-    from geo.geoparquet import gc_paused, write_atomically, write_events
-    from geo.schema import validate_collection
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    """GeoJSON to GeoParquet or back (by the suffixes), validated as it is read and never half-written. A GeoJSON
+    input of any size is read feature by feature and the output written batch by batch, so memory stays
+    bounded (geo.io.geojson, geo.io.geoparquet_batches)."""
+    from geo.dataset import MAX_FILE_BYTES, is_parquet
+    from geo.geoparquet import gc_paused, write_atomically
+    from geo.io.geojson import GeoJSONWriter, events_source
+    from geo.io.geoparquet_batches import ParquetBatches
 
     def size(n: int) -> str:
         return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n / 1e3:,.1f} KB"
@@ -316,35 +348,44 @@ def cmd_convert(args: argparse.Namespace) -> int:
                   f"is clear", file=sys.stderr)
             return 2
     try:
-        data = read_events_file(args.input)
+        source = events_source(args.input)
     except DatasetError as error:
         for problem in error.problems:
             print(problem)
         return 1
-    with gc_paused():
-        problems = validate_collection(data, str(args.input))
-    if problems:
+    problems: list = []
+    located = 0
+
+    def write(temporary: Path) -> None:
+        nonlocal problems
+        with (ParquetBatches(temporary) if is_parquet(args.output) else GeoJSONWriter(temporary)) as writer:
+            def sink(batch: list, members: list) -> None:
+                nonlocal located
+                located += sum(feature["geometry"] is not None for feature in batch)
+                writer.write(batch, members)
+
+            with gc_paused():  # the features are freed batch by batch; the collector would rescan them in vain
+                problems = source.stream(sink)
+            if problems:
+                raise _Invalid
+            writer.finish(source.members)
+
+    try:
+        write_atomically(args.output, write)
+    except _Invalid:
         for problem in problems:
             print(problem)
         print(f"nothing was written to {args.output}", file=sys.stderr)
         return 1
-    try:
-        if is_parquet(args.output):
-            write_events(data, args.output)
-        else:
-            text = (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-            write_atomically(args.output, lambda temporary: temporary.write_bytes(text))
     except OSError as error:
         print(f"{args.output}: file: cannot write: {error.strerror or error}")
         return 1
-    features = data["features"]
-    located = sum(f["geometry"] is not None for f in features)
     size_in, size_out = args.input.stat().st_size, args.output.stat().st_size
-    print(f"converted {args.input} ({size(size_in)}) to {args.output} ({size(size_out)}): {len(features):,} events, "
+    print(f"converted {args.input} ({size(size_in)}) to {args.output} ({size(size_out)}): {source.count:,} events, "
           f"{located:,} with a location")
     if not is_parquet(args.output) and size_out > MAX_FILE_BYTES:
         print(f"notice: {args.output} is over the {MAX_FILE_BYTES / 1e6:g} MB limit for GeoJSON events files, so "
-              f"the dashboard and commands will refuse it; use the .parquet file instead", file=sys.stderr)
+              f"the dashboard and export-html will refuse it; use the .parquet file instead", file=sys.stderr)
     return 0
 
 
@@ -359,8 +400,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     """`db init URL`, `db import URL FILE`, `db export URL FILE`: the PostGIS store's tables and its data."""
     import time
 
-    from geo.dataset import read_events_file
     from geo.geoparquet import write_atomically
+    from geo.io.geojson import events_source
     from geo.store import encode
     from geo.store.migrations import SCHEMA_VERSION
     from geo.store.postgis import PostgisStore
@@ -373,11 +414,11 @@ def cmd_db(args: argparse.Namespace) -> int:
         return 0
     started = time.perf_counter()
     if args.action == "import":
-        try:
-            count = store.import_collection(read_events_file(args.file))
+        try:  # a GeoJSON file of any size streams into the database in batches (geo.io.geojson)
+            count = store.import_collection(events_source(args.file))
         except DatasetError as error:
             for problem in error.problems:
-                print(str(problem).replace("<import>", str(args.file), 1))
+                print(problem)
             print(f"nothing was imported into {store.label}", file=sys.stderr)
             return 1
         print(f"imported {count:,} events from {args.file} into {store.label} in "
@@ -506,7 +547,8 @@ def parser() -> argparse.ArgumentParser:
     db_init.add_argument("url", type=_database_url, metavar="URL")
     db_import = db_actions.add_parser("import", help="load an events file (validated first) into an empty dataset")
     db_import.add_argument("url", type=_database_url, metavar="URL")
-    db_import.add_argument("file", type=Path, metavar="FILE", help="GeoJSON (or .parquet) events file")
+    db_import.add_argument("file", type=Path, metavar="FILE",
+                           help="GeoJSON (any size: read feature by feature) or .parquet events file")
     db_export = db_actions.add_parser("export", help="write the dataset as a GeoJSON file (atomically)")
     db_export.add_argument("url", type=_database_url, metavar="URL")
     db_export.add_argument("file", type=Path, metavar="FILE")

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,10 @@ class DatasetError(Exception):
 
 
 MAX_FILE_BYTES = 200_000_000
-"""Largest GeoJSON file read (200 MB; the bundled one is about 20 KB). Checked before reading. GeoParquet,
-the large-data format, has its own limit (geo.geoparquet.MAX_PARQUET_BYTES)."""
+"""Largest GeoJSON file read whole (200 MB; the bundled one is about 20 KB), by the dashboard, export-html
+and the other commands that load a dataset. Checked before reading. `validate`, `convert` and `db import`
+read a GeoJSON file of any size feature by feature (geo.io.geojson). GeoParquet, the large-data format, has
+its own limit (geo.geoparquet.MAX_PARQUET_BYTES)."""
 
 MAX_DEPTH = 64
 """Deepest nesting of arrays and objects accepted (a valid events file nests 7 deep)."""
@@ -76,9 +79,56 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _too_deep(data: Any) -> bool:
-    """Whether arrays and objects nest deeper than MAX_DEPTH (checked without recursion)."""
-    stack = [(data, 1)]
+STRICT_JSON: dict[str, Any] = {"parse_constant": _reject_constant, "parse_float": _finite_float,
+                               "parse_int": _int, "object_pairs_hook": _object}
+"""How events JSON is decoded (json.loads / json.JSONDecoder keywords): no NaN or Infinity, no number beyond a
+64-bit float or of more than 4,000 digits, no key given twice in one object. `read_json` and the streaming
+reader (geo.io.geojson) both decode with exactly these."""
+
+TOO_DEEP = f"not valid JSON: arrays and objects nested more than {MAX_DEPTH} deep"
+
+
+def bom_message(encoding: str) -> str:
+    """Why a file starting with a UTF-16 or UTF-32 byte order mark is refused."""
+    return f"the file is {encoding} text (it starts with a {encoding} byte order mark); save it as UTF-8"
+
+
+def starting_bom(raw: bytes) -> str | None:
+    """The encoding a UTF-16/32 byte order mark at the start of `raw` announces, or None."""
+    return next((encoding for bom, encoding in _BOMS if raw.startswith(bom)), None)
+
+
+def nul_message(where: str, offset: int) -> str:
+    """Why a file holding a NUL byte is refused (`where`: its line and column, `offset`: its byte)."""
+    return (f"NUL byte at {where} (byte {offset}): the file looks like UTF-16 or UTF-32 text, or is not text at "
+            f"all; save it as UTF-8")
+
+
+def empty_message(no_bytes: bool) -> str:
+    """Why a file with nothing but JSON white space (or nothing at all) is refused."""
+    return "the file is empty" if no_bytes else "the file has nothing but whitespace in it"
+
+
+def utf8_message(byte: int, where: str, offset: int) -> str:
+    """Why a file that is not UTF-8 is refused: the first byte that is not, its line and column, its offset."""
+    return (f"not UTF-8 text: byte 0x{byte:02X} at {where} (byte {offset}) is not valid UTF-8 (Latin-1 or "
+            f"Windows-1252?); save it as UTF-8")
+
+
+def json_message(line: int, column: int, message: str) -> str:
+    """A JSON syntax error as Python's decoder reports it (`message`), at a line and column of the text."""
+    return f"not valid JSON (line {line}, column {column}: {message})"
+
+
+def position(line: int, column: int) -> str:
+    """A place in a file, as messages name it."""
+    return f"line {line}, column {column}"
+
+
+def _too_deep(data: Any, depth: int = 1) -> bool:
+    """Whether arrays and objects nest deeper than MAX_DEPTH (checked without recursion), `data` itself being
+    at `depth` (1: the top of the document)."""
+    stack = [(data, depth)]
     while stack:
         value, depth = stack.pop()
         children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
@@ -91,18 +141,28 @@ def _too_deep(data: Any) -> bool:
 
 
 def _position(raw: bytes, offset: int) -> str:
-    line = raw.count(b"\n", 0, offset) + 1
-    column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
-    return f"line {line}, column {column}"
+    return position(raw.count(b"\n", 0, offset) + 1, offset - raw.rfind(b"\n", 0, offset))
 
 
-def read_json(path: Path, max_bytes: int | None = MAX_FILE_BYTES) -> Any:
+LIMIT_ADVICE = "split it into smaller files"
+
+
+def convert_advice(path: Path) -> str:
+    """What to do with an events GeoJSON file over MAX_FILE_BYTES: the command that converts it to GeoParquet
+    (named by the file's name, never its folder: visitors read this too)."""
+    name = Path(path).name
+    return (f"convert it to GeoParquet with `python -m geo convert {shlex.quote(name)} "
+            f"{shlex.quote(str(Path(name).with_suffix('.parquet')))}` and use that file")
+
+
+def read_json(path: Path, max_bytes: int | None = MAX_FILE_BYTES, *, advice: str = LIMIT_ADVICE,
+              kind: str = "") -> Any:
     """Parse a JSON file strictly, raising DatasetError (one `file` problem) on failure.
 
-    The file must be at most `max_bytes` long (None: no limit), checked before it is read; UTF-8
-    (a UTF-8 byte order mark is accepted and ignored; UTF-16/32 and Latin-1 are not); one JSON
-    value with no NaN/Infinity, no number beyond a 64-bit float, no key repeated within an object,
-    and nested at most MAX_DEPTH deep.
+    The file must be at most `max_bytes` long (None: no limit), checked before it is read (a file over it
+    is refused naming the limit, `kind` of file it is for and `advice`); UTF-8 (a UTF-8 byte order mark is
+    accepted and ignored; UTF-16/32 and Latin-1 are not); one JSON value decoded as STRICT_JSON says, nested
+    at most MAX_DEPTH deep. geo.io.geojson reads the same files with the same problems, feature by feature.
     """
     file = str(path)
 
@@ -112,8 +172,7 @@ def read_json(path: Path, max_bytes: int | None = MAX_FILE_BYTES) -> Any:
     def too_big(size: int | None) -> DatasetError:
         known = f"{size:,} bytes, " if size is not None else ""
         megabytes = f" ({max_bytes / 1e6:g} MB)" if max_bytes >= 1_000_000 else ""
-        return fail(f"the file is {known}over the limit of {max_bytes:,} bytes{megabytes}; "
-                    f"split it into smaller files")
+        return fail(f"the file is {known}over the limit of {max_bytes:,} bytes{megabytes}{kind}; {advice}")
 
     try:
         size = Path(path).stat().st_size
@@ -125,33 +184,30 @@ def read_json(path: Path, max_bytes: int | None = MAX_FILE_BYTES) -> Any:
         raise fail(f"cannot read file: {error.strerror or error}") from None
     if max_bytes is not None and len(raw) > max_bytes:
         raise too_big(None)
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            raise fail(f"the file is {encoding} text (it starts with a {encoding} byte order mark); "
-                       f"save it as UTF-8")
+    encoding = starting_bom(raw)
+    if encoding:
+        raise fail(bom_message(encoding))
     nul = raw.find(b"\x00")
     if nul >= 0:
-        raise fail(f"NUL byte at {_position(raw, nul)} (byte {nul}): the file looks like UTF-16 or UTF-32 "
-                   f"text, or is not text at all; save it as UTF-8")
+        raise fail(nul_message(_position(raw, nul), nul))
     if not raw.removeprefix(codecs.BOM_UTF8).strip(_JSON_WHITESPACE):
-        raise fail("the file is empty" if not raw else "the file has nothing but whitespace in it")
+        raise fail(empty_message(not raw))
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw[bom:].decode("utf-8")
     except UnicodeDecodeError as error:
-        raise fail(f"not UTF-8 text: byte 0x{raw[error.start]:02X} at {_position(raw, error.start)} "
-                   f"(byte {error.start}) is not valid UTF-8 (Latin-1 or Windows-1252?); save it as UTF-8") from None
+        offset = bom + error.start  # counted in the file, byte order mark included
+        raise fail(utf8_message(raw[offset], _position(raw, offset), offset)) from None
     try:
-        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_int,
-                          object_pairs_hook=_object)
+        data = json.loads(text, **STRICT_JSON)
     except json.JSONDecodeError as error:
-        message = f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        raise fail(message) from None
+        raise fail(json_message(error.lineno, error.colno, error.msg)) from None
     except RecursionError:
-        raise fail(f"not valid JSON: arrays and objects nested more than {MAX_DEPTH} deep") from None
+        raise fail(TOO_DEEP) from None
     except ValueError as error:
         raise fail(f"not valid JSON: {error}") from None
     if _too_deep(data):
-        raise fail(f"not valid JSON: arrays and objects nested more than {MAX_DEPTH} deep")
+        raise fail(TOO_DEEP)
     return data
 
 
@@ -164,24 +220,31 @@ def is_parquet(path: Path) -> bool:
     return Path(path).suffix.lower() in PARQUET_SUFFIXES
 
 
+EVENTS_KIND = " for a GeoJSON events file"
+
+
 def read_events_file(path: Path) -> Any:
     """The parsed FeatureCollection in an events file, not yet validated: GeoParquet for a `.parquet` file
     (geo.geoparquet.read_collection, no size limit beyond that module's), else strict JSON (`read_json`,
-    at most MAX_FILE_BYTES). Raises DatasetError when the file cannot be read as either."""
+    at most MAX_FILE_BYTES; a larger file is refused with the command that converts it to GeoParquet).
+    Raises DatasetError when the file cannot be read as either."""
     if is_parquet(path):
         from geo.geoparquet import read_collection
 
         return read_collection(path)
-    return read_json(path)
+    return read_json(path, MAX_FILE_BYTES, advice=convert_advice(path), kind=EVENTS_KIND)
 
 
 def validate_file(path: Path) -> list[Problem]:
-    """Every problem with the events file at `path` (GeoJSON, or GeoParquet by suffix); empty when valid."""
+    """Every problem with the events file at `path` (GeoJSON, or GeoParquet by suffix); empty when valid.
+    A GeoJSON file of any size is read feature by feature (geo.io.geojson), with the problems `load_events`
+    gives it when it is within MAX_FILE_BYTES."""
+    from geo.io.geojson import events_source
+
     try:
-        data = read_events_file(path)
+        return events_source(path).stream()
     except DatasetError as error:
         return error.problems
-    return validate_collection(data, str(path))
 
 
 def _stripped(value: Any) -> Any:

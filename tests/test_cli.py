@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import EVENTS_PATH, ROOT
 
 
@@ -275,3 +277,92 @@ def test_convert_refuses_an_invalid_input_with_one_line_per_problem_and_writes_n
 def test_convert_to_a_file_of_unknown_kind_is_a_usage_error(tmp_path):
     result = geo("convert", str(EVENTS_PATH), str(tmp_path / "events.csv"))
     assert result.returncode == 2 and ".parquet" in result.stderr and not (tmp_path / "events.csv").exists()
+
+
+def test_a_geojson_file_over_the_dashboards_limit_validates_and_converts_and_its_refusal_names_the_way_in(
+        tmp_path, capsys):
+    """A real file just over 200 MB (the curated events with 200 MB of JSON white space among them), removed at
+    the end: `validate` and `convert` read it feature by feature; the dashboard's reader and export-html refuse
+    it by its size, naming the command that converts it."""
+    from geo.cli import main
+    from geo.dataset import MAX_FILE_BYTES, DatasetError, load_events, read_json
+    from geo.geoparquet import read_collection
+
+    big, parquet = tmp_path / "big.geojson", tmp_path / "big.parquet"
+    head, tail = EVENTS_PATH.read_bytes().split(b'"features": [', 1)
+    try:
+        with big.open("wb") as out:
+            out.write(head + b'"features": [')
+            for _ in range(MAX_FILE_BYTES // (1 << 20) + 1):
+                out.write(b" " * (1 << 20))
+            out.write(tail)
+        size = big.stat().st_size
+        assert size > MAX_FILE_BYTES
+        way_in = ("convert it to GeoParquet with `python -m geo convert big.geojson big.parquet` and use that file")
+        assert main(["validate", str(big)]) == 0
+        out = capsys.readouterr()
+        assert out.out == "" and out.err == (f"{big}: valid\nnotice: {big} is {size:,} bytes, over the 200 MB limit "
+                                             f"for a GeoJSON events file that the dashboard and export-html read; "
+                                             f"{way_in}\n")
+        assert main(["convert", str(big), str(parquet)]) == 0
+        assert capsys.readouterr().out.startswith(f"converted {big} (")
+        assert read_collection(parquet) == read_json(EVENTS_PATH)
+        refused = (f"{big}: file: the file is {size:,} bytes, over the limit of 200,000,000 bytes (200 MB) for a "
+                   f"GeoJSON events file; {way_in}")
+        with pytest.raises(DatasetError) as raised:
+            load_events(big)
+        assert [str(p) for p in raised.value.problems] == [refused]
+        assert main(["export-html", "--data", str(big), "--out", str(tmp_path / "map.html")]) == 1
+        assert capsys.readouterr().out.splitlines() == [refused]
+    finally:
+        big.unlink(missing_ok=True)
+
+
+def _collection_text(members: list) -> str:
+    import json
+
+    return "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in members) + "}"
+
+
+def test_db_import_streams_a_geojson_file_in_batches_and_stores_the_digest_of_the_whole(postgis_url, tmp_path):
+    from geo.bench import synthetic_collection
+    from geo.dataset import read_json
+    from geo.io.geojson import EventsFile
+    from geo.store.postgis import PostgisStore, version_digest
+
+    features = synthetic_collection(1_100, seed=4)["features"]
+    path = tmp_path / "events.geojson"  # a member after the features: read twice, imported once
+    path.write_text(_collection_text([("type", "FeatureCollection"), ("features", features), ("name", "kept")]),
+                    encoding="utf-8")
+    store = PostgisStore(postgis_url)
+    store.init()
+    assert store.import_collection(EventsFile(path, batch_features=250)) == 1_100
+    back, digest = store.read()
+    assert back == read_json(path) and list(back) == ["type", "features", "name"]
+    assert digest == version_digest(back)
+
+
+def test_db_import_of_a_file_with_a_later_duplicate_id_names_it_and_imports_nothing(postgis_url, tmp_path, capsys):
+    import psycopg
+
+    from geo.bench import synthetic_collection
+    from geo.cli import main
+    from geo.dataset import DatasetError
+    from geo.io.geojson import EventsFile
+    from geo.store.postgis import PostgisStore
+
+    collection = synthetic_collection(700, seed=4)
+    collection["features"][650]["properties"]["id"] = collection["features"][3]["properties"]["id"]
+    path = tmp_path / "events.geojson"
+    path.write_text(_collection_text(list(collection.items())), encoding="utf-8")
+    store = PostgisStore(postgis_url)
+    store.init()
+    expected = [f"{path}: feature 650 (id=synthetic-000003): properties.id: duplicate id, first used by feature 3"]
+    with pytest.raises(DatasetError) as raised:  # batches of 100: the database refuses the id first
+        store.import_collection(EventsFile(path, batch_features=100))
+    assert [str(p) for p in raised.value.problems] == expected
+    assert main(["db", "import", postgis_url, str(path)]) == 1
+    out = capsys.readouterr()
+    assert out.out.splitlines() == expected and out.err.startswith("nothing was imported into ")
+    with psycopg.connect(postgis_url) as connection:
+        assert connection.execute("SELECT count(*) FROM events").fetchone()[0] == 0

@@ -141,3 +141,18 @@ def test_a_geojson_file_named_parquet_is_one_problem_not_a_traceback(tmp_path):
     assert str(problem).startswith(f"{wrong}: file: not a readable Parquet file")
     with pytest.raises(DatasetError):
         load_events(wrong)
+
+
+def test_a_geojson_file_over_the_limit_is_refused_naming_the_command_that_converts_it(tmp_path, monkeypatch):
+    from geo import dataset
+
+    path = tmp_path / "my events.geojson"
+    path.write_bytes(EVENTS_PATH.read_bytes())
+    monkeypatch.setattr(dataset, "MAX_FILE_BYTES", 1_000)
+    with pytest.raises(DatasetError) as raised:
+        load_events(path)
+    assert [str(p) for p in raised.value.problems] == [
+        f"{path}: file: the file is {path.stat().st_size:,} bytes, over the limit of 1,000 bytes for a GeoJSON events "
+        "file; convert it to GeoParquet with `python -m geo convert 'my events.geojson' 'my events.parquet'` and "
+        "use that file"]
+    assert dataset.validate_file(path) == []  # read feature by feature, whatever its size

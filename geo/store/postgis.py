@@ -18,19 +18,22 @@ import hashlib
 import json
 import threading
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 
 from geo import changelog
 from geo.changelog import Change
 from geo.dataset import DatasetError
-from geo.schema import Problem, validate_collection
+from geo.schema import Problem
 from geo.store import credentials
 from geo.store.edits import Edit, check_size, plan_append, plan_revert
 from geo.store.errors import ConflictError, StoreError
 from geo.store.migrations import SCHEMA_VERSION, applied_version, check_version, migrate
 from geo.store.rows import CHILDREN, EVENT_COLUMNS, feature_from_rows, feature_rows
+
+if TYPE_CHECKING:
+    from geo.io.geojson import EventsSource
 
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
 _computed: dict[tuple[str, int], str] = {}  # (url, revision) -> digest computed for a dataset edited outside
@@ -227,9 +230,10 @@ class PostgisStore:
         self._record(connection, change)
         return change
 
-    def _set_digest(self, connection, collection: dict[str, Any]) -> str:
-        """Store the digest of `collection` (now in the tables) and its members besides the features."""
-        digest = version_digest(collection)
+    def _set_digest(self, connection, collection: dict[str, Any], digest: str | None = None) -> str:
+        """Store the digest of `collection` (now in the tables; `digest` when already computed, its features
+        then left out of `collection`) and its members besides the features."""
+        digest = digest or version_digest(collection)
         members = [[k, None if k == "features" else v] for k, v in collection.items()]
         connection.execute("UPDATE dataset_state SET digest = %s, written = %s, members = %s",
                            (digest, digest, json.dumps(members, ensure_ascii=False)))
@@ -275,12 +279,17 @@ class PostgisStore:
 
         return self._session(work, read_only=False)
 
-    def import_collection(self, collection: dict[str, Any]) -> int:
+    def import_collection(self, collection: dict[str, Any] | EventsSource) -> int:
         """Load a valid FeatureCollection into the empty dataset, in one transaction; returns the number of
-        events. DatasetError (nothing written) when it is invalid or the dataset already holds events."""
-        problems = validate_collection(collection, "<import>")
-        if problems:
-            raise DatasetError(problems)
+        events. `collection` is a parsed collection or a geo.io.geojson source (a GeoJSON file of any size,
+        read feature by feature): its features are validated as they are read and copied in batches, so the
+        memory used does not grow with the file. DatasetError (nothing written) when it is invalid or the
+        dataset already holds events."""
+        import psycopg
+
+        from geo.io.geojson import CollectionSource, CollectionText
+
+        source = CollectionSource(collection, "<import>") if isinstance(collection, dict) else collection
 
         def work(connection) -> int:
             connection.execute("SELECT 1 FROM dataset_state FOR UPDATE")
@@ -290,11 +299,34 @@ class PostgisStore:
                 raise DatasetError([Problem(self.label, "events", f"the dataset already holds {held:,} events "
                                             f"and {logged:,} changes; db import loads into a new, empty one "
                                             "(db init a new database, or add events with python -m geo add)")])
-            self._copy(connection, collection["features"], 0)
-            self._set_digest(connection, collection)
-            return len(collection["features"])
+            digest, text = hashlib.sha256(), CollectionText()  # version_digest's text, made batch by batch
+            copied, failure = 0, None
+
+            def copy(batch: list[dict[str, Any]], members: list[tuple[str, Any]]) -> None:
+                nonlocal copied, failure
+                if failure is not None:
+                    return
+                if not copied:
+                    digest.update(text.start(members).encode())
+                digest.update(text.features(batch).encode())
+                try:  # two events with one id fail here before the check of the whole collection says so
+                    self._copy(connection, batch, copied)
+                except psycopg.Error as error:
+                    failure = error
+                copied += len(batch)
+
+            problems = source.stream(copy)
+            if problems:
+                raise DatasetError(problems)
+            if failure is not None:
+                raise failure
+            members = dict(source.members)
+            if not copied:
+                digest.update(text.start(source.members).encode())
+            digest.update(text.end(source.members).encode())
+            self._set_digest(connection, {**members, "features": []}, digest.hexdigest())
+            return copied
 
         return self._session(work, read_only=False)
-
 
 __all__ = ["SCHEMA_VERSION", "PostgisStore"]
