@@ -268,8 +268,6 @@ CRAFTS: dict[str, Any] = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="needs geo/store/file.py FileStore.revert_change to pass current_digest= "
-                                       "and kept= to plan_revert (asked of its owner in issue #21's report)")
 @pytest.mark.parametrize("craft", CRAFTS)
 def test_python_m_geo_revert_refuses_a_crafted_entry_in_one_line_and_changes_nothing(dataset, craft):
     CRAFTS[craft](dataset)

@@ -156,11 +156,13 @@ def test_a_candidate_that_matches_an_event_becomes_its_source_and_a_revert_takes
     with pytest.raises(DatasetError, match="nothing to add"):  # the same report twice attaches nothing
         append_features(dataset, [candidate], editor="alice")
 
+    appended = read_collection(dataset)["features"][5]
     undo = revert_change(dataset, change.id, editor="alice")
     assert undo.attached[0]["event"] == target["id"]
     assert read_collection(dataset)["features"][5] == collection["features"][5]
     revert_change(dataset, undo.id, editor="alice")
     assert frame_from_collection(read_collection(dataset)).at[target["id"], "sources"][-1]["publisher"] == "Daily NK"
+    assert read_collection(dataset)["features"][5] == appended  # the figure comes back with its source
 
 
 def test_a_candidate_matching_an_unknown_event_is_refused(dataset, collection):

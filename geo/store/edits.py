@@ -261,6 +261,18 @@ def check_recorded(label: str, target: Change, changes: Sequence[Change], curren
                           "nothing was changed")
 
 
+def _reattached(features: list[dict[str, Any]], entry: dict[str, Any]) -> dict[str, Any]:
+    """A revert's `attached` entry (sources it took off an event, with their figures) as a candidate that puts
+    them back. The figures point at the sources' positions on the event when they were first attached, right
+    after the sources it held then, which it holds again now; as a candidate's they point into its own
+    sources."""
+    event = next((f for f in features if (f.get("properties") or {}).get("id") == entry["event"]), None)
+    held = len(((event or {}).get("properties") or {}).get("sources") or [])
+    figures = [{**f, "source": f["source"] - held} for f in entry["figures"]
+               if 0 <= f["source"] - held < len(entry["sources"])]
+    return {"properties": {"matches": entry["event"], "sources": entry["sources"], "figures": figures}}
+
+
 def plan_revert(label: str, current: dict[str, Any], changes: Sequence[Change], change_id: str,
                 log_name: str, *, current_digest: str | None = None,
                 kept: Callable[[str], Path | None] | None = None) -> Edit:
@@ -286,8 +298,7 @@ def plan_revert(label: str, current: dict[str, Any], changes: Sequence[Change], 
     back = [f for f in target.removed_features if f["properties"]["id"] not in present]
     kept = [f for f in current["features"] if (f.get("properties") or {}).get("id") not in drop]
     if target.action == "revert":  # undoing a revert puts back the sources it took off
-        moved = _attach(label, kept, [{"properties": {"matches": e["event"], "sources": e["sources"],
-                                                       "figures": e["figures"]}} for e in target.attached])
+        moved = _attach(label, kept, [_reattached(kept, e) for e in target.attached])
     else:
         moved = _detach(kept, target.attached)
     if not gone and not back and not moved:
