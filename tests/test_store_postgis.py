@@ -279,7 +279,8 @@ def test_the_dashboard_says_in_one_line_when_the_database_cannot_be_reached(monk
     at.run()
     assert not at.exception
     [error] = [e.value for e in at.error]
-    assert error == "The dataset cannot be read: " + markdown_text(
-        f"cannot reach postgresql://viewer@127.0.0.1:{port}/border: connection refused")
+    assert error.startswith("The dataset cannot be shown right now: " + markdown_text(
+        f"cannot reach postgresql://viewer@127.0.0.1:{port}/border: connection refused") + ". ")
+    assert "hidden-pw" not in error
 
 
