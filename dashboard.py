@@ -21,7 +21,8 @@ from geo.dataset import DatasetError, records
 from geo.details import details_html, event_list_html
 from geo.evidence import figure_span, independent_witnesses
 from geo.filters import filter_mask, located
-from geo.io.export import FORMATS, export_bytes
+from geo.io import downloads
+from geo.io.export import FORMATS
 from geo.layers import COMPACT_ABOVE, base_map, crossings_layer, feature_id_from_tooltip
 from geo.layerscript import scripted_layers
 from geo.mapview import view_map
@@ -387,5 +388,10 @@ if len(shown_rows) > TABLE_MAX:
                "of them.")
 for column, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS.items(), strict=True):
     extension, mime = FORMATS[fmt]
-    column.download_button(f"Download {label} (filtered)", lambda fmt=fmt: export_bytes(events.iloc[shown_rows], fmt),
-                           f"events-filtered{'-hxl' if fmt == 'hxl' else ''}{extension}", mime, on_click="ignore")
+    too_many = downloads.refusal(fmt, len(shown_rows))  # decided before anything is built
+    column.download_button(f"Download {label} (filtered)",
+                           lambda fmt=fmt: downloads.download_bytes(ready, shown_rows, fmt),  # built once, elsewhere
+                           f"events-filtered{'-hxl' if fmt == 'hxl' else ''}{extension}", mime, on_click="ignore",
+                           disabled=too_many is not None)
+    if too_many:
+        column.caption(markdown_text(too_many))
