@@ -5,7 +5,9 @@ Run:  streamlit run dashboard.py      (BORDER_DATA=path/to/events.geojson to map
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import folium
@@ -127,6 +129,23 @@ def event_scripts(version: str) -> dict[tuple, str]:
     """Each event's map script, rendered once per dataset version and shared by every session
     (geo.layerscript): a filter change then joins ready-made scripts instead of rendering pins."""
     return {}
+
+
+@st.cache_resource(show_spinner=False)
+def map_builds() -> threading.Lock:
+    """Held while this server builds a map download (about 3.5 s per 100,000 events): one at a time."""
+    return threading.Lock()
+
+
+def one_at_a_time(lock: threading.Lock, build: Callable[[], bytes]) -> bytes:
+    """`build()` while holding `lock`; refused at once (the button then says it failed) while another holds it,
+    so clicks never pile builds up on the server's few download threads."""
+    if not lock.acquire(blocking=False):
+        raise RuntimeError("another map download is being built on this server")
+    try:
+        return build()
+    finally:
+        lock.release()
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -310,7 +329,8 @@ def map_and_details(keep: object, filters: object, view_key: str) -> None:
         st.caption("Crossings not drawn because no source we found gives their coordinates: "
                    + markdown_text(", ".join(unplaced_crossings["name"])) + ".")
     st.download_button("Download this map (HTML, works offline)",
-                       lambda: assets.standalone_html(view_map(events, filters, map_day, places(), crossings())),
+                       lambda: one_at_a_time(map_builds(), lambda: assets.standalone_html(
+                           view_map(events, filters, map_day, places(), crossings()))),
                        "border-map.html", "text/html", on_click="ignore", disabled=bool(missing_assets))
 
     # --- Details of the clicked (or chosen) event ---------------------------------------------------
