@@ -394,8 +394,10 @@ def checked_table(path: Path, file: str, parquet: pq.ParquetFile | None = None) 
         raise refuse(known + uncompressed, "take at least")
     total = known
     try:
-        for top, leaves in dictionary_encoded.items():
-            as_read = pq.ParquetFile(path, read_dictionary=leaves).read(columns=[top], use_threads=False)
+        as_dictionaries = pq.ParquetFile(path, read_dictionary=[leaf for leaves in dictionary_encoded.values()
+                                                                for leaf in leaves]) if dictionary_encoded else None
+        for top in dictionary_encoded:  # one column at a time: the memory of one column's dictionaries at most
+            as_read = as_dictionaries.read(columns=[top], use_threads=False)
             total += sum(_decoded_bytes(chunk) for chunk in as_read.column(0).chunks)
             del as_read
             if total > MAX_DECODED_BYTES:
