@@ -156,9 +156,10 @@ def test_a_feature_over_the_value_limit_is_one_file_problem_not_a_read_of_the_wh
     path = tmp_path / "big-feature.geojson"
     path.write_text(json.dumps(collection), encoding="utf-8")
     assert max(len(json.dumps(f)) for f in collection["features"][:3]) < 20_000
-    assert streamed(path, 256, max_value_chars=20_000) == [
-        f"{path}: file: feature 3 is more than 20,000 characters of JSON, the most one value may take when a file "
-        "is read feature by feature"]
+    for chunk in (256, 1 << 22):  # cut across reads, or read at once
+        assert streamed(path, chunk, max_value_chars=20_000) == [
+            f"{path}: file: feature 3 is more than 20,000 characters of JSON, the most one value may take when a "
+            "file is read feature by feature"]
     assert streamed(path, 256, max_value_chars=60_000) == whole(path)  # the summary's own limit, as read whole
     assert "String should have at most 5000 characters" in whole(path)[0]
 

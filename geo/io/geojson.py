@@ -300,6 +300,8 @@ class _Parser:
             except ValueError as error:  # a STRICT_JSON hook: NaN, a huge number, a key given twice
                 failure, cut_short = ("value", str(error)), False
             else:
+                if end - self._pos > self._max:
+                    self._too_big(what)
                 if end < len(self._buffer) or self._text.exhausted:
                     start, self._pos = self._pos, end
                     return value, start
@@ -310,10 +312,13 @@ class _Parser:
                     self._json_error(failure[1], failure[2] - self._base)
                 self._fail(TOO_DEEP if failure[0] == "deep" else f"not valid JSON: {failure[1]}")
             if len(self._buffer) - self._pos > self._max:
-                self._fail(f"{what} is more than {self._max:,} characters of JSON, the most one value may take "
-                           f"when a file is read feature by feature")
+                self._too_big(what)
             previous = failure
             self._more()
+
+    def _too_big(self, what: str) -> NoReturn:
+        self._fail(f"{what} is more than {self._max:,} characters of JSON, the most one value may take when a file "
+                   f"is read feature by feature")
 
     def _value(self, depth: int, what: str) -> Any:
         """The JSON value at the current position, nested at `depth` of the document."""
