@@ -14,15 +14,16 @@ and column, in the same order of precedence:
 3. only then the contract: `geo.schema.validate_collection` itself runs over the features as they are read
    (duplicate ids and the MAX_PROBLEMS cut included).
 
-Memory is bounded by one chunk of text (CHUNK_BYTES), the largest single feature, one batch of features
-(BATCH_FEATURES) and validate_collection's set of ids seen (about 100 bytes per feature), whatever the size
-of the file. Deliberate differences from reading the file whole:
+Memory is bounded by one chunk of text (CHUNK_BYTES), the largest single feature and one batch of features
+(BATCH_FEATURES), whatever the size of the file, plus what validate_collection keeps: the ids seen (about
+100 bytes per feature) and, for an invalid file, every problem found until it cuts the list at MAX_PROBLEMS.
+Deliberate differences from reading the file whole:
 - there is no size limit, but one feature (or any other value in the file) may hold at most
   MAX_VALUE_CHARS characters of JSON; a larger one is one `file` problem saying so;
 - arrays and objects nested close to Python's recursion limit (about 990 levels) may be reported when that
   feature is read rather than after the rest of the file parsed (same message either way);
-- when a member of the collection comes after its `features` (`"type"` last, say), the file is read twice:
-  once for the features, once more to check them knowing every member.
+- when the collection's `type` is not given before its `features`, or another member comes after them, the
+  file is read twice, so that the features are checked knowing every member.
 """
 
 from __future__ import annotations
@@ -517,7 +518,6 @@ class CollectionText:
         self._indent = indent
         self._options: dict[str, Any] = ({"ensure_ascii": False, "separators": (",", ":")} if indent is None
                                          else {"ensure_ascii": False, "indent": indent})
-        self._before = self._after = ""
         self._written = 0
 
     def _key(self, key: str) -> str:
