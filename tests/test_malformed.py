@@ -32,7 +32,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.dataset import MAX_FILE_BYTES, DatasetError, load_events, read_json, validate_file
-from geo.markup import markdown_text
+from geo.markup import markdown_text, without_paths
 from geo.schema import MAX_PROBLEMS
 from tests.conftest import EVENTS_PATH, ROOT
 
@@ -292,5 +292,6 @@ def test_the_dashboard_shows_the_problems_not_a_traceback(name, corpus, cli, mon
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
-    assert len(at.error) == 1 and f"The dataset {markdown_text(corpus[name])} is not valid" in at.error[0].value
-    assert at.code[0].value == "\n".join(loaded_lines(name, cli, corpus))
+    assert len(at.error) == 1 and markdown_text(f"{corpus[name].name} is not a valid events file") in at.error[0].value
+    assert at.code[0].value == "\n".join(without_paths(line) for line in loaded_lines(name, cli, corpus))
+    assert str(corpus[name].parent) not in at.error[0].value + at.code[0].value  # a visitor sees no server path
