@@ -600,17 +600,24 @@ def validate_collection(data: Any, file: str,
     if not isinstance(features, list):
         return problems + [Problem(file, "features", "expected a list of features")]
     seen: dict[str, int] = {}
+    more = 0  # problems found beyond MAX_PROBLEMS: counted, never kept (a huge file of bad features stays small)
+
+    def add(found: list[Problem]) -> None:
+        nonlocal more
+        room = max(0, MAX_PROBLEMS - len(problems))
+        problems.extend(found[:room])
+        more += len(found) - len(found[:room])
+
     for index, feature in enumerate(features):
-        problems.extend(validate_one(feature, index, file))
+        add(validate_one(feature, index, file))
         fid = _raw_id(feature)
         if fid is not None:
             if fid in seen:
                 message = f"duplicate id, first used by feature {seen[fid]}"
-                problems.append(Problem(file, "properties.id", message, index, fid))
+                add([Problem(file, "properties.id", message, index, fid)])
             else:
                 seen[fid] = index
-    if len(problems) > MAX_PROBLEMS:
-        more = len(problems) - MAX_PROBLEMS
-        problems = problems[:MAX_PROBLEMS] + [
-            Problem(file, "features", f"{more} more problems not listed (only the first {MAX_PROBLEMS} are)")]
+    if more:
+        problems.append(Problem(file, "features",
+                                f"{more} more problems not listed (only the first {MAX_PROBLEMS} are)"))
     return problems
