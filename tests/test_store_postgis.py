@@ -284,3 +284,23 @@ def test_the_dashboard_says_in_one_line_when_the_database_cannot_be_reached(monk
     assert "hidden-pw" not in error
 
 
+
+
+def test_a_change_log_row_of_the_wrong_shape_is_one_warning_and_the_map_keeps_working(curated, collection,
+                                                                                      monkeypatch, tmp_path):
+    from geo.changelog import ChangeLogError
+
+    append_features(curated, [new_feature(collection, "logged-then-damaged")], editor="alice")
+    with psycopg.connect(curated, autocommit=True) as connection:  # a hand edit in SQL the schema allows
+        connection.execute("""UPDATE changes SET removed_features = '["not a feature"]'""")
+    with pytest.raises(ChangeLogError, match="removed_features"):
+        history(curated)
+
+    monkeypatch.setenv("BORDER_DATA", curated)
+    monkeypatch.setenv("BORDER_CACHE", str(tmp_path / "cache"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning if "change log could not be read" in w.value]
+    shown = [m.value for m in at.markdown if "events shown" in m.value]
+    assert f"of {len(collection['features']) + 1} events shown" in shown[0]

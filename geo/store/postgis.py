@@ -170,10 +170,16 @@ class PostgisStore:
         rows = connection.execute("SELECT id, time, editor, action, refs, added, removed, digest_before, "
                                   "digest_after, reverts, removed_features, attached FROM changes "
                                   "ORDER BY seq").fetchall()
-        return [Change(id=r[0], time=r[1].astimezone(dt.UTC).strftime(_TIME), editor=r[2], action=r[3],
-                       refs=tuple(r[4]), added=tuple(r[5]), removed=tuple(r[6]), digest_before=r[7],
-                       digest_after=r[8], reverts=r[9], removed_features=tuple(r[10]), attached=tuple(r[11]))
-                for r in rows]
+        changes = []
+        for r in rows:  # checked as the file engine checks each line: a row written by hand is not trusted
+            entry = {"id": r[0], "time": r[1].astimezone(dt.UTC).strftime(_TIME), "editor": r[2], "action": r[3],
+                     "refs": r[4], "added": r[5], "removed": r[6], "digest_before": r[7], "digest_after": r[8],
+                     "reverts": r[9], "removed_features": r[10], "attached": r[11]}
+            try:
+                changes.append(changelog.checked_change(entry))
+            except ValueError as error:
+                raise changelog.ChangeLogError(f"{self.name}: change {str(r[0])[:40]!r}: {error}") from None
+        return changes
 
     # --- writing ----------------------------------------------------------------------------------------------
 
