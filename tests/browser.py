@@ -179,3 +179,14 @@ def open_review_page(page: Page, url: str) -> None:
     page.locator("[data-testid='stSidebarNav'] a", has_text="review").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD_MS)
     wait_until_idle(page)
+
+
+def open_sheet_uploader(page: Page, url: str):
+    """Open the review page as a user does, choose "A spreadsheet of events" and return its file uploader,
+    once the page has finished its run."""
+    open_review_page(page, url)
+    page.get_by_text("A spreadsheet of events (CSV or Excel)").click()
+    uploader = page.locator("[data-testid='stFileUploader']", has_text="Spreadsheet: .csv (UTF-8) or .xlsx")
+    expect(uploader).to_be_visible(timeout=RERUN_MS)
+    wait_until_idle(page)
+    return uploader

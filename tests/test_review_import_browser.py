@@ -15,7 +15,7 @@ from geo.dataset import read_json
 from geo.io.sheet import read_sheet
 from geo.io.table import import_sheet
 from geo.markup import WORD_JOINER
-from tests.browser import RERUN_MS, is_loopback, open_review_page, wait_until_idle
+from tests.browser import RERUN_MS, is_loopback, open_sheet_uploader, wait_until_idle
 from tests.test_security import EDITOR, PASSWORD, geo, secured  # noqa: F401  (secured: the server fixture)
 
 # One row with coordinates, one with only a gazetteer place name, one with a month 13.
@@ -37,11 +37,7 @@ def test_an_uploaded_spreadsheet_shows_its_rows_and_problems_and_an_editor_appen
     session = open_session(is_loopback)
     page = session.page
     with app.log_on_failure():
-        open_review_page(page, app.url)
-        page.get_by_text("A spreadsheet of events (CSV or Excel)").click()
-        uploader = page.locator("[data-testid='stFileUploader']", has_text="Spreadsheet: .csv (UTF-8) or .xlsx")
-        expect(uploader).to_be_visible(timeout=RERUN_MS)
-        wait_until_idle(page)
+        uploader = open_sheet_uploader(page, app.url)
         uploader.locator("input[type='file']").set_input_files(sheet)
         read_rows = page.get_by_role("button", name="Read rows")
         expect(read_rows).to_be_enabled(timeout=RERUN_MS)

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from geo.markup import WORD_JOINER
-from tests.browser import RERUN_MS, is_loopback, open_review_page, report, wait_until_idle
+from tests.browser import RERUN_MS, is_loopback, open_sheet_uploader, report, wait_until_idle
 from tests.test_io_sheet import ANSWER_SECONDS, GROWTH_MB, Hostile, hostile_files, secret_of
 from tests.test_security import secured  # noqa: F401  (the server fixture)
 
@@ -40,11 +40,7 @@ def test_a_hostile_sheet_read_on_the_review_page_is_one_error_line_within_10_s_a
     session = open_session(is_loopback)
     page = session.page
     with app.log_on_failure():
-        open_review_page(page, app.url)
-        page.get_by_text("A spreadsheet of events (CSV or Excel)").click()
-        uploader = page.locator("[data-testid='stFileUploader']", has_text="Spreadsheet: .csv (UTF-8) or .xlsx")
-        expect(uploader).to_be_visible(timeout=RERUN_MS)
-        wait_until_idle(page)
+        uploader = open_sheet_uploader(page, app.url)
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # the server's peak starts again from here
         before = memory(pid, "VmRSS")
         uploader.locator("input[type='file']").set_input_files(case.path)
