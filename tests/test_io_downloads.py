@@ -22,6 +22,7 @@ from geo.dataset import read_json
 from geo.geoparquet import write_events
 from geo.io import downloads
 from geo.io.downloads import (
+    BUILD_NICENESS,
     BUSY,
     KEPT_FILES,
     OWN_COPY_PREFIX,
@@ -259,6 +260,25 @@ def test_the_server_does_not_hold_the_file_in_memory_while_a_child_builds_it(syn
     # The same file made in this process, as the dashboard did before: the memory grows by more than the file.
     in_process = peak_growth_kb(lambda: export_bytes(synthetic.frame, "kml")) * 1024
     assert in_process > size, f"in-process export grew {in_process / 1e6:.1f} MB"
+
+
+def test_a_build_runs_at_a_lower_cpu_priority_than_the_server(curated, tmp_path, children):
+    def niceness(pid: int) -> int | None:
+        try:  # /proc/<pid>/stat: the 19th field is the nice value (after the command name in parentheses)
+            return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16])
+        except (FileNotFoundError, ProcessLookupError):
+            return None
+
+    build = threading.Thread(target=download_file, args=(curated, shown_rows(curated), "kml"),
+                             kwargs={"cache_dir": tmp_path})
+    build.start()
+    seen: set[int | None] = set()
+    while build.is_alive():
+        seen.update(niceness(child.pid) for child in list(children) if child.poll() is None)
+        time.sleep(0.002)
+    build.join()
+    assert os.nice(0) + BUILD_NICENESS in seen, f"the child's nice values seen: {seen}"
+    assert len(children) == 1
 
 
 def test_a_build_past_its_time_is_stopped_and_refused_in_a_sentence(curated, tmp_path, children, monkeypatch):

@@ -13,9 +13,10 @@ geo.io.export's FORMATS. `download_bytes(dataset, rows, fmt)` gives its bytes:
   data), the code that writes exports (every geo/ source file), the format and the row positions. A new
   dataset version, a new filter or new code is a new file; the same view asked for again is read from disk.
 - **Built in a child process** otherwise (geo.budget.run_bounded: at most BUILD_SECONDS and
-  BUILD_MEMORY_BYTES), so the server's GIL and memory stay free while it works: the child reads the
-  prepared copy from disk, takes the rows and streams the file to disk (geo.io.export.write_export);
-  the server sends it only the row positions and gets back only the file's size.
+  BUILD_MEMORY_BYTES, at a lower CPU priority than the server's), so the server's GIL, memory and CPU stay
+  free for visitors' reruns while it works: the child reads the prepared copy from disk, takes the rows
+  and streams the file to disk (geo.io.export.write_export); the server sends it only the row positions
+  and gets back only the file's size.
 - **One build at a time per server process.** One more request may wait for it, up to WAIT_SECONDS (two
   visitors asking for the same file at once get the one build); any other is refused at once with a
   sentence asking to try again, so downloads never hold more than two of the server's worker threads.
@@ -66,6 +67,9 @@ BUILD_SECONDS = 300
 
 BUILD_MEMORY_BYTES = 8_000_000_000
 """Address space one build's child process may use (it reads the whole prepared dataset)."""
+
+BUILD_NICENESS = 10
+"""How much lower the build's CPU priority is than the server's (os.nice): visitors' reruns come first."""
 
 WAIT_SECONDS = 60
 """How long a request waits for the build in progress before it is refused."""
@@ -327,7 +331,8 @@ def write_download(source: str, digest: str, rows: np.ndarray, fmt: str, target:
     """(Runs in the child process.) Read the prepared copy at `source` (for content `digest`), take the rows
     at positions `rows` and write them in `fmt` to `target` atomically; the file's size and this process's
     peak memory (`seconds` 0: the caller times it). Raises PreparedCopyUnreadable when the copy is missing
-    or not trusted, ExportTooLarge past `max_bytes`."""
+    or not trusted, ExportTooLarge past `max_bytes`. Runs at BUILD_NICENESS lower CPU priority."""
+    os.nice(BUILD_NICENESS)
     frame = read_prepared(Path(source), digest)
     if frame is None:
         raise PreparedCopyUnreadable(f"no readable prepared copy at {source}")
