@@ -91,7 +91,7 @@ def test_a_dataset_the_dashboard_rejects_counts_as_errors_and_exits_1(tmp_path):
     result, report = loadtest("--sessions", "2", "--seconds", "5", "--data", str(invalid))
     assert result.returncode == 1, report
     assert report["errors"] >= 2, report  # at least each session's first load
-    assert any("st.error" in e and "not valid" in e for e in report["error_examples"]), report
+    assert any("st.error" in e and "not a valid events file" in e for e in report["error_examples"]), report
     assert report["appends"] == 0, report  # `geo add` refuses to append to an invalid file...
     assert "exited 1" in result.stderr, result.stderr[-3000:]  # ...and that is an error too
 
