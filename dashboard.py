@@ -180,7 +180,7 @@ def unavailable(reason: object, problems: list[str], failed_stamp: str | None) -
     st.error(f"The dataset cannot be shown right now: {markdown_text(without_paths(reason))}. This page shows it "
              "again as soon as it can be read, with your filters as they were.")
     if problems:
-        with st.expander(f"The {len(problems):,} problems, for whoever maintains the dataset"):
+        with st.expander("What is wrong, for whoever maintains the dataset"):
             st.code("\n".join(without_paths(problem) for problem in problems[:MAX_PROBLEMS_SHOWN]), language=None)
     st.session_state[RESTORE_KEY] = True
     look_again(failed_stamp)
@@ -188,27 +188,25 @@ def unavailable(reason: object, problems: list[str], failed_stamp: str | None) -
 
 
 store = open_store(DATA_PATH)
-stamp = None
+stamp, loading_line = None, st.empty()  # one place on the page for the loading line, whichever fills it
 try:
-    stamp, loading_line = store.stamp(), st.empty()  # one place on the page, whichever fills it
+    stamp = store.stamp()
     size = DATA_PATH.stat().st_size if store.engine == "file" and DATA_PATH.exists() else None
     if stamp in prepared_stamps():  # prepared on this server before: no progress box (each costs 0.1 s)
         ready, problems = prepared(str(DATA_PATH), stamp)
-        loading_line.caption(f"{markdown_text(store.name)}: " + (f"{len(problems):,} problems" if problems
-                                                                else f"{len(ready.frame):,} events loaded"))
     else:
         label = f"Loading {markdown_text(store.name)}" + (f" ({size / 1e6:.1f} MB)" if size is not None else "") + "…"
         with loading_line.status(label, expanded=False) as loading:
             ready, problems = prepared(str(DATA_PATH), stamp, lambda message: loading.update(label=message))
-            loading.update(label=f"{markdown_text(store.name)}: " + (f"{len(problems):,} problems" if problems
-                                                     else f"{len(ready.frame):,} events loaded"),
-                           state="error" if problems else "complete")
         prepared_stamps().add(stamp)
     if not problems:
+        loading_line.caption(f"{markdown_text(store.name)}: {len(ready.frame):,} events loaded")
         changes, log_problem = recorded_changes(str(DATA_PATH), store.history_stamp())
 except (StoreError, OSError) as error:  # unreachable, not initialised, a file being replaced: one line
+    loading_line.empty()
     unavailable(error.strerror if isinstance(error, OSError) and error.strerror else error, [], stamp)
 if problems:
+    loading_line.empty()
     unavailable(f"{store.name} is not a valid events file ({len(problems):,} problem{'s' * (len(problems) > 1)})",
                 problems, stamp)
 
