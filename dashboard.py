@@ -5,9 +5,7 @@ Run:  streamlit run dashboard.py      (BORDER_DATA=path/to/events.geojson to map
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import folium
@@ -131,23 +129,6 @@ def event_scripts(version: str) -> dict[tuple, str]:
     return {}
 
 
-@st.cache_resource(show_spinner=False)
-def map_builds() -> threading.Lock:
-    """Held while this server builds a map download (about 3.5 s per 100,000 events): one at a time."""
-    return threading.Lock()
-
-
-def one_at_a_time(lock: threading.Lock, build: Callable[[], bytes]) -> bytes:
-    """`build()` while holding `lock`; refused at once (the button then says it failed) while another holds it,
-    so clicks never pile builds up on the server's few download threads."""
-    if not lock.acquire(blocking=False):
-        raise RuntimeError("another map download is being built on this server")
-    try:
-        return build()
-    finally:
-        lock.release()
-
-
 @st.cache_resource(max_entries=2, show_spinner=False)
 def event_months(version: str, _events: object) -> Months:
     """Every event's month and type as codes (geo.timeline.Months), so the timeline counts any filter's
@@ -204,7 +185,8 @@ try:
         changes, log_problem = recorded_changes(str(DATA_PATH), store.history_stamp())
 except (StoreError, OSError) as error:  # unreachable, not initialised, a file being replaced: one line
     loading_line.empty()
-    unavailable(error.strerror if isinstance(error, OSError) and error.strerror else error, [], stamp)
+    unavailable(f"{store.name}: {error.strerror}" if isinstance(error, OSError) and error.strerror else error, [],
+                stamp)
 if problems:
     loading_line.empty()
     unavailable(f"{store.name} is not a valid events file ({len(problems):,} problem{'s' * (len(problems) > 1)})",
@@ -326,10 +308,14 @@ def map_and_details(keep: object, filters: object, view_key: str) -> None:
     if len(unplaced_crossings):
         st.caption("Crossings not drawn because no source we found gives their coordinates: "
                    + markdown_text(", ".join(unplaced_crossings["name"])) + ".")
-    st.download_button("Download this map (HTML, works offline)",
-                       lambda: one_at_a_time(map_builds(), lambda: assets.standalone_html(
-                           view_map(events, filters, map_day, places(), crossings()))),
-                       "border-map.html", "text/html", on_click="ignore", disabled=bool(missing_assets))
+    def map_file() -> str:
+        """The map as shown, as one offline HTML file: built in the server's one download slot (about 3.5 s per
+        100,000 events), so clicks never pile builds up."""
+        with downloads.build_slot():
+            return assets.standalone_html(view_map(events, filters, map_day, places(), crossings()))
+
+    st.download_button("Download this map (HTML, works offline)", map_file, "border-map.html", "text/html",
+                       on_click="ignore", disabled=bool(missing_assets))
 
     # --- Details of the clicked (or chosen) event ---------------------------------------------------
     st.subheader("Details")

@@ -46,6 +46,8 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,19 +247,28 @@ def download_file(dataset: Prepared, rows: np.ndarray, fmt: str, *, cache_dir: P
         return target
     if target.name in _too_large:
         raise DownloadRefused(_too_large_sentence(fmt, len(positions)))
+    with build_slot():
+        if _used(target):  # built by the request this one waited for
+            return target
+        if target.name in _too_large:
+            raise DownloadRefused(_too_large_sentence(fmt, len(positions)))
+        source = _build(dataset, positions, fmt, target, folder)
+        _prune(folder, keep={target, source})
+        return target
+
+
+@contextmanager
+def build_slot() -> Iterator[None]:
+    """This server's one build slot, held for the block: every download is built in it (the dashboard's map
+    download too), one at a time. One more request may wait for it, up to WAIT_SECONDS; any other is refused
+    at once with DownloadRefused(BUSY), so builds never hold more than two of the server's worker threads."""
     if not _admitted.acquire(blocking=False):
         raise DownloadRefused(BUSY)
     try:
         if not _building.acquire(timeout=WAIT_SECONDS):
             raise DownloadRefused(BUSY)
         try:
-            if _used(target):  # built by the request this one waited for
-                return target
-            if target.name in _too_large:
-                raise DownloadRefused(_too_large_sentence(fmt, len(positions)))
-            source = _build(dataset, positions, fmt, target, folder)
-            _prune(folder, keep={target, source})
-            return target
+            yield
         finally:
             _building.release()
     finally:
