@@ -105,16 +105,17 @@ def run_bounded(limits: Limits, func: Callable[..., T], /, *args: Any, **kwargs:
                 break
             except subprocess.TimeoutExpired:
                 pass
-            if time.perf_counter() - started >= limits.seconds:
-                _kill(child)
-                child.communicate()  # reap it and close the pipes
-                raise DeadlineExceeded(f"{name} did not finish within {limits.seconds:g} s "
-                                       f"({time.perf_counter() - started:.2f} s elapsed); its process was killed")
-            if limits.still_wanted is not None and not limits.still_wanted():
-                _kill(child)
-                child.communicate()
-                raise Abandoned(f"{name} was no longer wanted after {time.perf_counter() - started:.2f} s; "
-                                "its process was killed")
+            elapsed = time.perf_counter() - started
+            if elapsed >= limits.seconds:
+                stop: Exception = DeadlineExceeded(f"{name} did not finish within {limits.seconds:g} s "
+                                                   f"({elapsed:.2f} s elapsed); its process was killed")
+            elif limits.still_wanted is not None and not limits.still_wanted():
+                stop = Abandoned(f"{name} was no longer wanted after {elapsed:.2f} s; its process was killed")
+            else:
+                continue
+            _kill(child)
+            child.communicate()  # reap it and close the pipes
+            raise stop
     finally:
         if child.poll() is None:  # interrupted (KeyboardInterrupt, ...): leave nothing running
             _kill(child)
