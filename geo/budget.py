@@ -24,6 +24,7 @@ that cannot be pickled becomes ChildDied.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import pickle
@@ -168,6 +169,13 @@ def _unpack(answer: bytes, errors: bytes, returncode: int) -> Any:
     raise error
 
 
+def _out_of_memory(error: BaseException) -> bool:
+    """Whether `error` is how running out of address space showed itself: a MemoryError, an OSError ENOMEM (a
+    failed mmap), or an import whose shared library could not be mapped."""
+    return (isinstance(error, MemoryError) or isinstance(error, OSError) and error.errno == errno.ENOMEM
+            or isinstance(error, ImportError) and "failed to map segment" in str(error))
+
+
 def _serve() -> None:
     """The child's side: read the call from stdin, write ("ok", result) or ("error", ...) to stdout."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
@@ -184,8 +192,9 @@ def _serve() -> None:
         func, args, kwargs = pickle.load(stdin)
         data = pickle.dumps(("ok", func(*args, **kwargs)))
     except Exception as error:
-        if cap and isinstance(error, MemoryError):  # room to write the answer
+        if cap and _out_of_memory(error):  # room to write the answer, which says MemoryError however it surfaced
             resource.setrlimit(resource.RLIMIT_AS, (cap + _REPORT_BYTES, resource.getrlimit(resource.RLIMIT_AS)[1]))
+            error = MemoryError(f"past the memory cap of {cap:,} bytes ({type(error).__qualname__}: {error})")
         try:
             pickled: bytes | None = pickle.dumps(error)
         except Exception:

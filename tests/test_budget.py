@@ -129,3 +129,10 @@ def test_a_deadline_still_holds_while_the_caller_polls(children):
 def test_a_large_call_reaches_the_child_while_the_caller_polls():
     data = bytes(range(256)) * 40_000  # 10 MB: far more than a pipe holds
     assert budget.run_bounded(budget.Limits(20, still_wanted=lambda: True), len, data) == len(data)
+
+
+def test_a_child_that_runs_out_of_memory_while_loading_a_library_raises_memory_error_here():
+    import importlib
+
+    with pytest.raises(MemoryError, match="past the memory cap of 25,000,000 bytes"):
+        budget.run_bounded(budget.Limits(20, memory_bytes=25_000_000), importlib.import_module, "pyarrow.parquet")

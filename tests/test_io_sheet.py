@@ -12,6 +12,7 @@ import random
 import struct
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import zipfile
@@ -33,7 +34,7 @@ from geo.io.sheet import (
     SheetLimits,
     read_sheet,
 )
-from geo.io.table import UPLOAD_LIMITS, UPLOAD_SECONDS, import_sheet, import_upload
+from geo.io.table import MAX_UPLOADS_AT_ONCE, UPLOAD_LIMITS, UPLOAD_SECONDS, import_sheet, import_upload
 from tests.browser import report
 from tests.conftest import ROOT
 
@@ -88,10 +89,12 @@ def zipped(parts: dict[str, Part]) -> bytes:
     return bytes(body + directory + end)
 
 
-def workbook(sheet: Part | bytes, shared: Part | bytes | None = None) -> bytes:
-    """A minimal XLSX (as Excel lays it out) with one worksheet, `sheet`, and the shared texts `shared`."""
+def workbook(sheet: Part | bytes, shared: Part | bytes | None = None, styles: bytes | None = None) -> bytes:
+    """A minimal XLSX (as Excel lays it out) with one worksheet, `sheet`, the shared texts `shared` and the
+    styles part `styles`."""
     kinds = {"rId1": ("worksheet", "worksheets/sheet1.xml")} | ({"rId2": ("sharedStrings", "sharedStrings.xml")}
-                                                                 if shared is not None else {})
+                                                                 if shared is not None else {}) | (
+        {"rId3": ("styles", "styles.xml")} if styles is not None else {})
     relations = "".join(f'<Relationship Id="{rid}" Type="{RELS}/{kind}" Target="{target}"/>'
                         for rid, (kind, target) in kinds.items())
     package = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -116,6 +119,8 @@ def workbook(sheet: Part | bytes, shared: Part | bytes | None = None) -> bytes:
     }
     if shared is not None:
         parts["xl/sharedStrings.xml"] = shared if isinstance(shared, Part) else deflated(shared)
+    if styles is not None:
+        parts["xl/styles.xml"] = deflated(styles)
     return zipped(parts)
 
 
@@ -178,6 +183,11 @@ def hostile_files(folder: Path) -> dict[str, Hostile]:
         "xxe": Hostile(_write(folder / "xxe.xlsx", workbook(worksheet(
             header + inline_row(2, [*ROW[:2], "&xxe;", *ROW[3:]]),
             prolog=f'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file://{secret}">]>'))), "declares a DTD"),
+        # a number format of 200,000 '[': the date check on it took time growing with the square of its length
+        "slow_format": Hostile(_write(folder / "slow_format.xlsx", workbook(worksheet(EVENTS), styles=(
+            f'<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{MAIN}"><numFmts count="1"><numFmt '
+            f'numFmtId="164" formatCode="{"[" * 200_000}"/></numFmts><cellXfs count="1"><xf numFmtId="164"/>'
+            f'</cellXfs></styleSheet>').encode())), "a number format of 200,000 characters"),
         "malformed": Hostile(_write(folder / "malformed.xlsx", workbook(worksheet(EVENTS)[:-40])),
                              "not well-formed XML"),
         "padded_csv": Hostile(_write(folder / "padded.csv", (",".join(f"c{n}" for n in range(MAX_COLUMNS)) + "\n"
@@ -469,6 +479,31 @@ def test_an_upload_reads_and_imports_exactly_as_the_same_sheet_read_here(tmp_pat
     for name, raw in (("events.csv", csv_raw), ("events.xlsx", (tmp_path / "events.xlsx").read_bytes())):
         here, there = import_sheet(read_sheet(raw, name)), import_upload(raw, name)
         assert there == here and len(there.features) == 2 and len(there.problems) == 1
+
+
+def test_more_uploads_at_once_than_the_server_reads_are_refused_at_once_asking_to_try_again(children):
+    raw = ("\n".join(",".join(row) for row in [HEADER, *[ROW] * 4_000])).encode()  # seconds of reading each
+    start, outcomes = threading.Barrier(MAX_UPLOADS_AT_ONCE + 2), []
+
+    def upload(n: int) -> None:
+        start.wait()
+        try:
+            import_upload(raw, f"sheet{n}.csv")
+            outcomes.append("read")
+        except SheetError as refused:
+            outcomes.append(str(refused))
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(MAX_UPLOADS_AT_ONCE + 2)]
+    for thread in threads:
+        thread.start()
+    most = 0
+    while any(thread.is_alive() for thread in threads):
+        most = max(most, sum(child.poll() is None for child in list(children)))
+        time.sleep(0.005)
+    refused = [o for o in outcomes if "other sheets are being read on this server; try again" in o]
+    assert most <= MAX_UPLOADS_AT_ONCE and len(children) <= MAX_UPLOADS_AT_ONCE + 1
+    assert refused and outcomes.count("read") >= 1 and len(refused) + outcomes.count("read") == len(threads), outcomes
+    assert all("python -m geo" not in o for o in outcomes)  # a visitor reads no command
 
 
 def test_an_upload_past_the_upload_limits_is_refused_by_the_child_naming_the_limit():

@@ -60,6 +60,10 @@ packed size. Spreadsheet XML packs 5 to 30 times; a zip bomb hundreds or a thous
 MAX_CELL_FORMATS = 65_490
 """XLSX: most cell formats, and most number formats, in a workbook's styles part (Excel's own limit)."""
 
+MAX_FORMAT_CHARS = 255
+"""XLSX: the longest number format code (Excel's own limit); longer ones would cost the date check time that grows
+with the square of their length."""
+
 _SMALL_PART_BYTES = 1_000_000  # a part up to this size unpacked may pack as tightly as it likes
 _CHUNK = 1 << 16  # bytes of an XLSX part handed to expat at a time
 _LISTED_SHEETS = 20  # sheets of a workbook remembered (for the first worksheet, and to list in a message)
@@ -372,7 +376,11 @@ def _styles(file: str, archive: zipfile.ZipFile, path: str | None) -> tuple[set[
                 raise SheetError(file, f"its styles have more than {MAX_CELL_FORMATS:,} formats, more than Excel "
                                        f"allows")
             if name == "numFmt":
-                custom[int(attributes.get("numFmtId", 0))] = attributes.get("formatCode")
+                code = attributes.get("formatCode")
+                if code is not None and len(code) > MAX_FORMAT_CHARS:
+                    raise SheetError(file, f"its styles hold a number format of {len(code):,} characters; Excel "
+                                           f"allows at most {MAX_FORMAT_CHARS}")
+                custom[int(attributes.get("numFmtId", 0))] = code
             else:
                 formats.append(int(attributes.get("numFmtId", 0)))
 

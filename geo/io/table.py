@@ -11,9 +11,11 @@ problems naming the file, the row and the column (`TableImport.problems`).
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import pickle
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -490,7 +492,13 @@ UPLOAD_ANSWER_BYTES = 8_000_000
 """Most bytes (pickled) an upload's import may send back to the server: 5,000 real rows take about 3 MB; a sheet
 whose every cell is a problem would take more, and is refused instead."""
 
-_FIX_IT = "split it, or import it with `python -m geo import-table`"
+MAX_UPLOADS_AT_ONCE = 2
+"""Uploads read at once per server process (each a child with up to UPLOAD_MEMORY_BYTES and a core for
+UPLOAD_SECONDS); another is refused at once, asking to try again."""
+_reading = threading.BoundedSemaphore(MAX_UPLOADS_AT_ONCE)
+_LOG = logging.getLogger(__name__)
+
+_FIX_IT = "split it into smaller sheets"
 
 
 def _import_upload_here(raw: bytes, name: str, limits: SheetLimits, answer_bytes: int) -> TableImport:
@@ -511,6 +519,9 @@ def import_upload(raw: bytes, name: str, *, still_wanted: Callable[[], bool] | N
     refusal; geo.budget.Abandoned (the child killed) once `still_wanted()` says False."""
     from geo.budget import Abandoned, ChildDied, DeadlineExceeded, Limits, run_bounded
 
+    if not _reading.acquire(blocking=False):
+        raise SheetError(name, f"not read now: {MAX_UPLOADS_AT_ONCE} other sheets are being read on this server; try "
+                               "again in a moment")
     try:
         return run_bounded(Limits(UPLOAD_SECONDS, UPLOAD_MEMORY_BYTES, still_wanted), _import_upload_here,
                            raw, name, UPLOAD_LIMITS, UPLOAD_ANSWER_BYTES)
@@ -523,5 +534,8 @@ def import_upload(raw: bytes, name: str, *, still_wanted: Callable[[], bool] | N
                                f"{_FIX_IT}") from None
     except ChildDied:
         raise SheetError(name, f"the process reading it stopped without an answer; {_FIX_IT}") from None
-    except Exception as error:  # a fault of ours: still one line for the visitor
-        raise SheetError(name, f"could not be read ({type(error).__name__}); {_FIX_IT}") from None
+    except Exception as error:  # a fault of ours: still one line for the visitor, the fault in the server's log
+        _LOG.error("reading the upload %r failed: %r", name, error)
+        raise SheetError(name, f"could not be read; {_FIX_IT}") from None
+    finally:
+        _reading.release()
