@@ -130,7 +130,8 @@ def show(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
     return _one_line(text, limit)
 
 
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)', re.DOTALL)  # an unterminated one runs to the
+# end of the text: without that, a text of many escaped quotes is scanned again from each one (quadratic)
 _BRACKET = re.compile(r"[\[\]{}]")
 _NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 

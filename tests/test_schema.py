@@ -344,3 +344,18 @@ def test_nesting_200000_deep_is_found_without_recursion_in_well_under_a_second()
     assert nested_deeper_than("[" * 200_000 + "]" * 200_000, 64)
     assert not nested_deeper_than("[]" * 200_000, 64)
     assert time.perf_counter() - started < 1
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 70 + '"' + '\\"' * 500_000,  # an unterminated string of escaped quotes: was scanned again from each quote
+    "[" * 70 + '"' * 500_000,
+    '{"a": "' + "\\\\" * 500_000 + '[[[' + "[" * 70,
+])
+def test_malformed_text_of_a_megabyte_is_scanned_for_nesting_in_linear_time(text):
+    import time
+
+    from geo.schema import nested_deeper_than
+
+    started = time.perf_counter()
+    nested_deeper_than(text, 64)
+    assert time.perf_counter() - started < 1, "the nesting scan is not linear in the text"
