@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from geo.store import _write_atomically
+from geo.store import WrittenUnrecorded, _write_atomically
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 SEEDS_ENV = "BORDER_SEEDS"  # another folder for new seeds (tests, a server whose checkout is read-only)
@@ -63,7 +63,8 @@ def seed_kept_for(text: str, folder: Path | None = None) -> Iterator[str]:
     """Keep `text` as its seed for the block, which commits the events citing it; yields the seed's ref.
 
     The seed is written (atomically) before the block runs; if the block raises, a seed written here is
-    removed again and the exception goes on. A seed that existed before is left alone either way. The seeds
+    removed again and the exception goes on, unless it is geo.store.WrittenUnrecorded (the events citing it were
+    written). A seed that existed before is left alone either way. The seeds
     folder is locked (flock on the folder itself, so no lock file appears in it) until the block ends, so
     two appends citing the same text cannot remove the file under each other. SeedError when the seed
     cannot be written (a full disk: ENOSPC); then nothing is left of it and the block does not run."""
@@ -79,8 +80,8 @@ def seed_kept_for(text: str, folder: Path | None = None) -> Iterator[str]:
                     raise SeedError("the article's text could not be kept in seeds/: "
                                     f"{error.strerror or type(error).__name__}") from None
             yield seed_ref(text)
-        except BaseException:
-            if created:
+        except BaseException as error:
+            if created and not isinstance(error, WrittenUnrecorded):  # the events were written: they cite it
                 path.unlink(missing_ok=True)
             raise
 

@@ -10,6 +10,7 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo import changelog
 from geo.changelog import read_changes
 from geo.dataset import load_events, read_json
 from geo.editors import add_editor
@@ -318,6 +319,21 @@ def test_a_full_disk_under_the_dataset_refuses_the_append_in_one_line_and_takes_
         assert [p.name for p in disk.iterdir() if ".tmp" in p.name or ".bak" in p.name] == []
         assert list((tmp_path / "seeds").iterdir()) == []  # written first, taken back when the commit failed
         assert "signed_in_editor" in at.session_state and at.button(key="append")  # can retry once there is room
+
+
+def test_events_written_whose_change_log_line_is_not_keep_the_seed_they_cite(dataset, tmp_path):
+    with small_disk(tmp_path / "disk", 64 * 1024) as disk:  # the change log lives on a full disk; the data does not
+        log = changelog.log_path(dataset)
+        (disk / log.name).touch()
+        log.symlink_to(disk / log.name)
+        at = find_candidates(SECOND_ARTICLE, url="")
+        fill(disk)
+        at.button(key="append").click().run()
+        line = only_error(at)
+        assert "was written but could not be recorded" in line, line
+        cited = {s["ref"] for f in read_json(dataset)["features"] for s in f["properties"]["sources"]}
+        [seed] = (tmp_path / "seeds").iterdir()
+        assert f"seeds/{seed.name}" in cited and seed.read_text(encoding="utf-8") == SECOND_ARTICLE
 
 
 # --- visitors see file names, never server paths --------------------------------------------------

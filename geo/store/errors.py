@@ -19,3 +19,8 @@ class ConflictError(StoreError):
 
 class RevertError(StoreError):
     """The change cannot be reverted (unknown, already reverted, nothing left to undo); nothing was written."""
+
+
+class WrittenUnrecorded(StoreError):
+    """The change was written, but its change-log entry could not be (a full disk): the data now holds it, and the
+    next write records it as made outside the app. Whatever the change cites must stay."""

@@ -31,7 +31,7 @@ from geo.changelog import Change
 from geo.dataset import MAX_FILE_BYTES, DatasetError, read_events_file, read_json
 from geo.schema import Problem, validate_collection
 from geo.store.edits import Edit, check_size, plan_append, plan_revert
-from geo.store.errors import ConflictError, StoreError
+from geo.store.errors import ConflictError, StoreError, WrittenUnrecorded
 
 BACKUPS_KEPT = 20
 """Backups (`<name>.bak.<change id>`) kept beside a dataset: those of its last 20 changes."""
@@ -106,25 +106,26 @@ def _commit(path: Path, current_bytes: bytes, edit: Edit, editor: str) -> Change
         raise DatasetError([Problem(str(changelog.log_path(path)), "file",
                                     f"{error}; fix or move the change log, nothing was written")]) from None
     before = hashlib.sha256(current_bytes).hexdigest()
-    if changes and changes[-1].digest_after != before:  # edited by hand, or a crash before the log line
-        changelog.record(path, Change(changelog.next_id(changes), changelog.now(), "unknown", "unrecorded", (),
-                                      (), (), changes[-1].digest_after, before))
-        changes = changelog.read_changes(path)
-    change = edit.change(changes, editor, before, hashlib.sha256(data).hexdigest())
-    mode = path.stat().st_mode & 0o777
-    backup = backup_path(path, change.id)
+    change = None
     try:
-        _write_atomically(backup, current_bytes, mode)
+        if changes and changes[-1].digest_after != before:  # edited by hand, or a crash before the log line
+            changelog.record(path, Change(changelog.next_id(changes), changelog.now(), "unknown", "unrecorded", (),
+                                          (), (), changes[-1].digest_after, before))
+            changes = changelog.read_changes(path)
+        change = edit.change(changes, editor, before, hashlib.sha256(data).hexdigest())
+        mode = path.stat().st_mode & 0o777
+        _write_atomically(backup_path(path, change.id), current_bytes, mode)
         _write_atomically(path, data, mode)
     except OSError as error:
-        backup.unlink(missing_ok=True)  # nothing changed: no backup of a version that is still current
+        if change is not None:  # nothing changed: no backup of a version that is still current
+            backup_path(path, change.id).unlink(missing_ok=True)
         raise StoreError(f"{path.name}: not written, the disk refused it ({error.strerror or error}); the dataset "
                          "is as it was") from None
     try:
         changelog.record(path, change)
     except OSError as error:
-        raise StoreError(f"{path.name}: the change was written but could not be recorded in the change log "
-                         f"({error.strerror or error}); it will be listed as made outside the app") from None
+        raise WrittenUnrecorded(f"{path.name}: the change was written but could not be recorded in the change log "
+                                f"({error.strerror or error}); it will be listed as made outside the app") from None
     _prune_backups(path)
     return change
 
