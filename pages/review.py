@@ -294,7 +294,7 @@ if st.button(f"Append {len(accepted) - sources_of} accepted events"
              disabled=not accepted or len(accepted) > MAX_APPEND_FEATURES, key="append"):
     if vouched_editor() is None:  # removed, or the password set, since this run began
         if "signed_out_because" not in st.session_state:
-            st.stop()  # the editors file cannot be read: said above
+            st.stop()  # the editors file cannot be read: vouched_editor has just said so
         st.session_state["signed_out_because"] += "; nothing was appended"
         st.rerun()  # signed out: the top of the page says why
     needs_seed = review["text"] is not None and not is_url(review["ref"])

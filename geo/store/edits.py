@@ -14,7 +14,7 @@ from typing import Any
 
 from geo import changelog
 from geo.changelog import Change
-from geo.dataset import DatasetError, read_json
+from geo.dataset import DatasetError
 from geo.schema import Problem, validate_collection
 from geo.store.errors import RevertError
 
@@ -160,12 +160,14 @@ def _detach(features: list[dict[str, Any]], attached: tuple[dict[str, Any], ...]
 
 
 def _version(kept: Path | None, digest: str) -> dict[str, Any] | None:
-    """The collection kept at `kept` when that file is there and is exactly the version `digest` names."""
+    """The collection kept at `kept` when that file is there and is exactly the version `digest` names (bytes the
+    store wrote itself, read once)."""
+    if kept is None:
+        return None
     try:
-        if kept is None or hashlib.sha256(Path(kept).read_bytes()).hexdigest() != digest:
-            return None
-        return read_json(kept)
-    except (OSError, DatasetError):
+        data = Path(kept).read_bytes()
+        return json.loads(data) if hashlib.sha256(data).hexdigest() == digest else None
+    except (OSError, ValueError):
         return None
 
 
@@ -296,14 +298,14 @@ def plan_revert(label: str, current: dict[str, Any], changes: Sequence[Change], 
     present = {(f.get("properties") or {}).get("id") for f in current["features"]}
     gone = tuple(f for f in current["features"] if (f.get("properties") or {}).get("id") in drop)
     back = [f for f in target.removed_features if f["properties"]["id"] not in present]
-    kept = [f for f in current["features"] if (f.get("properties") or {}).get("id") not in drop]
+    staying = [f for f in current["features"] if (f.get("properties") or {}).get("id") not in drop]
     if target.action == "revert":  # undoing a revert puts back the sources it took off
-        moved = _attach(label, kept, [_reattached(kept, e) for e in target.attached])
+        moved = _attach(label, staying, [_reattached(staying, e) for e in target.attached])
     else:
-        moved = _detach(kept, target.attached)
+        moved = _detach(staying, target.attached)
     if not gone and not back and not moved:
         raise RevertError(f"nothing to revert: the events of change {target.id} are no longer in the dataset")
-    result = {**current, "features": [*kept, *back]}
+    result = {**current, "features": [*staying, *back]}
     return validated(label, Edit(result, "revert", tuple(f["properties"]["id"] for f in back),
                                  tuple(f["properties"]["id"] for f in gone), target.refs, target.id, gone,
                                  tuple(moved)))
