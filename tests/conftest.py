@@ -81,6 +81,19 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list:
     return started
 
 
+def most_children_at_once(threads: list, children: list) -> int:
+    """Start `threads` and wait for them all; the most of the recorded `children` (the fixture) running at once."""
+    import time
+
+    for thread in threads:
+        thread.start()
+    most = 0
+    while any(thread.is_alive() for thread in threads):
+        most = max(most, sum(child.poll() is None for child in list(children)))
+        time.sleep(0.005)
+    return most
+
+
 POSTGIS_REQUIRED_ENV = "BORDER_POSTGIS_REQUIRED"  # scripts/test sets it where it installed the server itself
 _databases = iter(range(1, 1_000_000))
 

@@ -39,7 +39,7 @@ from geo.io.downloads import (
 )
 from geo.io.export import FORMATS, export_bytes
 from geo.prepared import CACHE_ENV, Prepared, cache_path, prepare
-from tests.conftest import EVENTS_PATH
+from tests.conftest import EVENTS_PATH, most_children_at_once
 
 TYPES = ("border_closure", "repatriation", "worker_deployment", "defection")
 
@@ -167,12 +167,7 @@ def run_at_once(asks: list[tuple[str, np.ndarray]], dataset: Prepared, folder: P
             outcomes.append((fmt, time.perf_counter() - began, str(refused)))
 
     threads = [threading.Thread(target=ask, args=ask_for) for ask_for in asks]
-    for thread in threads:
-        thread.start()
-    most = 0
-    while any(thread.is_alive() for thread in threads):
-        most = max(most, sum(child.poll() is None for child in list(children)))
-        time.sleep(0.005)
+    most = most_children_at_once(threads, children)
     return outcomes, most
 
 

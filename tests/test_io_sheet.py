@@ -36,7 +36,7 @@ from geo.io.sheet import (
 )
 from geo.io.table import MAX_UPLOADS_AT_ONCE, UPLOAD_LIMITS, UPLOAD_SECONDS, import_sheet, import_upload
 from tests.browser import report
-from tests.conftest import ROOT
+from tests.conftest import ROOT, most_children_at_once
 
 ANSWER_SECONDS = 10  # the page's promise: any upload within 1 MB answers within this
 GROWTH_MB = 100  # ... and grows the server by less than this
@@ -494,12 +494,7 @@ def test_more_uploads_at_once_than_the_server_reads_are_refused_at_once_asking_t
             outcomes.append(str(refused))
 
     threads = [threading.Thread(target=upload, args=(n,)) for n in range(MAX_UPLOADS_AT_ONCE + 2)]
-    for thread in threads:
-        thread.start()
-    most = 0
-    while any(thread.is_alive() for thread in threads):
-        most = max(most, sum(child.poll() is None for child in list(children)))
-        time.sleep(0.005)
+    most = most_children_at_once(threads, children)
     refused = [o for o in outcomes if "other sheets are being read on this server; try again" in o]
     assert most <= MAX_UPLOADS_AT_ONCE and len(children) <= MAX_UPLOADS_AT_ONCE + 1
     assert refused and outcomes.count("read") >= 1 and len(refused) + outcomes.count("read") == len(threads), outcomes
