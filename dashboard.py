@@ -6,7 +6,6 @@ Run:  streamlit run dashboard.py      (BORDER_DATA=path/to/events.geojson to map
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import folium
 import numpy as np
@@ -14,35 +13,36 @@ import streamlit as st
 from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit_folium import st_folium
 
-from geo import assets, changelog, urlstate
-from geo.canvas import mask_groups
-from geo.crossings import load_crossings
-from geo.dataset import DatasetError, records
-from geo.details import details_html, event_list_html
-from geo.evidence import figure_span, independent_witnesses
-from geo.filters import filter_mask, located
+from geo.events.dataset import DatasetError, records
+from geo.events.evidence import figure_span, independent_witnesses
+from geo.events.schema import EVENT_TYPES, LAYERS
 from geo.io import downloads
 from geo.io.export import FORMATS
-from geo.layers import COMPACT_ABOVE, base_map, crossings_layer, feature_id_from_tooltip
-from geo.layerscript import scripted_layers
-from geo.mapview import view_map
-from geo.markup import markdown_text, without_paths
-from geo.places import load_places
-from geo.pointpack import PackRows, dataset_identity, in_use, mask_view, pack_key, pack_rows, row_ids, write_pack
-from geo.prepared import Prepared, prepare
-from geo.schema import EVENT_TYPES, LAYERS
-from geo.store import StoreError, data_spec, open_store, spec_from_env
-from geo.timeline import Months, as_of_mask, map_steps, months_of, snap_to_step, timeline_charts
-from geo.urlstate import snap_to_choice
+from geo.io.prepared import Prepared, prepare
+from geo.map import assets
+from geo.map.canvas import mask_groups
+from geo.map.layers import COMPACT_ABOVE, base_map, crossings_layer, feature_id_from_tooltip
+from geo.map.layerscript import scripted_layers
+from geo.map.mapview import view_map
+from geo.map.pack import PackRows, dataset_identity, in_use, mask_view, pack_key, pack_rows, row_ids, write_pack
+from geo.paths import BUNDLED_EVENTS
+from geo.reference.crossings import load_crossings
+from geo.reference.places import load_places
+from geo.report.details import details_html, event_list_html
+from geo.report.markup import markdown_text, without_paths
+from geo.store import StoreError, changelog, data_spec, open_store, spec_from_env
+from geo.view import link as urlstate
+from geo.view.filters import filter_mask, located
+from geo.view.link import snap_to_choice
+from geo.view.timeline import Months, as_of_mask, map_steps, months_of, snap_to_step, timeline_charts
 
-BUNDLED = Path(__file__).resolve().parent / "data" / "events.geojson"
-DATA_PATH = spec_from_env(BUNDLED)  # $BORDER_DATA: an events file, or a postgresql:// URL (geo.store)
+DATA_PATH = spec_from_env(BUNDLED_EVENTS)  # $BORDER_DATA: an events file, or a postgresql:// URL (geo.store)
 PLAY_SECONDS = 1.2
 LIST_MAX = 500  # events offered in the details chooser and listed as unlocated; the table shows more
 TABLE_MAX = 10_000
 RETRY_SECONDS = 5  # while the dataset cannot be read, how often the page looks again
 MAX_PROBLEMS_SHOWN = 50
-VIEW_KEY = "view"  # the session's view as link parameters (geo.urlstate.encode): outlives the sidebar's widgets
+VIEW_KEY = "view"  # the session's view as link parameters (geo.view.link.encode): outlives the sidebar's widgets
 RESTORE_KEY = "restore_view"  # set by a run that ended before the sidebar: the browser has forgotten its widgets
 BORDER_CHOICES = [1, 5, 10, 25, 50, 100, 250, 500, None]  # km; None: any distance
 DOWNLOADS = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
@@ -67,7 +67,7 @@ def crossings():
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def prepared(spec: str, stamp: str, _progress: object = None) -> tuple[Prepared | None, list[str]]:
-    """The validated, analysed dataset (geo.prepared: read from its prepared copy on disk when this exact
+    """The validated, analysed dataset (geo.io.prepared: read from its prepared copy on disk when this exact
     content was prepared before, by this server or an earlier one), or the validator's messages. Shared by
     every session, never copied: nothing may modify it. Cached on the dataset's stamp (a file's mtime and
     size, a database's revision and version), read at every rerun: a change made anywhere, through this
@@ -102,7 +102,7 @@ def placement(version: str, _events: object) -> tuple[object, tuple | None]:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def map_date(version: str, day: object, _events: object) -> tuple[object, object]:
-    """`geo.timeline.as_of_mask` of the whole dataset on `day`: which events are on the map then and
+    """`geo.view.timeline.as_of_mask` of the whole dataset on `day`: which events are on the map then and
     every event's status then; shared by every session and filter (cached per version and map date)."""
     return as_of_mask(_events, day)
 
@@ -116,8 +116,8 @@ def default_view(version: str, _events: object) -> urlstate.View:
 @st.cache_resource(max_entries=2, show_spinner="Preparing the map's points…")
 def points_pack(key: str, _events: object) -> tuple[str, list[str], PackRows]:
     """Above COMPACT_ABOVE located events the browser loads them once, as a binary file served by
-    Streamlit (geo.pointpack); reruns then send only which rows to show. (URL, id of each pack row,
-    where each pack row comes from in the dataset.) `key`: geo.pointpack.pack_key of this dataset and version."""
+    Streamlit (geo.map.pack); reruns then send only which rows to show. (URL, id of each pack row,
+    where each pack row comes from in the dataset.) `key`: geo.map.pack.pack_key of this dataset and version."""
     everything = located(_events)
     return write_pack(everything, key=key), row_ids(everything), pack_rows(_events)
 
@@ -125,13 +125,13 @@ def points_pack(key: str, _events: object) -> tuple[str, list[str], PackRows]:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def event_scripts(version: str) -> dict[tuple, str]:
     """Each event's map script, rendered once per dataset version and shared by every session
-    (geo.layerscript): a filter change then joins ready-made scripts instead of rendering pins."""
+    (geo.map.layerscript): a filter change then joins ready-made scripts instead of rendering pins."""
     return {}
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def event_months(version: str, _events: object) -> Months:
-    """Every event's month and type as codes (geo.timeline.Months), so the timeline counts any filter's
+    """Every event's month and type as codes (geo.view.timeline.Months), so the timeline counts any filter's
     events without copying them (one per version)."""
     return months_of(_events)
 

@@ -16,7 +16,7 @@ POLL_SECONDS while the child works: once it says False (the visitor closed the t
 `Abandoned` raised.
 
 What it costs: a new interpreter per call (about 0.03 s) plus whatever `func` imports and loads
-(geo.ingest's candidates_from_text: about 0.2 s in all). What it needs: `func` importable by module
+(geo.ingest.article's candidates_from_text: about 0.2 s in all). What it needs: `func` importable by module
 and name (no lambda, nothing defined in `__main__`), and picklable arguments and result. An exception
 raised by `func` is raised again in the caller as itself, with the child's traceback as a note; one
 that cannot be pickled becomes ChildDied.
@@ -37,11 +37,12 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
+from geo.paths import PROJECT_ROOT
+
 T = TypeVar("T")
-_ROOT = str(Path(__file__).resolve().parent.parent)  # where the child finds this package
+_ROOT = str(PROJECT_ROOT)  # where the child finds this package
 _CHILD = f"import sys; sys.path.insert(0, {_ROOT!r}); from geo.budget import _serve; _serve()"
 _ALARM_MARGIN = 2  # seconds the child may outlive its deadline when nobody is left to kill it
 _REPORT_BYTES = 64 << 20  # address space a child that ran out of memory gets back to report it

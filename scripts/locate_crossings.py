@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from geo.crossings import CROSSINGS_PATH
-from geo.places import geometry_for, load_places
+from geo.reference.crossings import CROSSINGS_PATH
+from geo.reference.places import geometry_for, load_places
 
 AT_TOWN = {"nanping-musan": "Musan", "sanhe-hoeryong": "Hoeryong", "kaishantun-sambong": "Sambong"}
 

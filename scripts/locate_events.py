@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from geo.places import geometry_for, load_places
+from geo.reference.places import geometry_for, load_places
 
 DEFAULT = Path(__file__).resolve().parent.parent / "data" / "events.geojson"
 

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Route, expect, sync_playwright
 
-from geo.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
 from geo.budget import stop_process_group
+from perf.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
 
 ROOT = Path(__file__).parent.parent.resolve()
 

@@ -12,8 +12,8 @@ import geopandas as gpd
 import pytest
 from playwright.sync_api import Browser
 
-from geo.dataset import load_events, read_json
-from geo.places import load_places
+from geo.events.dataset import load_events, read_json
+from geo.reference.places import load_places
 from tests.browser import Session, free_port, launch_browser, session_factory
 from tests.postgres import Cluster, missing_reason, start_cluster
 

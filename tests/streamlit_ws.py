@@ -24,7 +24,7 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown's backslash escape of 
 
 
 def as_read(markdown: str) -> str:
-    """Markdown text as a reader sees it: escapes undone, invisible word joiners (geo.markup) dropped."""
+    """Markdown text as a reader sees it: escapes undone, invisible word joiners (geo.report.markup) dropped."""
     return _ESCAPED.sub(r"\1", markdown).replace("\u2060", "")
 
 

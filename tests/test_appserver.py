@@ -1,4 +1,4 @@
-"""geo.appserver: waiting for a Streamlit server child process to answer its health check."""
+"""perf.appserver: waiting for a Streamlit server child process to answer its health check."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from geo.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
 from geo.budget import stop_process_group
+from perf.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
 
 
 def test_a_server_that_exits_before_it_is_healthy_is_reported_with_its_exit_code_and_log():

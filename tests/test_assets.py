@@ -1,4 +1,4 @@
-"""geo.assets: folium's front-end files served from this machine instead of public CDNs."""
+"""geo.map.assets: folium's front-end files served from this machine instead of public CDNs."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import folium
 import pytest
 from folium.folium import _default_css, _default_js
 
-from geo.assets import (
+from geo.map.assets import (
     CSS_ASSETS,
     DROPPED_CSS,
     JS_ASSETS,
@@ -110,7 +110,7 @@ def test_check_command_exits_one_naming_the_modified_file(installed_root: Path) 
     (installed_root / VENDOR_DIR / "bootstrap/dist/css/bootstrap.min.css").write_text("/* not bootstrap */")
 
     result = subprocess.run(
-        [sys.executable, "-m", "geo.assets", "check", "--root", str(installed_root)],
+        [sys.executable, "-m", "geo.map.assets", "check", "--root", str(installed_root)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

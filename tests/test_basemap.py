@@ -1,4 +1,4 @@
-"""geo.basemap and data/basemap.geojson: offline land and the China–DPRK border."""
+"""geo.reference.basemap and data/basemap.geojson: offline land and the China–DPRK border."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from geo.basemap import BASEMAP_PATH, basemap_layer
+from geo.reference.basemap import BASEMAP_PATH, basemap_layer
 
 UTM_52N = "EPSG:32652"
 DANDONG = Point(124.395, 40.129)
@@ -97,7 +97,7 @@ def test_build_script_reproduces_the_committed_basemap_byte_for_byte(tmp_path: P
 
 
 def test_every_place_an_event_points_at_lies_on_the_basemaps_land(basemap: gpd.GeoDataFrame) -> None:
-    from geo.places import load_places
+    from geo.reference.places import load_places
 
     land = basemap[basemap["kind"] == "country"].geometry.union_all().buffer(0.05)  # riverside towns, 1:10m
     places = load_places()

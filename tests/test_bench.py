@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from geo import bench, layers
-from geo.dataset import frame_from_collection
-from geo.filters import apply_filters
-from geo.schema import EVENT_TYPES, LAYERS, validate_collection
+from geo.events.dataset import frame_from_collection
+from geo.events.schema import EVENT_TYPES, LAYERS, validate_collection
+from geo.map import layers
+from geo.view.filters import apply_filters
+from perf import bench
 
 ROOT = Path(__file__).resolve().parent.parent
 

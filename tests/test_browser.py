@@ -2,7 +2,7 @@
 
 No mocks: a Streamlit server runs `dashboard.py` as a subprocess, Chromium (Debian's, via Playwright's
 sync API) opens it, and the tests check what a user sees with the bundled dataset. Expected numbers come
-from `geo.dataset.load_events`, so they follow the data. Any request that would leave this machine is
+from `geo.events.dataset.load_events`, so they follow the data. Any request that would leave this machine is
 aborted and recorded, and every test ends by asserting there was none and that no JavaScript error
 occurred: the map must work on a closed network.
 
@@ -24,12 +24,12 @@ import geopandas as gpd
 import pytest
 from playwright.sync_api import FrameLocator, Locator, Page, expect
 
-from geo.basemap import BASEMAP_PATH, BORDER_STYLE
-from geo.crossings import load_crossings
-from geo.dataset import load_events
-from geo.evidence import independent_witnesses
-from geo.schema import EVENT_TYPES
-from geo.style import STATUS_STYLE
+from geo.events.dataset import load_events
+from geo.events.evidence import independent_witnesses
+from geo.events.schema import EVENT_TYPES
+from geo.map.style import STATUS_STYLE
+from geo.reference.basemap import BASEMAP_PATH, BORDER_STYLE
+from geo.reference.crossings import load_crossings
 from tests.browser import LOAD_MS, RERUN_MS, ROOT, App, Session, is_file, is_loopback, report, serve, wait_until_idle
 
 DATASET = ROOT / "data" / "events.geojson"
@@ -70,7 +70,7 @@ def stroke_selector(style: dict) -> str:
 
 
 def route_selector(statuses: list[str]) -> str:
-    """Event route lines of these statuses (geo.layers gives each route line `geo-route-<status>`)."""
+    """Event route lines of these statuses (geo.map.layers gives each route line `geo-route-<status>`)."""
     return ", ".join(f"path.geo-route-{s}" for s in statuses)
 
 
@@ -267,7 +267,7 @@ def test_clicking_the_shanghai_disappearance_pin_shows_its_sources_and_details(
         expect(details_title).to_have_text(row["title"], timeout=RERUN_MS)
         expect(details).to_contain_text("Asia Business Daily")
         expect(details).to_contain_text("seeds/000_c849781cc78fe4c5.txt")
-        witnesses = independent_witnesses(row["sources"])  # geo.evidence, checked in tests/test_evidence.py
+        witnesses = independent_witnesses(row["sources"])  # geo.events.evidence, checked in tests/test_evidence.py
         expect(details).to_contain_text(f"Sources ({len(row['sources'])})")
         expect(details).to_contain_text("confidence: " + (f"corroborated by {witnesses} independent sources"
                                                           if witnesses >= 2 else "single source"))
@@ -478,7 +478,7 @@ def test_an_export_of_hostile_text_runs_no_script(hostile_data: Path, open_sessi
 # --- Scale ----------------------------------------------------------------------------------------
 
 def drawn_on_map(frame: FrameLocator) -> int:
-    """Rows the large-data layers of the map draw now (geo.canvas / static/js/geopack.js)."""
+    """Rows the large-data layers of the map draw now (geo.map.canvas / static/js/geopack.js)."""
     return frame.locator("html").evaluate(
         "() => ((window.map && window.map._geoPacks) || []).reduce((n, layer) => n + layer.drawnCount, 0)")
 
@@ -491,11 +491,11 @@ def test_at_100k_events_a_filter_change_a_click_and_a_shared_link_work_on_the_bi
         open_session, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> None:
     """100,000 events, prepared once: removing an event type redraws exactly the rows the counts name; a
     click on a point opens that event's details; the page's link reopens the same view in a new session."""
-    from geo.bench import synthetic_collection
-    from geo.dataset import frame_from_collection
-    from geo.geoparquet import write_events
-    from geo.pointpack import located as pack_rows
-    from geo.pointpack import row_ids
+    from geo.events.dataset import frame_from_collection
+    from geo.io.geoparquet import write_events
+    from geo.map.pack import located as pack_rows
+    from geo.map.pack import row_ids
+    from perf.bench import synthetic_collection
 
     folder = tmp_path_factory.mktemp("scale")
     collection = synthetic_collection(100_000)

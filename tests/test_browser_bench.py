@@ -1,4 +1,4 @@
-"""scripts/browser_bench.py for real: the curated dataset, once, for the dashboard and its naive peer.
+"""perf/browser_bench.py for real: the curated dataset, once, for the dashboard and its naive peer.
 
 Real `streamlit run` servers on loopback and Debian's Chromium (the test extra's Playwright drives it);
 about 30 s. A missing Chromium fails with the way to install it, never a skip.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "browser_bench.py"
+COMMAND = [sys.executable, "-m", "perf", "browser"]
 CHROMIUM = Path("/usr/bin/chromium")
 FIGURES = ("first_open_s", "new_session_s", "new_server_s", "filter_s", "server_peak_rss_mb")
 TIMEOUT_S = 150  # about 30 s when the machine is idle
@@ -25,7 +25,7 @@ def run_bench(tmp_path: Path, *args: str) -> tuple[int, str, str]:
     """Run the script; past TIMEOUT_S it gets SIGTERM, on which it stops its servers before exiting."""
     out_path, err_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with out_path.open("w") as out, err_path.open("w") as err:
-        process = subprocess.Popen([sys.executable, str(SCRIPT), *args], cwd=ROOT, stdout=out, stderr=err,
+        process = subprocess.Popen([*COMMAND, *args], cwd=ROOT, stdout=out, stderr=err,
                                    stdin=subprocess.DEVNULL)
         try:
             process.wait(timeout=TIMEOUT_S)

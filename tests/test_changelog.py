@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from geo.changelog import ACTIONS, Change, ChangeLogError, log_path, read_changes
 from geo.store import RevertError, append_features, backup_path, digest, read_collection, revert_change
+from geo.store.changelog import ACTIONS, Change, ChangeLogError, log_path, read_changes
 from geo.store.edits import plan_revert
 from tests.conftest import EVENTS_PATH, ROOT
 
@@ -129,7 +129,7 @@ def test_a_log_line_that_is_not_utf8_is_the_dashboards_warning_too(dataset, monk
 
 
 def test_a_change_log_over_the_size_limit_is_refused_before_it_is_read(dataset, monkeypatch):
-    from geo import changelog
+    from geo.store import changelog
 
     monkeypatch.setattr(changelog, "MAX_LOG_BYTES", log_path(dataset).stat().st_size - 1)
     with pytest.raises(ChangeLogError, match="the change log is over the limit of"):

@@ -100,7 +100,7 @@ def test_analyze_prints_one_csv_row_per_event_with_the_contract_columns(events):
 def test_validate_recognises_and_checks_a_crossings_file(tmp_path):
     import json
 
-    from geo.crossings import CROSSINGS_PATH
+    from geo.reference.crossings import CROSSINGS_PATH
 
     assert geo("validate", str(CROSSINGS_PATH)).returncode == 0
     data = json.loads(CROSSINGS_PATH.read_text(encoding="utf-8"))
@@ -246,7 +246,7 @@ def test_convert_turns_geojson_into_parquet_and_back_without_losing_anything(tmp
 
 
 def test_analyze_gives_the_same_rows_for_a_converted_parquet_file(tmp_path, capsys):
-    from geo.cli import main
+    from geo.cli.main import main
 
     parquet = tmp_path / "events.parquet"
     assert main(["convert", str(EVENTS_PATH), str(parquet)]) == 0
@@ -284,9 +284,9 @@ def test_a_geojson_file_over_the_dashboards_limit_validates_and_converts_and_its
     """A real file just over 200 MB (the curated events with 200 MB of JSON white space among them), removed at
     the end: `validate` and `convert` read it feature by feature; the dashboard's reader and export-html refuse
     it by its size, naming the command that converts it."""
-    from geo.cli import main
-    from geo.dataset import MAX_FILE_BYTES, DatasetError, load_events, read_json
-    from geo.geoparquet import read_collection
+    from geo.cli.main import main
+    from geo.events.dataset import MAX_FILE_BYTES, DatasetError, load_events, read_json
+    from geo.io.geoparquet import read_collection
 
     big, parquet = tmp_path / "big.geojson", tmp_path / "big.parquet"
     head, tail = EVENTS_PATH.read_bytes().split(b'"features": [', 1)
@@ -325,10 +325,10 @@ def _collection_text(members: list) -> str:
 
 
 def test_db_import_streams_a_geojson_file_in_batches_and_stores_the_digest_of_the_whole(postgis_url, tmp_path):
-    from geo.bench import synthetic_collection
-    from geo.dataset import read_json
+    from geo.events.dataset import read_json
     from geo.io.geojson import EventsFile
     from geo.store.postgis import PostgisStore, version_digest
+    from perf.bench import synthetic_collection
 
     features = synthetic_collection(1_100, seed=4)["features"]
     path = tmp_path / "events.geojson"  # a member after the features: read twice, imported once
@@ -345,11 +345,11 @@ def test_db_import_streams_a_geojson_file_in_batches_and_stores_the_digest_of_th
 def test_db_import_of_a_file_with_a_later_duplicate_id_names_it_and_imports_nothing(postgis_url, tmp_path, capsys):
     import psycopg
 
-    from geo.bench import synthetic_collection
-    from geo.cli import main
-    from geo.dataset import DatasetError
+    from geo.cli.main import main
+    from geo.events.dataset import DatasetError
     from geo.io.geojson import EventsFile
     from geo.store.postgis import PostgisStore
+    from perf.bench import synthetic_collection
 
     collection = synthetic_collection(700, seed=4)
     collection["features"][650]["properties"]["id"] = collection["features"][3]["properties"]["id"]

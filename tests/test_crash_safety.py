@@ -12,16 +12,16 @@ import sys
 import time
 from pathlib import Path
 
-from geo.changelog import read_changes
-from geo.dataset import load_events, read_json
+from geo.events.dataset import load_events, read_json
 from geo.store import backups
+from geo.store.changelog import read_changes
 from tests.conftest import EVENTS_PATH, ROOT
 
 KILLS = 40
 
 WRITER = r"""
 import copy, sys
-from geo.dataset import read_json
+from geo.events.dataset import read_json
 from geo.store import append_features
 path, start = sys.argv[1], int(sys.argv[2])
 template = read_json(path)["features"][6]

@@ -12,9 +12,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo.crossings import CROSSINGS_PATH, crossing_status_at, load_crossings, validate_crossings
-from geo.dataset import DatasetError, read_json
-from geo.style import UNCERTAINTY_RADIUS_M
+from geo.events.dataset import DatasetError, read_json
+from geo.map.style import UNCERTAINTY_RADIUS_M
+from geo.reference.crossings import CROSSINGS_PATH, crossing_status_at, load_crossings, validate_crossings
 
 ROOT = Path(__file__).resolve().parent.parent
 BASEMAP_PATH = ROOT / "data" / "basemap.geojson"

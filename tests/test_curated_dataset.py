@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from geo.evidence import independent_witnesses, is_corroborated
+from geo.events.evidence import independent_witnesses, is_corroborated
 from tests.conftest import EVENTS_PATH, ROOT
 
 FOUNDING_REF = "seeds/000_c849781cc78fe4c5.txt"

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.bench import synthetic_collection
-from geo.dataset import load_events
-from geo.layers import COMPACT_ABOVE
-from geo.markup import markdown_text
-from geo.pointpack import PACK_DIR, dataset_identity, pack_key
-from geo.prepared import file_digest
+from geo.events.dataset import load_events
+from geo.io.prepared import file_digest
+from geo.map.layers import COMPACT_ABOVE
+from geo.map.pack import PACK_DIR, dataset_identity, pack_key
+from geo.report.markup import markdown_text
 from geo.store import encode
+from perf.bench import synthetic_collection
 from tests.conftest import EVENTS_PATH, ROOT
 
 APP = str(ROOT / "dashboard.py")
@@ -217,7 +217,7 @@ def test_the_map_date_shows_routes_in_their_status_then(app):
 
 def test_the_map_shows_the_crossings_in_their_status_on_the_map_date(app):
     layers = map_args(app)["feature_group"]
-    from geo.crossings import load_crossings
+    from geo.reference.crossings import load_crossings
 
     located = load_crossings().geometry.notna().sum()
     assert layers.count("geo-crossing-marker ") == located >= 10  # every crossing, three at their towns
@@ -229,11 +229,11 @@ def test_the_map_shows_the_crossings_in_their_status_on_the_map_date(app):
 
 
 def test_the_border_distance_filter_narrows_the_view(app):
-    from geo.crossings import load_crossings
-    from geo.geography import load_geography, with_analysis
+    from geo.reference.crossings import load_crossings
+    from geo.reference.geography import load_geography, with_analysis
 
     app.select_slider(key="border").set_value(10).run()
-    # Distances come from geo.geography (checked against places of known distance in tests/test_geography.py).
+    # Distances come from geo.reference.geography (checked against places of known distance in tests/test_geography.py).
     measured = with_analysis(load_events(EVENTS_PATH), load_geography(load_crossings()))
     near = {i for i, km in measured["distance_to_border_km"].items() if km is not None and km <= 10}
     assert 0 < len(near) < len(FEATURES)
@@ -268,12 +268,12 @@ def test_play_steps_the_map_date_to_the_end_and_stops(app):
 def test_each_events_map_script_is_rendered_once_and_reruns_that_change_nothing_render_none(monkeypatch):
     import streamlit as st
 
-    import geo.layerscript
+    import geo.map.layerscript
 
     st.cache_resource.clear()  # earlier tests in this process may have rendered these very scripts
     rendered = []
-    real = geo.layerscript.event_script
-    monkeypatch.setattr(geo.layerscript, "event_script",
+    real = geo.map.layerscript.event_script
+    monkeypatch.setattr(geo.map.layerscript, "event_script",
                         lambda row, offset: rendered.append((row["id"], offset)) or real(row, offset))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
@@ -296,8 +296,8 @@ def test_the_page_shows_its_dataset_version_and_a_link_from_an_older_version_say
         tmp_path, monkeypatch, collection):
     import copy
 
-    from geo.changelog import version
     from geo.store import append_features, digest, revert_change
+    from geo.store.changelog import version
 
     data = tmp_path / "events.geojson"
     data.write_text(json.dumps(collection), encoding="utf-8")

@@ -13,8 +13,8 @@ import geopandas as gpd
 import pytest
 from playwright.sync_api import expect
 
-from geo.dataset import load_events, records
-from geo.evidence import figures_text, is_corroborated
+from geo.events.dataset import load_events, records
+from geo.events.evidence import figures_text, is_corroborated
 from tests.browser import LOAD_MS, RERUN_MS, ROOT, App, is_loopback, serve, wait_until_idle
 
 DATASET = ROOT / "data" / "events.geojson"

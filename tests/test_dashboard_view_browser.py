@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from geo.markup import WORD_JOINER
+from geo.report.markup import WORD_JOINER
 from tests.browser import LOAD_MS, RERUN_MS, App, Session, is_loopback, serve, wait_until_idle
 from tests.conftest import EVENTS_PATH
 

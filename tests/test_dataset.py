@@ -9,8 +9,8 @@ import json
 import pytest
 from shapely.geometry import Point
 
-from geo.dataset import DatasetError, load_events, to_csv, to_feature_collection, to_geojson
-from geo.places import geometry_for
+from geo.events.dataset import DatasetError, load_events, to_csv, to_feature_collection, to_geojson
+from geo.reference.places import geometry_for
 from tests.conftest import EVENTS_PATH, ROOT
 from tests.test_curated_dataset import FOUNDING_IDS
 
@@ -122,8 +122,8 @@ def test_a_csv_cell_that_would_start_a_spreadsheet_formula_is_written_as_text(ev
 def test_load_events_and_validate_file_read_geoparquet_by_its_suffix(events, tmp_path):
     import pandas as pd
 
-    from geo.dataset import is_parquet, validate_file
-    from geo.geoparquet import write_events
+    from geo.events.dataset import is_parquet, validate_file
+    from geo.io.geoparquet import write_events
 
     for name in ("events.parquet", "EVENTS.PARQUET", "events.geoparquet"):
         write_events(events, tmp_path / name)
@@ -133,7 +133,7 @@ def test_load_events_and_validate_file_read_geoparquet_by_its_suffix(events, tmp
 
 
 def test_a_geojson_file_named_parquet_is_one_problem_not_a_traceback(tmp_path):
-    from geo.dataset import validate_file
+    from geo.events.dataset import validate_file
 
     wrong = tmp_path / "events.parquet"
     wrong.write_bytes(EVENTS_PATH.read_bytes())
@@ -144,7 +144,7 @@ def test_a_geojson_file_named_parquet_is_one_problem_not_a_traceback(tmp_path):
 
 
 def test_a_geojson_file_over_the_limit_is_refused_naming_the_command_that_converts_it(tmp_path, monkeypatch):
-    from geo import dataset
+    from geo.events import dataset
 
     path = tmp_path / "my events.geojson"
     path.write_bytes(EVENTS_PATH.read_bytes())

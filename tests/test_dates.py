@@ -1,6 +1,6 @@
 """Date labels never claim more precision than the data has."""
 
-from geo.dates import date_label
+from geo.events.dates import date_label
 
 
 def test_a_month_is_shown_as_the_month():

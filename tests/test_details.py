@@ -2,8 +2,8 @@
 
 from html import escape
 
-from geo.dataset import records
-from geo.details import details_html, event_list_html
+from geo.events.dataset import records
+from geo.report.details import details_html, event_list_html
 
 
 def test_details_show_sources_dates_precision_and_notes(events, collection):
@@ -61,7 +61,7 @@ def test_the_csv_carries_the_low_and_high_figure(events):
     import csv
     import io
 
-    from geo.dataset import to_csv
+    from geo.events.dataset import to_csv
 
     frame = events.iloc[[0]].copy()
     frame.at[frame.index[0], "sources"] = DISPUTED

@@ -2,7 +2,7 @@
 visitor's filter changes stay within twice their usual time (nine in ten of them: a shared machine has its
 moments); every file holds all the events; a second click on each is served from the cache.
 
-A real `streamlit run dashboard.py` on loopback with 100,000 synthetic events (geo.bench, written as
+A real `streamlit run dashboard.py` on loopback with 100,000 synthetic events (perf.bench, written as
 GeoParquet at run time) and Debian's Chromium; every request that would leave the machine is blocked.
 """
 
@@ -31,8 +31,8 @@ RERUN_DEADLINE_MS = 120_000  # a rerun slowed past this is reported as a failure
 
 @pytest.fixture(scope="module")
 def big_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    from geo.bench import synthetic_collection
-    from geo.geoparquet import write_events
+    from geo.io.geoparquet import write_events
+    from perf.bench import synthetic_collection
 
     folder = tmp_path_factory.mktemp("downloads-100k")
     data = folder / "events.parquet"

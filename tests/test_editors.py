@@ -21,8 +21,8 @@ from pathlib import Path
 import argon2
 import pytest
 
-import geo.editors
-from geo.editors import (
+import geo.store.editors
+from geo.store.editors import (
     EDITORS_ENV,
     FAILURE_WINDOW,
     LOCAL_CLIENT,
@@ -251,7 +251,7 @@ def test_a_second_process_sees_the_lockout_written_by_the_first(editors):
     fail(editors, "alice", 5, T0)
     code = (
         "import sys\n"
-        "from geo.editors import LockedOut, sign_in\n"
+        "from geo.store.editors import LockedOut, sign_in\n"
         "try:\n"
         f"    sign_in('alice', sys.stdin.readline().rstrip('\\n'), {str(editors)!r}, now={T0 + 60!r})\n"
         "except LockedOut as locked:\n"
@@ -364,7 +364,7 @@ def test_a_third_attempt_while_two_checks_run_is_refused_as_busy_and_not_counted
     assert sign_in("alice", WRONG, slow_editors, client="192.0.2.99") is None  # one check alone
     check_seconds = time.monotonic() - started
     # The third waits a quarter of a check for a slot (2 s on a server), however fast this machine checks.
-    monkeypatch.setattr(geo.editors, "CHECK_WAIT_SECONDS", check_seconds / 4)
+    monkeypatch.setattr(geo.store.editors, "CHECK_WAIT_SECONDS", check_seconds / 4)
     outcomes: dict[str, object] = {}
 
     def attempt(label: str, client: str) -> None:

@@ -1,7 +1,7 @@
 """Confidence comes from how many independent witnesses report an event, not how many publishers."""
 
-from geo.evidence import confidence_label, independent_witnesses, is_corroborated, reliance
-from geo.filters import Filters, apply_filters
+from geo.events.evidence import confidence_label, independent_witnesses, is_corroborated, reliance
+from geo.view.filters import Filters, apply_filters
 
 
 def source(publisher: str, **more: str) -> dict:
@@ -48,7 +48,7 @@ def test_the_corroborated_filter_hides_single_source_events(events):
 
 
 def test_one_claimants_figure_relayed_by_two_outlets_is_listed_once():
-    from geo.evidence import figures_text
+    from geo.events.evidence import figures_text
 
     sources = [source("Yonhap", attributed_to="Justice For North Korea"),
                source("KBS", attributed_to="Justice For North Korea"), source("Daily NK")]

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from geo.filters import (
+from geo.view.filters import (
     Filters,
     apply_filters,
     by_date_range,
@@ -96,8 +96,8 @@ def test_date_bounds_span_the_dataset(events):
 
 
 def test_the_border_distance_filter_keeps_located_events_within_the_distance(events):
-    from geo.crossings import load_crossings
-    from geo.geography import load_geography, with_analysis
+    from geo.reference.crossings import load_crossings
+    from geo.reference.geography import load_geography, with_analysis
 
     enriched = with_analysis(events, load_geography(load_crossings()))
     near = apply_filters(enriched, Filters(max_border_km=10))
@@ -108,14 +108,14 @@ def test_the_border_distance_filter_keeps_located_events_within_the_distance(eve
 
 
 def test_searching_text_when_other_filters_left_no_events_gives_no_events_not_an_error(events):
-    from geo.filters import by_text
+    from geo.view.filters import by_text
 
     assert by_text(events.iloc[:0], "Sinuiju").empty
 
 
 def plain_haystack(row) -> str:
     """What text search looks in, built the obvious way from one row (as by_text always has)."""
-    from geo.filters import SEARCHED_COLUMNS
+    from geo.view.filters import SEARCHED_COLUMNS
 
     fields = [str(row[c]) if row[c] is not None else "" for c in SEARCHED_COLUMNS]
     sources = " ".join(f"{s['publisher']} {s['title']}" for s in row["sources"] or [])
@@ -123,7 +123,7 @@ def plain_haystack(row) -> str:
 
 
 def test_the_search_text_column_is_the_casefolded_event_and_sources_text(events):
-    from geo.filters import search_text
+    from geo.view.filters import search_text
 
     assert list(search_text(events)) == [plain_haystack(row) for _, row in events.iterrows()]
     assert search_text(events.iloc[:0]).empty
@@ -133,7 +133,7 @@ QUERIES = ("shanghai garment", "SINUIJU", "rail freight", "duman", "reuters", "d
 
 
 def test_text_search_gives_the_same_rows_with_or_without_the_search_text_column(events):
-    from geo.prepared import with_derived
+    from geo.io.prepared import with_derived
 
     derived = with_derived(events)
     for query in QUERIES:
@@ -144,9 +144,9 @@ def test_text_search_gives_the_same_rows_with_or_without_the_search_text_column(
 
 
 def test_corroboration_gives_the_same_rows_with_or_without_the_independent_sources_column(events):
-    from geo.evidence import independent_witnesses
-    from geo.filters import by_corroboration
-    from geo.prepared import with_derived
+    from geo.events.evidence import independent_witnesses
+    from geo.io.prepared import with_derived
+    from geo.view.filters import by_corroboration
 
     expected = [i for i, sources in events["sources"].items() if independent_witnesses(sources) >= 2]
     assert 0 < len(expected) < len(events)
@@ -155,10 +155,10 @@ def test_corroboration_gives_the_same_rows_with_or_without_the_independent_sourc
 
 
 def test_apply_filters_keeps_the_rows_of_every_filter_applied_in_turn(events):
-    from geo.crossings import load_crossings
-    from geo.filters import by_border_distance, by_corroboration
-    from geo.geography import load_geography, with_analysis
-    from geo.prepared import with_derived
+    from geo.io.prepared import with_derived
+    from geo.reference.crossings import load_crossings
+    from geo.reference.geography import load_geography, with_analysis
+    from geo.view.filters import by_border_distance, by_corroboration
 
     enriched = with_analysis(events, load_geography(load_crossings()))
     choices = [Filters(), Filters(layers=("trade_routes",), since=dt.date(2021, 1, 1)),
@@ -183,8 +183,8 @@ def test_apply_filters_keeps_the_rows_of_every_filter_applied_in_turn(events):
 
 
 def test_the_date_filter_equals_the_plain_text_comparison_on_synthetic_events():
-    from geo.bench import synthetic_collection
-    from geo.dataset import frame_from_collection
+    from geo.events.dataset import frame_from_collection
+    from perf.bench import synthetic_collection
 
     frame = frame_from_collection(synthetic_collection(3_000))
     frame.loc[frame.index[5:40], "date_start"] = None  # known only to end by a date

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from geo.dataset import (
+from geo.events.dataset import (
     PROPERTY_FIELDS,
     DatasetError,
     frame_from_collection,
@@ -25,7 +25,7 @@ from geo.dataset import (
     to_geojson,
     validate_file,
 )
-from geo.schema import EVENT_TYPES, LAYERS, Problem, validate_collection
+from geo.events.schema import EVENT_TYPES, LAYERS, Problem, validate_collection
 from tests.conftest import EVENTS_PATH
 
 FILE = "fuzz.geojson"

@@ -12,7 +12,7 @@ import unicodedata
 
 import pytest
 
-from geo.gazetteer import CJK, GAZETTEER_PATH, Gazetteer, load_gazetteer, name_key
+from geo.reference.gazetteer import CJK, GAZETTEER_PATH, Gazetteer, load_gazetteer, name_key
 from tests.conftest import ROOT
 
 

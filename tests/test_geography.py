@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point
 
-from geo.crossings import load_crossings
-from geo.geography import analyze, load_geography, utm_for, with_analysis
+from geo.reference.crossings import load_crossings
+from geo.reference.geography import analyze, load_geography, utm_for, with_analysis
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_the_towns_file_is_exactly_what_its_build_script_writes():
     import subprocess
     import sys
 
-    from geo.geography import TOWNS_PATH
+    from geo.reference.geography import TOWNS_PATH
 
     before = TOWNS_PATH.read_bytes()
     script = TOWNS_PATH.parent.parent / "scripts" / "build_towns.py"
@@ -83,10 +83,10 @@ def test_the_towns_file_is_exactly_what_its_build_script_writes():
 
 def reference_analysis(frame, geography) -> dict[str, dict[str, str | None]]:
     """country_found and province the straightforward way: one row at a time, in its UTM zone, every polygon
-    tested and every town measured (what geo.geography vectorises)."""
+    tested and every town measured (what geo.reference.geography vectorises)."""
     import shapely
 
-    from geo.geography import NEAR_BORDER_M
+    from geo.reference.geography import NEAR_BORDER_M
 
     out = {}
     layers = {zone: (geography.countries.to_crs(zone), geography.towns.to_crs(zone),
@@ -121,8 +121,8 @@ def test_the_vectorised_countries_and_route_provinces_equal_a_row_by_row_referen
     import pandas as pd
     from shapely.geometry import MultiLineString
 
-    from geo.bench import synthetic_collection
-    from geo.dataset import frame_from_collection
+    from geo.events.dataset import frame_from_collection
+    from perf.bench import synthetic_collection
 
     synthetic = frame_from_collection(synthetic_collection(2_000, seed=7))
     synthetic = synthetic[synthetic.geom_type.ne("Point") | (synthetic.index.str[-2:] == "00")]  # routes, a few points

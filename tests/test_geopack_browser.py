@@ -23,14 +23,14 @@ import shapely
 from PIL import Image
 from playwright.sync_api import Browser, Page, Route
 
-from geo.assets import PROJECT_ROOT, missing, standalone_html
-from geo.bench import synthetic_collection
-from geo.canvas import mask_group
-from geo.dataset import frame_from_collection
-from geo.layers import base_map, build_map, feature_id_from_tooltip, view_groups
-from geo.pointpack import located, pack_bytes, row_ids
-from geo.schema import EVENT_LAYER, EVENT_TYPES, LAYERS
-from geo.style import EVENT_STYLE
+from geo.events.dataset import frame_from_collection
+from geo.events.schema import EVENT_LAYER, EVENT_TYPES, LAYERS
+from geo.map.assets import PROJECT_ROOT, missing, standalone_html
+from geo.map.canvas import mask_group
+from geo.map.layers import base_map, build_map, feature_id_from_tooltip, view_groups
+from geo.map.pack import located, pack_bytes, row_ids
+from geo.map.style import EVENT_STYLE
+from perf.bench import synthetic_collection
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, Session, is_file, report, session_factory
 
 ORIGIN = "http://geopack.test"

@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 import shapely
 
-from geo.bench import synthetic_collection
-from geo.dataset import DatasetError, load_events, read_json, validate_file
-from geo.geoparquet import NESTED_FIELDS, read_collection, write_events
+from geo.events.dataset import DatasetError, load_events, read_json, validate_file
+from geo.io.geoparquet import NESTED_FIELDS, read_collection, write_events
+from perf.bench import synthetic_collection
 from tests.conftest import EVENTS_PATH, ROOT
 
 
@@ -153,7 +153,7 @@ def test_a_nested_cell_that_is_not_json_names_the_feature_and_the_field(tmp_path
 
 
 def test_a_parquet_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    from geo import geoparquet
+    from geo.io import geoparquet
 
     path = tmp_path / "events.parquet"
     write_events(read_json(EVENTS_PATH), path)
@@ -208,7 +208,7 @@ def write_foreign(table: pa.Table, path: Path) -> None:
 
 
 def events_table() -> pa.Table:
-    from geo.geoparquet import collection_table
+    from geo.io.geoparquet import collection_table
 
     return collection_table(read_json(EVENTS_PATH))
 
@@ -254,7 +254,7 @@ BOMBED = {  # applied to the events table's rows repeated BOMB_ROWS times
 
 @pytest.mark.parametrize("where", BOMBED)
 def test_a_dictionary_bomb_is_refused_in_one_line_before_its_memory_is_spent(tmp_path, where):
-    from geo.geoparquet import MAX_DECODED_BYTES
+    from geo.io.geoparquet import MAX_DECODED_BYTES
 
     path = tmp_path / "bomb.parquet"
     write_foreign(BOMBED[where](rows_repeated(events_table())), path)
@@ -277,7 +277,7 @@ def test_a_column_in_an_encoding_whose_decoded_size_is_unknowable_is_refused_by_
 
 
 def test_plain_columns_over_the_decoded_limit_are_refused_from_the_footer_alone(tmp_path, monkeypatch):
-    from geo import geoparquet
+    from geo.io import geoparquet
 
     path = tmp_path / "events.parquet"
     write_events(read_json(EVENTS_PATH), path)
@@ -376,7 +376,7 @@ def test_malformed_metadata_through_the_command_line_is_one_line_without_a_trace
 
 
 def test_a_footer_over_its_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
-    from geo import geoparquet
+    from geo.io import geoparquet
 
     path = tmp_path / "events.parquet"
     write_events(read_json(EVENTS_PATH), path)

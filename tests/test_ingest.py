@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from geo.budget import Abandoned
-from geo.ingest import (
+from geo.ingest.article import (
     EVENT_RULES,
     KEYWORD_GAP,
     MAX_ARTICLE_CHARS,
@@ -46,7 +46,7 @@ def test_the_founding_article_yields_the_six_places_with_canonical_names(candida
 
 
 def test_no_candidate_is_placed_at_pyongyang(candidates):
-    from geo.gazetteer import load_gazetteer
+    from geo.reference.gazetteer import load_gazetteer
 
     assert all(c["place"] != "Pyongyang" for c in candidates)
     # The gazetteer does find Pyongyang in the article: it is the actor rule that keeps it off the map.

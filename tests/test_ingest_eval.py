@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from geo.gazetteer import load_gazetteer
-from geo.ingest import candidates_from_text, figures_in, find_dates, split_sentences
-from geo.ingest_eval import DEFAULT_FOLDER, TARGETS, evaluate, main
-from geo.schema import EVENT_TYPES, UNCLASSIFIED
+from geo.events.schema import EVENT_TYPES, UNCLASSIFIED
+from geo.ingest.article import candidates_from_text, figures_in, find_dates, split_sentences
+from geo.ingest.evaluation import DEFAULT_FOLDER, TARGETS, evaluate, main
+from geo.reference.gazetteer import load_gazetteer
 
 LICENCES = {"U.S. government work (public domain)", "CC BY-SA 4.0, Wikipedia contributors"}
 

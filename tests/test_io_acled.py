@@ -8,9 +8,9 @@ from __future__ import annotations
 import csv
 import re
 
-from geo.dataset import load_events, read_json, validate_file
-from geo.layers import build_map
-from geo.places import load_places
+from geo.events.dataset import load_events, read_json, validate_file
+from geo.map.layers import build_map
+from geo.reference.places import load_places
 from tests.conftest import ROOT
 from tests.test_io_table import run_geo
 

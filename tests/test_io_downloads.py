@@ -17,9 +17,7 @@ import pyogrio
 import pytest
 from shapely import wkb
 
-from geo.bench import synthetic_collection
-from geo.dataset import read_json
-from geo.geoparquet import write_events
+from geo.events.dataset import read_json
 from geo.io import downloads
 from geo.io.downloads import (
     BUILD_NICENESS,
@@ -38,7 +36,9 @@ from geo.io.downloads import (
     refusal,
 )
 from geo.io.export import FORMATS, export_bytes
-from geo.prepared import CACHE_ENV, Prepared, cache_path, prepare
+from geo.io.geoparquet import write_events
+from geo.io.prepared import CACHE_ENV, Prepared, cache_path, prepare
+from perf.bench import synthetic_collection
 from tests.conftest import EVENTS_PATH, most_children_at_once
 
 TYPES = ("border_closure", "repatriation", "worker_deployment", "defection")
@@ -63,7 +63,7 @@ def curated(prepared_cache: Path) -> Prepared:
 
 @pytest.fixture(scope="module")
 def synthetic(prepared_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Prepared:
-    """20,000 synthetic events (geo.bench), prepared: their KML is about 37 MB."""
+    """20,000 synthetic events (perf.bench), prepared: their KML is about 37 MB."""
     data = tmp_path_factory.mktemp("synthetic") / "events.parquet"
     write_events(synthetic_collection(20_000), data)
     return prepare(data)

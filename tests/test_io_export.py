@@ -12,12 +12,12 @@ import pyogrio
 import pytest
 from shapely import wkb
 
-from geo.crossings import load_crossings
-from geo.dataset import CSV_COLUMNS, FORMULA_STARTS, format_sources, load_events
-from geo.filters import Filters, apply_filters
-from geo.geography import load_geography, with_analysis
+from geo.events.dataset import CSV_COLUMNS, FORMULA_STARTS, format_sources, load_events
 from geo.io.export import FORMATS, HXL_TAGS, export_bytes
-from geo.markup import escape
+from geo.reference.crossings import load_crossings
+from geo.reference.geography import load_geography, with_analysis
+from geo.report.markup import escape
+from geo.view.filters import Filters, apply_filters
 from tests.conftest import EVENTS_PATH
 from tests.test_io_table import run_geo
 
@@ -149,9 +149,9 @@ def test_an_invalid_dataset_is_reported_and_nothing_is_exported(tmp_path, collec
 
 
 def test_geojson_and_csv_exports_are_the_text_of_geo_dataset_for_any_number_of_rows(shown):
-    from geo.bench import synthetic_collection
-    from geo.dataset import frame_from_collection, to_csv, to_geojson
+    from geo.events.dataset import frame_from_collection, to_csv, to_geojson
     from geo.io.export import CHUNK_ROWS
+    from perf.bench import synthetic_collection
 
     synthetic = frame_from_collection(synthetic_collection(2 * CHUNK_ROWS + 7))  # three chunks, the last short
     for frame in (shown, shown.iloc[:0], shown.iloc[:1], synthetic):
@@ -162,9 +162,9 @@ def test_geojson_and_csv_exports_are_the_text_of_geo_dataset_for_any_number_of_r
 
 
 def test_every_placemark_reads_back_as_its_event_name_details_dates_and_data(shown):
-    from geo.dataset import records
-    from geo.details import details_html
+    from geo.events.dataset import records
     from geo.io.export import KML_DATA
+    from geo.report.details import details_html
 
     kml = ET.fromstring(export_bytes(shown, "kml"))
     ns = {"k": "http://www.opengis.net/kml/2.2"}
@@ -184,9 +184,9 @@ def test_every_placemark_reads_back_as_its_event_name_details_dates_and_data(sho
 
 
 def test_text_exports_are_written_in_pieces_never_as_one_string_of_the_whole_file(shown):
-    from geo.bench import synthetic_collection
-    from geo.dataset import frame_from_collection
+    from geo.events.dataset import frame_from_collection
     from geo.io.export import CHUNK_ROWS, write_text
+    from perf.bench import synthetic_collection
 
     synthetic = frame_from_collection(synthetic_collection(2 * CHUNK_ROWS + 7))
     for frame in (shown, synthetic):

@@ -16,13 +16,13 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from geo.bench import synthetic_collection
-from geo.dataset import DatasetError, read_json
-from geo.geoparquet import read_collection, write_events
+from geo.events.dataset import DatasetError, read_json
+from geo.events.schema import MAX_PROBLEMS, validate_collection
 from geo.io.geojson import CollectionSource, CollectionText, EventsFile, GeoJSONWriter
+from geo.io.geoparquet import read_collection, write_events
 from geo.io.geoparquet_batches import ParquetBatches
-from geo.schema import MAX_PROBLEMS, validate_collection
 from geo.store import encode
+from perf.bench import synthetic_collection
 from tests.conftest import EVENTS_PATH, ROOT
 
 CORPUS = ROOT / "tests" / "malformed"

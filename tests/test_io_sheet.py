@@ -414,7 +414,7 @@ def call(path, _):
         return str(error)
 """
 COMMAND = """
-from geo.cli import main
+from geo.cli.main import main
 
 def call(path, folder):
     return main(["import-table", path, "--out", folder + "/" + path.rsplit("/", 1)[1] + ".geojson"])

@@ -12,12 +12,12 @@ import time
 import openpyxl
 import pytest
 
-from geo.dataset import load_events, read_json, validate_file
-from geo.gazetteer import load_gazetteer
+from geo.events.dataset import load_events, read_json, validate_file
 from geo.io.cells import CellError, date_span
+from geo.reference.gazetteer import load_gazetteer
 from tests.conftest import EVENTS_PATH, ROOT
 
-RUNNER = ("import argparse, sys; from geo.io.commands import add_commands; p = argparse.ArgumentParser(prog='geo'); "
+RUNNER = ("import argparse, sys; from geo.cli.tables import add_commands; p = argparse.ArgumentParser(prog='geo'); "
           "add_commands(p.add_subparsers(dest='command', required=True)); a = p.parse_args(); sys.exit(a.run(a))")
 
 

@@ -7,9 +7,9 @@ import re
 import geopandas as gpd
 import numpy as np
 
-from geo.dataset import records
-from geo.filters import Filters, apply_filters
-from geo.layers import (
+from geo.events.dataset import records
+from geo.events.schema import EVENT_TYPES, LAYERS
+from geo.map.layers import (
     build_map,
     event_layers,
     feature_id_from_tooltip,
@@ -17,9 +17,9 @@ from geo.layers import (
     popup_html,
     tooltip_text,
 )
-from geo.markup import escape
-from geo.schema import EVENT_TYPES, LAYERS
-from geo.style import EVENT_STYLE, STATUS_STYLE
+from geo.map.style import EVENT_STYLE, STATUS_STYLE
+from geo.report.markup import escape
+from geo.view.filters import Filters, apply_filters
 
 
 def render(frame: gpd.GeoDataFrame, places) -> str:
@@ -113,7 +113,7 @@ def test_co_located_pins_are_offset_on_screen_not_moved(events, places):
 def test_crossings_are_drawn_in_their_status_on_a_given_day(events, places):
     import datetime as dt
 
-    from geo.crossings import load_crossings
+    from geo.reference.crossings import load_crossings
 
     crossings = load_crossings()
     located = int(crossings.geometry.notna().sum())
@@ -139,7 +139,7 @@ def test_the_base_map_needs_no_tile_server_and_labels_the_seed_places(events, pl
 
 
 def test_the_map_offers_a_border_button_fitted_to_the_border_line(events, places):
-    from geo.basemap import border_bounds
+    from geo.reference.basemap import border_bounds
 
     html = render(events, places)
     minx, miny, maxx, maxy = border_bounds()
@@ -161,8 +161,8 @@ def test_a_pack_click_names_its_row_which_the_pack_ids_turn_into_the_event_id():
 
 
 def large_frame(n: int = 2_600) -> gpd.GeoDataFrame:
-    from geo.bench import synthetic_collection
-    from geo.dataset import frame_from_collection
+    from geo.events.dataset import frame_from_collection
+    from perf.bench import synthetic_collection
 
     return frame_from_collection(synthetic_collection(n))
 
@@ -171,8 +171,8 @@ def test_above_the_threshold_an_export_embeds_the_pack_of_exactly_its_rows(place
     import base64
     import json
 
-    from geo.layers import COMPACT_ABOVE
-    from geo.pointpack import pack_bytes, read_pack
+    from geo.map.layers import COMPACT_ABOVE
+    from geo.map.pack import pack_bytes, read_pack
 
     frame = large_frame()
     located = frame[frame.geometry.notna()]
@@ -194,7 +194,7 @@ def test_above_the_threshold_an_export_embeds_the_pack_of_exactly_its_rows(place
 
 
 def test_the_base_map_fetches_the_pack_by_url_and_stays_the_same_across_builds(places):
-    from geo.layers import base_map
+    from geo.map.layers import base_map
 
     def render_base() -> str:
         m = base_map(places, "/app/static/vendor", (120.0, 30.0, 131.0, 43.0), pack_url="/app/static/packs/abc-f1.bin")
@@ -212,7 +212,7 @@ def test_the_base_map_fetches_the_pack_by_url_and_stays_the_same_across_builds(p
 def test_a_rerun_sends_a_mask_group_of_one_bit_per_event_and_the_same_mask_renders_the_same():
     import folium
 
-    from geo.layers import mask_group
+    from geo.map.layers import mask_group
 
     mask = np.random.default_rng(1).random(1_000_000) < 0.3
 
@@ -231,8 +231,8 @@ def test_view_groups_are_one_mask_per_layer_over_the_packed_rows(events):
     import base64
     import json
 
-    from geo.layers import view_groups
-    from geo.pointpack import located
+    from geo.map.layers import view_groups
+    from geo.map.pack import located
 
     shown = apply_filters(events, Filters(event_types=("border_closure", "worker_deployment")))
     groups = view_groups(events, shown, "v1")

@@ -1,4 +1,4 @@
-"""`scripts/loadtest.py` run for real: a Streamlit server, websocket sessions speaking its protocol, appends.
+"""`perf/loadtest.py` run for real: a Streamlit server, websocket sessions speaking its protocol, appends.
 
 No mocks. A small load must pass (every session reran several times, no errors, nothing lost), and the
 load test must fail when something really goes wrong: a dataset the dashboard rejects (it shows
@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "loadtest.py"
+COMMAND = [sys.executable, "-m", "perf", "loadtest"]
 DATASET = ROOT / "data" / "events.geojson"
 TIMEOUT_S = 180  # generous: the script bounds itself; this only stops a hung run
 
@@ -38,7 +38,7 @@ def last_json(stdout: str) -> dict[str, Any]:
 
 
 def loadtest(*args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    result = subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, capture_output=True, text=True,
+    result = subprocess.run([*COMMAND, *args], cwd=ROOT, capture_output=True, text=True,
                             timeout=TIMEOUT_S)
     return result, last_json(result.stdout)
 
@@ -97,7 +97,7 @@ def test_a_dataset_the_dashboard_rejects_counts_as_errors_and_exits_1(tmp_path):
 
 
 def test_a_server_that_dies_mid_run_drops_every_websocket_and_exits_1():
-    process = subprocess.Popen([sys.executable, str(SCRIPT), "--sessions", "3", "--seconds", "8"], cwd=ROOT,
+    process = subprocess.Popen([*COMMAND, "--sessions", "3", "--seconds", "8"], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str | None] = queue.Queue()
 

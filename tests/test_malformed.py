@@ -31,9 +31,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.dataset import MAX_FILE_BYTES, DatasetError, load_events, read_json, validate_file
-from geo.markup import markdown_text, without_paths
-from geo.schema import MAX_PROBLEMS
+from geo.events.dataset import MAX_FILE_BYTES, DatasetError, load_events, read_json, validate_file
+from geo.events.schema import MAX_PROBLEMS
+from geo.report.markup import markdown_text, without_paths
 from tests.conftest import EVENTS_PATH, ROOT
 
 CORPUS = ROOT / "tests" / "malformed"
@@ -108,7 +108,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 WARM_RUNNER = r"""
 import json, os, runpy, sys, tempfile, traceback
 
-import geo.cli  # noqa: F401  the imports a cold start spends its time on
+import geo.cli.main  # noqa: F401  the imports a cold start spends its time on
 
 
 def validate(path, out, err):

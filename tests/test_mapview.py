@@ -1,4 +1,4 @@
-"""geo.mapview: one view → map function for the dashboard's map download and `python -m geo export-html`."""
+"""geo.map.mapview: one view → map function for the dashboard's map download and `python -m geo export-html`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from geo.crossings import load_crossings
-from geo.dataset import load_events
-from geo.mapview import on_map, view_map
-from geo.schema import LAYERS
-from geo.urlstate import dataset_view
+from geo.events.dataset import load_events
+from geo.events.schema import LAYERS
+from geo.map.mapview import on_map, view_map
+from geo.reference.crossings import load_crossings
+from geo.view.link import dataset_view
 
 EVENTS = load_events(Path("data/events.geojson"))
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from geo.markup import escape, without_paths
+from geo.report.markup import escape, without_paths
 
 HOSTILE = "<script>x()</script>`${alert(1)}`\\u0060\"'&"
 
@@ -22,7 +22,7 @@ def test_escaping_keeps_the_text_readable():
 
 
 def test_template_syntax_in_dataset_text_is_never_evaluated_in_an_export(events, places):
-    from geo.layers import build_map
+    from geo.map.layers import build_map
 
     frame = events.copy()
     frame.loc[frame.index[6], "title"] = "TITLE{{ 7*7 }}{% if true %}IF{% endif %}END"
@@ -32,7 +32,7 @@ def test_template_syntax_in_dataset_text_is_never_evaluated_in_an_export(events,
 
 
 def test_markdown_text_leaves_no_link_image_directive_or_markup_for_streamlit_to_render():
-    from geo.markup import markdown_text
+    from geo.report.markup import markdown_text
 
     payload = "[sign in](http://x.example/a) ![](http://x.example/b.gif) :red[alarm] $x$ <b>bold</b> **loud**\nnext"
     escaped = markdown_text(payload)

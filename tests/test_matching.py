@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from geo.matching import compatible, dates_overlap, find_match, km_between, mark_matches
+from geo.ingest.matching import compatible, dates_overlap, find_match, km_between, mark_matches
 
 
 def candidate(collection, event_id: str, **changes) -> dict:

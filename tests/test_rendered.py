@@ -1,4 +1,4 @@
-"""Layers rendered once and reused (geo/rendered.py)."""
+"""Layers rendered once and reused (geo/map/rendered.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import folium
 
-from geo.rendered import PARENT, ready_layer
+from geo.map.rendered import PARENT, ready_layer
 
 
 def labels(text: str, name: str = "Labels") -> folium.FeatureGroup:

@@ -10,14 +10,13 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import changelog
-from geo.changelog import read_changes
-from geo.dataset import load_events, read_json
-from geo.editors import add_editor
-from geo.ingest import apply_review, candidates_from_text, review_rows
-from geo.schema import EVENT_TYPES
-from geo.seeds import seed_kept_for
-from geo.store import backup_path
+from geo.events.dataset import load_events, read_json
+from geo.events.schema import EVENT_TYPES
+from geo.ingest.article import apply_review, candidates_from_text, review_rows
+from geo.store import backup_path, changelog
+from geo.store.changelog import read_changes
+from geo.store.editors import add_editor
+from geo.store.seeds import seed_kept_for
 from tests.conftest import EVENTS_PATH, ROOT
 from tests.disks import fill, small_disk
 from tests.streamlit_ws import as_read

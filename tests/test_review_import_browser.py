@@ -11,10 +11,10 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from geo.dataset import read_json
+from geo.events.dataset import read_json
 from geo.io.sheet import read_sheet
 from geo.io.table import import_sheet
-from geo.markup import WORD_JOINER
+from geo.report.markup import WORD_JOINER
 from tests.browser import RERUN_MS, is_loopback, open_sheet_uploader, wait_until_idle
 from tests.test_security import EDITOR, PASSWORD, geo, secured  # noqa: F401  (secured: the server fixture)
 

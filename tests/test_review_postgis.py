@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.editors import add_editor
 from geo.store import append_features, digest, history, read_collection
+from geo.store.editors import add_editor
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "review.py")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.dataset import validate_file
-from geo.schema import EVENT_TYPES, LAYERS, validate_collection
+from geo.events.dataset import validate_file
+from geo.events.schema import EVENT_TYPES, LAYERS, validate_collection
 
 
 def lines(collection, name="bad.geojson") -> list[str]:
@@ -216,13 +216,13 @@ def test_a_figure_must_cite_one_of_the_events_sources_and_keep_a_known_qualifier
 
 
 def test_every_event_type_belongs_to_exactly_one_layer():
-    from geo.schema import EVENT_LAYER, EVENT_TYPES, LAYERS
+    from geo.events.schema import EVENT_LAYER, EVENT_TYPES, LAYERS
 
     assert set(EVENT_LAYER) == set(EVENT_TYPES) and set(EVENT_LAYER.values()) == set(LAYERS)
 
 
 def test_unclassified_is_a_valid_incident_type_for_imports_and_the_curated_data_never_uses_it(collection):
-    from geo.schema import EVENT_LAYER, UNCLASSIFIED
+    from geo.events.schema import EVENT_LAYER, UNCLASSIFIED
 
     assert UNCLASSIFIED in EVENT_TYPES and EVENT_LAYER[UNCLASSIFIED] == "incidents"
     assert {f["properties"]["event_type"] for f in collection["features"]} <= set(EVENT_TYPES) - {UNCLASSIFIED}
@@ -235,7 +235,7 @@ def test_unclassified_is_a_valid_incident_type_for_imports_and_the_curated_data_
 
 def _text_field_names() -> set[str]:
     """Every field of the event models whose value is text (str, alone or in a list), found from the models."""
-    from geo.schema import EventProperties, Figure, Source, StatusChange
+    from geo.events.schema import EventProperties, Figure, Source, StatusChange
 
     return {name for model in (EventProperties, Source, Figure, StatusChange)
             for name, field in model.model_fields.items() if "str" in str(field.annotation)}
@@ -243,7 +243,7 @@ def _text_field_names() -> set[str]:
 
 def full_feature(collection) -> dict:
     """A curated route (sources, figures, status history, via) with every optional text field filled in too."""
-    from geo.schema import EventProperties, Source, StatusChange
+    from geo.events.schema import EventProperties, Source, StatusChange
 
     feature = copy.deepcopy(next(f for f in collection["features"]
                                  if {"figures", "status_history", "via"} <= set(f["properties"])))
@@ -272,7 +272,7 @@ def field_name(loc: tuple) -> str:
 def test_every_text_field_refuses_each_bidirectional_control_character_in_one_line(collection):
     import unicodedata
 
-    from geo.schema import BIDI_CONTROLS
+    from geo.events.schema import BIDI_CONTROLS
 
     feature = full_feature(collection)
     assert lines({"type": "FeatureCollection", "features": [feature]}) == []
@@ -303,7 +303,7 @@ def test_korean_chinese_japanese_and_russian_text_with_punctuation_still_passes(
 
 
 def test_the_curated_dataset_holds_no_bidirectional_control_character(collection):
-    from geo.schema import BIDI_CONTROLS
+    from geo.events.schema import BIDI_CONTROLS
 
     text = json.dumps(collection, ensure_ascii=False)
     assert not set(text) & set(BIDI_CONTROLS) and lines(collection) == []
@@ -328,7 +328,7 @@ _json_values = st.recursive(st.none() | st.integers() | _brackety_text,
 @settings(max_examples=200, deadline=None)
 @given(value=_json_values, limit=st.integers(0, 12))
 def test_nesting_found_on_json_text_is_the_nesting_of_its_value_whatever_brackets_its_strings_hold(value, limit):
-    from geo.schema import nested_deeper_than
+    from geo.events.schema import nested_deeper_than
 
     text = json.dumps(value)
     assert nested_deeper_than(text, limit) == (_depth(value) > limit)
@@ -338,7 +338,7 @@ def test_nesting_found_on_json_text_is_the_nesting_of_its_value_whatever_bracket
 def test_nesting_200000_deep_is_found_without_recursion_in_well_under_a_second():
     import time
 
-    from geo.schema import nested_deeper_than
+    from geo.events.schema import nested_deeper_than
 
     started = time.perf_counter()
     assert nested_deeper_than("[" * 200_000 + "]" * 200_000, 64)
@@ -354,7 +354,7 @@ def test_nesting_200000_deep_is_found_without_recursion_in_well_under_a_second()
 def test_malformed_text_of_a_megabyte_is_scanned_for_nesting_in_linear_time(text):
     import time
 
-    from geo.schema import nested_deeper_than
+    from geo.events.schema import nested_deeper_than
 
     started = time.perf_counter()
     nested_deeper_than(text, 64)

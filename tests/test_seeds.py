@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from geo.seeds import SeedError, is_url, seed_kept_for, seed_path, seed_ref
+from geo.store.seeds import SeedError, is_url, seed_kept_for, seed_path, seed_ref
 from tests.conftest import ROOT
 from tests.disks import fill, small_disk
 
@@ -63,7 +63,7 @@ def test_a_seed_past_a_file_size_limit_is_refused_in_one_line_and_nothing_of_it_
     child = (
         "import resource, signal, sys\n"
         "from pathlib import Path\n"
-        "from geo.seeds import SeedError, seed_kept_for\n"
+        "from geo.store.seeds import SeedError, seed_kept_for\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))\n"
         "try:\n"

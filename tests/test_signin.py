@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
 from geo.budget import stop_process_group
-from geo.editors import MAX_CONCURRENT_CHECKS, SESSION_ATTEMPTS, add_editor
+from geo.store.editors import MAX_CONCURRENT_CHECKS, SESSION_ATTEMPTS, add_editor
+from perf.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
 from tests.browser import report
 from tests.conftest import EVENTS_PATH, ROOT
 from tests.streamlit_ws import PageSession

@@ -9,8 +9,7 @@ import threading
 
 import pytest
 
-from geo.changelog import read_changes
-from geo.dataset import DatasetError, frame_from_collection, load_events, read_json
+from geo.events.dataset import DatasetError, frame_from_collection, load_events, read_json
 from geo.store import (
     MAX_APPEND_FEATURES,
     ConflictError,
@@ -23,6 +22,7 @@ from geo.store import (
     read_collection,
     revert_change,
 )
+from geo.store.changelog import read_changes
 from tests.conftest import EVENTS_PATH
 
 ENGINES = ["file", "postgis"]
@@ -230,7 +230,7 @@ def test_a_hand_edit_between_appends_is_recorded_as_an_unrecorded_change(file_da
 
 
 def test_a_change_log_that_cannot_be_read_stops_the_write_with_a_clear_problem(file_dataset, collection):
-    from geo.changelog import log_path
+    from geo.store.changelog import log_path
 
     log_path(file_dataset).write_text("not json\n", encoding="utf-8")
     before = file_dataset.read_bytes()

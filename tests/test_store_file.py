@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.changelog import read_changes
 from geo.store import StoreError, append_features, backups, encode, revert_change
+from geo.store.changelog import read_changes
 from geo.store.file import BACKUPS_KEPT
 from tests.conftest import EVENTS_PATH
 from tests.disks import fill, small_disk

@@ -16,13 +16,13 @@ import psycopg
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.bench import synthetic_collection
-from geo.cli import main as geo_main
-from geo.dataset import read_json
+from geo.cli.main import main as geo_main
+from geo.events.dataset import read_json
 from geo.store import ConflictError, StoreError, append_features, digest, encode, history, read_collection
 from geo.store.credentials import redact
 from geo.store.migrations import SCHEMA_VERSION, Migration, migrate
 from geo.store.postgis import version_digest
+from perf.bench import synthetic_collection
 from tests.conftest import EVENTS_PATH, ROOT
 
 
@@ -240,7 +240,7 @@ def test_every_command_works_on_a_database_as_on_the_file(curated, capsys, tmp_p
 
 
 def test_prepare_on_a_database_is_cached_by_version_and_an_append_misses_the_cache(curated, collection, tmp_path):
-    from geo.prepared import prepare
+    from geo.io.prepared import prepare
 
     cold = prepare(curated, cache_dir=tmp_path)
     warm = prepare(curated, cache_dir=tmp_path)
@@ -270,7 +270,7 @@ def test_the_dashboard_on_a_database_shows_an_append_at_its_next_run(curated, co
 
 
 def test_the_dashboard_says_in_one_line_when_the_database_cannot_be_reached(monkeypatch):
-    from geo.markup import markdown_text
+    from geo.report.markup import markdown_text
     from tests.browser import free_port
 
     port = free_port()
@@ -288,7 +288,7 @@ def test_the_dashboard_says_in_one_line_when_the_database_cannot_be_reached(monk
 
 def test_a_change_log_row_of_the_wrong_shape_is_one_warning_and_the_map_keeps_working(curated, collection,
                                                                                       monkeypatch, tmp_path):
-    from geo.changelog import ChangeLogError
+    from geo.store.changelog import ChangeLogError
 
     append_features(curated, [new_feature(collection, "logged-then-damaged")], editor="alice")
     with psycopg.connect(curated, autocommit=True) as connection:  # a hand edit in SQL the schema allows

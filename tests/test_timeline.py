@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from jsonschema import Draft7Validator
 
-from geo.dataset import read_json, records
-from geo.filters import by_event_types
-from geo.schema import EVENT_TYPES
-from geo.timeline import (
+from geo.events.dataset import read_json, records
+from geo.events.schema import EVENT_TYPES
+from geo.view.filters import by_event_types
+from geo.view.timeline import (
     BARS_MAX,
     as_of,
     event_intervals,
@@ -53,7 +53,7 @@ def test_an_event_known_only_by_its_latest_day_is_a_mark_at_that_day(events):
 
 
 def test_undated_events_have_no_interval(events, collection, write_json):
-    from geo.dataset import load_events
+    from geo.events.dataset import load_events
 
     # A founding-article event known only by its latest day (precision 'unknown'), made undated.
     [props] = [f["properties"] for f in collection["features"]

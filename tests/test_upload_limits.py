@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from geo.markup import WORD_JOINER
+from geo.report.markup import WORD_JOINER
 from tests.browser import RERUN_MS, is_loopback, open_sheet_uploader, report, wait_until_idle
 from tests.test_io_sheet import ANSWER_SECONDS, GROWTH_MB, Hostile, hostile_files, secret_of
 from tests.test_security import secured  # noqa: F401  (the server fixture)

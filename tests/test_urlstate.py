@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from geo import urlstate
-from geo.urlstate import View, dataset_view, default_view, encode, parse
+from geo.view import link as urlstate
+from geo.view.link import View, dataset_view, default_view, encode, parse
 
 LAYERS = ["trade_routes", "worker_locations", "incidents"]
 TYPES = ["border_closure", "defection", "disappearance"]
@@ -64,7 +64,7 @@ def test_a_link_naming_only_unknown_types_shows_everything_not_nothing():
 
 
 def test_the_border_distance_round_trips_and_a_bad_one_is_ignored():
-    from geo.urlstate import snap_to_choice
+    from geo.view.link import snap_to_choice
 
     view = View(replace(DEFAULT.filters, max_border_km=25.0))
     assert encode(view, DEFAULT) == {"border": "25"}
@@ -85,7 +85,7 @@ def test_a_link_carries_the_dataset_version_and_a_malformed_one_is_ignored_with_
 
 
 def test_each_part_of_the_view_has_one_name_in_the_url_the_widgets_and_the_cache_key():
-    from geo.urlstate import KEYS, PARAMS, cache_key, layer_key, view_from_state, widget_state
+    from geo.view.link import KEYS, PARAMS, cache_key, layer_key, view_from_state, widget_state
 
     layers = list(DEFAULT.filters.layers)
     view = View(replace(DEFAULT.filters, layers=tuple(layers[:1]), event_types=("defection",), text="Hunchun",
@@ -101,7 +101,7 @@ def test_each_part_of_the_view_has_one_name_in_the_url_the_widgets_and_the_cache
 
 
 def test_a_crafted_client_cannot_send_a_search_longer_than_the_limit():
-    from geo.urlstate import KEYS, MAX_TEXT, view_from_state, widget_state
+    from geo.view.link import KEYS, MAX_TEXT, view_from_state, widget_state
 
     state = {**widget_state(DEFAULT, list(DEFAULT.filters.layers)), KEYS["text"]: "x" * 5000}
     assert len(view_from_state(state, list(DEFAULT.filters.layers)).filters.text) == MAX_TEXT

@@ -1,4 +1,4 @@
-"""The view buttons and the opening view (geo/viewcontrol.py, static/js/viewbuttons.js) in Debian's Chromium."""
+"""The view buttons and the opening view (geo/map/viewcontrol.py, static/js/viewbuttons.js) in Debian's Chromium."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.assets import missing, standalone_html
-from geo.dataset import load_events
-from geo.layers import build_map
+from geo.events.dataset import load_events
+from geo.map.assets import missing, standalone_html
+from geo.map.layers import build_map
 from tests.browser import is_file
 
 pytestmark = pytest.mark.skipif(bool(missing()), reason="static/vendor incomplete: run scripts/install_assets")

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo.gazetteer import PIN_KINDS, Gazetteer, load_gazetteer
+from geo.events.schema import EVENT_LAYER, EVENT_TYPES, UNCLASSIFIED, Problem, show
 from geo.io.cells import CellError, coordinates, date_span, is_empty, slug, text, whole_number
 from geo.io.sheet import Sheet, read_sheet_file
 from geo.io.table import RowResult, TableImport, country_code, header_key, locate, row_problem, validated
-from geo.schema import EVENT_LAYER, EVENT_TYPES, UNCLASSIFIED, Problem, show
+from geo.paths import ACLED_TYPES_PATH
+from geo.reference.gazetteer import PIN_KINDS, Gazetteer, load_gazetteer
 
-TYPES_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "acled_types.csv"
+TYPES_PATH = ACLED_TYPES_PATH
 ACLED_REF = "https://acleddata.com/"
 ATTRIBUTION = ("Data: Armed Conflict Location & Event Data (ACLED), https://acleddata.com/. Used under ACLED's Terms "
                "of Use and Attribution Policy: ACLED must be acknowledged as the source wherever the data are "

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
-from geo.schema import EARLIEST_DATE, LATEST_DATE, show
+from geo.events.schema import EARLIEST_DATE, LATEST_DATE, show
 
 
 class CellError(ValueError):

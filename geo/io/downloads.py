@@ -1,6 +1,6 @@
 """The dashboard's downloads: each file built once, in a child process, and kept on disk.
 
-A download is the rows a visitor sees (their positions in a prepared dataset, geo.prepared) in one of
+A download is the rows a visitor sees (their positions in a prepared dataset, geo.io.prepared) in one of
 geo.io.export's FORMATS. `download_bytes(dataset, rows, fmt)` gives its bytes:
 
 - **Refused before anything is built** when the rows are more than the format's `max_rows`: that is,
@@ -22,7 +22,7 @@ geo.io.export's FORMATS. `download_bytes(dataset, rows, fmt)` gives its bytes:
   sentence asking to try again, so downloads never hold more than two of the server's worker threads.
 
 Where the files are: `downloads_dir()`, the `downloads` folder inside the prepared-data cache
-(geo.prepared.default_cache_dir: $BORDER_CACHE, else .cache/prepared). Retention: after each build the
+(geo.io.prepared.default_cache_dir: $BORDER_CACHE, else .cache/prepared). Retention: after each build the
 least recently used files there are removed beyond KEPT_FILES files or KEPT_BYTES bytes in all (a cache hit
 counts as a use), and temporary files a killed build left behind once they are older than any build can run.
 
@@ -55,7 +55,7 @@ import numpy as np
 
 from geo.budget import ChildDied, DeadlineExceeded, Limits, run_bounded
 from geo.io.export import FORMAT_NAMES, ExportTooLarge, check_format, export_bytes, write_export
-from geo.prepared import Prepared, cache_path, default_cache_dir, read_prepared, write_prepared
+from geo.io.prepared import Prepared, cache_path, default_cache_dir, read_prepared, write_prepared
 
 MAX_FILE_BYTES = 600_000_000
 """The largest file one download may be (600 MB: the server holds it in memory while a visitor fetches it)."""
@@ -99,9 +99,9 @@ _LOG = logging.getLogger(__name__)
 _KEY_LENGTH = 32
 _DOWNLOAD_NAME = re.compile(rf"[0-9a-f]{{{_KEY_LENGTH}}}\.({'|'.join(FORMAT_NAMES)})")
 OWN_COPY_PREFIX = "prepared-"
-"""A prepared copy the server wrote into the downloads folder is named this plus geo.prepared.cache_path's name."""
+"""A prepared copy the server wrote into the downloads folder is named this plus geo.io.prepared.cache_path's name."""
 _OWN_COPY_NAME = re.compile(rf"{OWN_COPY_PREFIX}[^/]+\.parquet")
-_TEMPORARY_NAME = re.compile(r"\..+\.tmp(\.gpkg.*)?")  # geo.geoparquet.write_atomically's (and GDAL's beside it)
+_TEMPORARY_NAME = re.compile(r"\..+\.tmp(\.gpkg.*)?")  # geo.io.geoparquet.write_atomically's (and GDAL's beside it)
 _STALE_SECONDS = BUILD_SECONDS + 60
 
 _building = threading.Lock()  # held while a child builds a file
@@ -136,7 +136,7 @@ class DownloadRefused(Exception):
 
 
 class PreparedCopyUnreadable(Exception):
-    """(In the child) the prepared copy named for the build is missing or not what geo.prepared wrote."""
+    """(In the child) the prepared copy named for the build is missing or not what geo.io.prepared wrote."""
 
 
 def max_rows(fmt: str) -> int:
@@ -168,7 +168,7 @@ def _too_large_sentence(fmt: str, rows: int) -> str:
 
 
 def downloads_dir() -> Path:
-    """The folder downloads are kept in: `downloads` inside geo.prepared.default_cache_dir()."""
+    """The folder downloads are kept in: `downloads` inside geo.io.prepared.default_cache_dir()."""
     return default_cache_dir() / FOLDER_NAME
 
 
@@ -396,15 +396,15 @@ def _prune(folder: Path, keep: set[Path]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m geo.io.downloads [--events N] [--in-process]`: build every format of N synthetic events
-    (geo.bench) the dashboard's way, and print each file's size, the first (built in a child) and repeat
+    (perf.bench) the dashboard's way, and print each file's size, the first (built in a child) and repeat
     (cached) time, and the child's peak memory; with --in-process also the time export_bytes takes in this
     process (what every click cost before). Everything is written in a temporary folder, removed afterwards."""
     import argparse
 
-    from geo.bench import synthetic_collection
-    from geo.geoparquet import write_events
     from geo.io.export import export_bytes
-    from geo.prepared import CACHE_ENV, prepare
+    from geo.io.geoparquet import write_events
+    from geo.io.prepared import CACHE_ENV, prepare
+    from perf.bench import synthetic_collection
 
     parser = argparse.ArgumentParser(prog="python -m geo.io.downloads", description=main.__doc__)
     parser.add_argument("--events", type=int, default=100_000, help="synthetic events (default 100,000)")

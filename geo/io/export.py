@@ -9,7 +9,7 @@ every property of each, and the events with no location too (without a geometry,
   dataset text escaped) as description, a TimeSpan from date_start to date_end, the event-type colour, and
   the properties as ExtendedData.
 - HXL: the CSV download with a row of HXL hashtags under the header.
-- CSV and GeoJSON: geo.dataset's downloads (CSV cells that would start a formula are written as text).
+- CSV and GeoJSON: geo.events.dataset's downloads (CSV cells that would start a formula are written as text).
 
 Every text format is written streaming: CHUNK_ROWS rows at a time to a `write(text)` function (a file when
 `write_export` writes one), never as one tree or one string of the whole file, so writing 100,000 events
@@ -29,11 +29,11 @@ from typing import Any, BinaryIO
 import geopandas as gpd
 import pandas as pd
 
-from geo.dataset import CSV_COLUMNS, PROPERTY_FIELDS, format_sources, records, to_csv, to_feature_collection
-from geo.details import details_html
-from geo.evidence import figure_span, figures_text
-from geo.geoparquet import write_atomically
-from geo.style import EVENT_STYLE
+from geo.events.dataset import CSV_COLUMNS, PROPERTY_FIELDS, format_sources, records, to_csv, to_feature_collection
+from geo.events.evidence import figure_span, figures_text
+from geo.io.geoparquet import write_atomically
+from geo.map.style import EVENT_STYLE
+from geo.report.details import details_html
 
 FORMATS: dict[str, tuple[str, str]] = {
     "gpkg": (".gpkg", "application/geopackage+sqlite3"),
@@ -99,7 +99,7 @@ def flat_table(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One row per event with only plain columns: text, numbers, booleans, dates as datetime64 (missing: NaT),
     `sources` as one citation text, `figures` as text with figure_low/figure_high, and the nested
     properties again as JSON text (`sources_json`, `figures_json`, `status_history_json`, `via_json`);
-    geography columns when the frame carries geo.geography's analysis."""
+    geography columns when the frame carries geo.reference.geography's analysis."""
     rows = records(frame)
     out: dict[str, list[Any]] = {name: [row.get(name) for row in rows] for name in TEXT_FIELDS}
     out["date_inferred"] = [bool(row.get("date_inferred")) for row in rows]
@@ -178,7 +178,8 @@ def _kml_value(value: Any) -> str:
 def _kml_placemark(row: dict[str, Any]) -> str:
     """One event as a Placemark: name, escaped HTML description (the details panel), TimeSpan, style and
     ExtendedData, then its geometry (none when the location is unknown). Every text is XML-escaped, and the
-    description's dataset text HTML-escaped before that (geo.details), so no text from the data becomes markup."""
+    description's dataset text HTML-escaped before that (geo.report.details), so no text from the data becomes
+    markup."""
     parts = ["<Placemark>", _element("name", row["title"]), _element("description", details_html(row))]
     start, end = row.get("date_start"), row.get("date_end")
     if start or end:
@@ -210,7 +211,7 @@ def write_kml(frame: gpd.GeoDataFrame, write: Write) -> None:
 
 def write_geojson(frame: gpd.GeoDataFrame, write: Write) -> None:
     """GeoJSON text of exactly the rows in `frame`, streamed feature by feature; the same text as
-    geo.dataset.to_geojson (its features, `json.dumps(..., ensure_ascii=False, indent=1)` layout)."""
+    geo.events.dataset.to_geojson (its features, `json.dumps(..., ensure_ascii=False, indent=1)` layout)."""
     opened = False
     for chunk in _chunks(frame):
         for feature in to_feature_collection(chunk)["features"]:
@@ -221,7 +222,7 @@ def write_geojson(frame: gpd.GeoDataFrame, write: Write) -> None:
 
 
 def write_csv(frame: gpd.GeoDataFrame, write: Write, *, hxl: bool = False) -> None:
-    """The CSV download (geo.dataset.to_csv: spreadsheet-safe cells), streamed chunk by chunk; with `hxl`,
+    """The CSV download (geo.events.dataset.to_csv: spreadsheet-safe cells), streamed chunk by chunk; with `hxl`,
     HXL hashtags as a second header row."""
     for number, chunk in enumerate(_chunks(frame)):
         header, _, body = to_csv(chunk).partition("\r\n")

@@ -1,6 +1,6 @@
 """GeoJSON events files of any size, read one feature at a time with bounded memory.
 
-`geo.dataset.read_json` parses a whole file at once, so the dashboard and export-html read at most
+`geo.events.dataset.read_json` parses a whole file at once, so the dashboard and export-html read at most
 MAX_FILE_BYTES of GeoJSON. `EventsFile` reads the same strict JSON a chunk at a time for `validate`,
 `convert` and `db import`: this module follows the top-level object and its `features` array itself, and
 parses each feature (and every other value) with the very decoder `read_json` uses (STRICT_JSON), so a
@@ -11,7 +11,7 @@ and column, in the same order of precedence:
 2. the first JSON error (a NUL byte or non-UTF-8 bytes later in the file are still named instead, as
    `read_json` checks the whole file's bytes before parsing); a key given twice in the top-level object
    when that object closes; nesting deeper than MAX_DEPTH once everything else parsed;
-3. only then the contract: `geo.schema.validate_collection` itself runs over the features as they are read
+3. only then the contract: `geo.events.schema.validate_collection` itself runs over the features as they are read
    (duplicate ids and the MAX_PROBLEMS cut included).
 
 Memory is bounded by one chunk of text (CHUNK_BYTES), the largest single feature and one batch of features
@@ -36,7 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, NoReturn, Protocol
 
-from geo.dataset import (
+from geo.events.dataset import (
     MAX_DEPTH,
     STRICT_JSON,
     TOO_DEEP,
@@ -52,7 +52,7 @@ from geo.dataset import (
     starting_bom,
     utf8_message,
 )
-from geo.schema import Problem, validate_collection, validate_feature
+from geo.events.schema import Problem, validate_collection, validate_feature
 
 CHUNK_BYTES = 4 << 20
 """Bytes read from the file at a time."""
@@ -95,10 +95,10 @@ class EventsSource(Protocol):
 
 
 def events_source(path: Path) -> EventsSource:
-    """The events file at `path` as a source: GeoParquet by its suffix (read whole, geo.geoparquet; raises
+    """The events file at `path` as a source: GeoParquet by its suffix (read whole, geo.io.geoparquet; raises
     DatasetError when it cannot be read), any other file as GeoJSON read feature by feature."""
     if is_parquet(path):
-        from geo.geoparquet import read_collection
+        from geo.io.geoparquet import read_collection
 
         return CollectionSource(read_collection(path), str(path))
     return EventsFile(path)

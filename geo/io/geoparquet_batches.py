@@ -1,12 +1,12 @@
 """An events GeoParquet file written a batch of features at a time, so `convert` holds one batch, not the file.
 
-Each batch becomes a table by `geo.geoparquet.collection_table` (the one definition of the layout) and is
+Each batch becomes a table by `geo.io.geoparquet.collection_table` (the one definition of the layout) and is
 written as its own row group under one schema fixed before the first batch: one column per property of the
 events contract in its order (text, booleans, nested values as JSON text), then the null list, the feature
 members and the WKB geometry. The GeoParquet `geo` metadata (geometry types seen) and the collection's other
 members are only known at the end, so the schema is not stored in the file (Parquet's key-value metadata,
 written with the footer, carries them; Arrow reads it as the schema's metadata). Columns are encoded as
-`geo.geoparquet.write_table` encodes them. `read_collection` gives back exactly what it gives for
+`geo.io.geoparquet.write_table` encodes them. `read_collection` gives back exactly what it gives for
 `write_events`' file of the same collection; the one visible difference is that a property no event uses is an
 all-null column instead of no column.
 """
@@ -22,7 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
-from geo.geoparquet import (
+from geo.events.schema import EventProperties
+from geo.io.geoparquet import (
     EVENTS_FORMAT,
     GEOMETRY,
     MEMBERS,
@@ -33,7 +34,6 @@ from geo.geoparquet import (
     geo_metadata,
     json_text,
 )
-from geo.schema import EventProperties
 
 
 def events_schema() -> pa.Schema:
@@ -53,7 +53,7 @@ class ParquetBatches:
 
     def __init__(self, path: Path):
         self.schema = events_schema()
-        # as geo.geoparquet.write_table writes (zstd, no dictionaries: sizes in the footer for its read checks)
+        # as geo.io.geoparquet.write_table writes (zstd, no dictionaries: sizes in the footer for its read checks)
         self._writer = pq.ParquetWriter(path, self.schema, compression="zstd", use_dictionary=False,
                                         store_schema=False)
         self._samples: dict[tuple[int, bool], Any] = {}  # one geometry of each type (with or without Z)

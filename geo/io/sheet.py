@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from geo.schema import Problem, show
+from geo.events.schema import Problem, show
 
 MAX_SHEET_BYTES = 50_000_000
 """Largest spreadsheet file read (50 MB); checked before reading."""

@@ -22,11 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from geo.dates import date_label
-from geo.gazetteer import KIND_RANK, PIN_KINDS, Gazetteer, Mention, load_gazetteer
-from geo.io.cells import CellError, coordinates, date_span, is_empty, slug, text
-from geo.io.sheet import Sheet, SheetError, SheetLimits, read_sheet
-from geo.schema import (
+from geo.events.dates import date_label
+from geo.events.schema import (
     COUNTRY_NAMES,
     DATE_PRECISIONS,
     EVENT_LAYER,
@@ -37,6 +34,9 @@ from geo.schema import (
     show,
     validate_feature,
 )
+from geo.io.cells import CellError, coordinates, date_span, is_empty, slug, text
+from geo.io.sheet import Sheet, SheetError, SheetLimits, read_sheet
+from geo.reference.gazetteer import KIND_RANK, PIN_KINDS, Gazetteer, Mention, load_gazetteer
 
 FIELDS: dict[str, str] = {
     "id": "stable id (a-z, 0-9, hyphens); made from the row's content when absent",

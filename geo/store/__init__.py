@@ -4,7 +4,7 @@ A *store spec* is what `BORDER_DATA` and every `--data` hold: a file path (geo.s
 file, changes logged beside it) or a PostgreSQL URL, `postgresql://user@host:port/db` (geo.store.postgis:
 PostGIS tables shared by several editors and app servers). `open_store(spec)` gives a `Store`; both engines
 keep the same contract: `read()` gives the FeatureCollection and its digest in one consistent snapshot, the
-digest (a sha256, hex; geo.changelog.version shows its first 8 digits) changes with every change of the data,
+digest (a sha256, hex; geo.store.changelog.version shows its first 8 digits) changes with every change of the data,
 an append or revert validates the whole result, refuses a writer whose digest is stale (ConflictError) and
 records the change with its editor, and nothing is written when anything fails.
 
@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Protocol
 
-from geo.changelog import Change
+from geo.store.changelog import Change
 from geo.store.edits import MAX_APPEND_FEATURES
 from geo.store.errors import ConflictError, RevertError, StoreError, WrittenUnrecorded
 from geo.store.file import FileStore, _write_atomically, backup_path, backups, encode, locked

@@ -22,9 +22,9 @@ import tomllib
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from geo.paths import SETTINGS_DIR
 from geo.store.errors import StoreError
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 SECRETS_ENV = "BORDER_SECRETS"
 SECRETS_SECTION = "postgis"  # [connections.postgis], as st.connection("postgis") would read it
 CONNECT_TIMEOUT_S = 10
@@ -38,7 +38,7 @@ WITHHELD = "the reason is not shown, as it contained text equal to the password"
 
 def secrets_path() -> Path:
     """$BORDER_SECRETS, else the project's `.streamlit/secrets.toml`."""
-    return Path(os.environ[SECRETS_ENV]) if os.environ.get(SECRETS_ENV) else ROOT / ".streamlit" / "secrets.toml"
+    return Path(os.environ[SECRETS_ENV]) if os.environ.get(SECRETS_ENV) else SETTINGS_DIR / "secrets.toml"
 
 
 def _url_password(url: str) -> str | None:
@@ -111,8 +111,8 @@ def _secrets(url: str) -> list[str]:
 
 def _forms(secret: str) -> set[str]:
     """The ways a message could show `secret`: as it is, percent-encoded (fully, as a URL's user part allows,
-    or with + for a space), and escaped as Python's repr, unicode_escape, JSON or geo.schema's messages do."""
-    from geo.schema import show
+    or with + for a space), and escaped as Python's repr, unicode_escape, JSON or geo.events.schema's messages do."""
+    from geo.events.schema import show
 
     forms = {secret, quote(secret, safe=""), quote(secret, safe="!$&'()*+,;=:"), quote_plus(secret, safe=""),
              repr(secret)[1:-1], secret.encode("unicode_escape").decode("ascii"), json.dumps(secret)[1:-1],

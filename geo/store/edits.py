@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo import changelog
-from geo.changelog import Change
-from geo.dataset import DatasetError
-from geo.schema import Problem, validate_collection
+from geo.events.dataset import DatasetError
+from geo.events.schema import Problem, validate_collection
+from geo.store import changelog
+from geo.store.changelog import Change
 from geo.store.errors import RevertError
 
 MAX_APPEND_FEATURES = 300

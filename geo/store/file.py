@@ -4,7 +4,7 @@
 refuse if the file changed since the caller read it (its sha256 differs), validate the whole result
 (and its size), keep the current version as a numbered backup `<name>.bak.<change id>`, write the new
 version to a temporary file in the same folder, flush it to disk, rename it over the dataset, and
-record the change in the change log (`geo.changelog`) with the editor's name. A crash at any moment
+record the change in the change log (`geo.store.changelog`) with the editor's name. A crash at any moment
 leaves either the old or the new file, never a half-written one; every backup is a complete earlier
 version, and none is ever overwritten. A write the disk refuses (full, read-only) raises StoreError with
 one line saying what was and was not written.
@@ -26,10 +26,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from geo import changelog
-from geo.changelog import Change
-from geo.dataset import MAX_FILE_BYTES, DatasetError, read_events_file, read_json
-from geo.schema import Problem, validate_collection
+from geo.events.dataset import MAX_FILE_BYTES, DatasetError, read_events_file, read_json
+from geo.events.schema import Problem, validate_collection
+from geo.store import changelog
+from geo.store.changelog import Change
 from geo.store.edits import Edit, check_size, plan_append, plan_revert
 from geo.store.errors import ConflictError, StoreError, WrittenUnrecorded
 

@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import shapely
 
-from geo import changelog
-from geo.changelog import Change
-from geo.dataset import DatasetError
-from geo.schema import Problem
-from geo.store import credentials
+from geo.events.dataset import DatasetError
+from geo.events.schema import Problem
+from geo.store import changelog, credentials
+from geo.store.changelog import Change
 from geo.store.edits import Edit, check_size, plan_append, plan_revert
 from geo.store.errors import ConflictError, StoreError
 from geo.store.migrations import SCHEMA_VERSION, applied_version, check_version, migrate

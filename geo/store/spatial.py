@@ -1,5 +1,5 @@
 """Border geography computed where the data lives: PostGIS measures each event's distance to the China–DPRK
-border and to the nearest crossing in one query, in the same UTM zone geo.geography uses for it (51N west of
+border and to the nearest crossing in one query, in the same UTM zone geo.reference.geography uses for it (51N west of
 126°E, 52N east of it, chosen by the event's point on surface), so the two agree to the rounding.
 
 `ST_Distance` on geography (the spheroid) was measured too and is not used: it agrees within 0.5 km up to
@@ -7,9 +7,9 @@ about 1,000 km from the border, but an event far outside both zones (Kunming, 2,
 because UTM 51N distorts there; the app's figures are the UTM ones, so the database gives the same.
 
 The reference layers (border line, located crossings) are sent with the query as parameters, from the same
-files geo.geography reads, so nothing in the database goes stale when they change. geo.geography's analysis
-(UTM zones, shapely) stays the one the app shows; this is for SQL-side work and `analyze --in-database`, and
-a test holds the two within 0.5 km of each other for every curated event.
+files geo.reference.geography reads, so nothing in the database goes stale when they change. The analysis of
+geo.reference.geography (UTM zones, shapely) stays the one the app shows; this is for SQL-side work and
+`analyze --in-database`, and a test holds the two within 0.5 km of each other for every curated event.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 import shapely
 
-from geo.geography import Geography
+from geo.reference.geography import Geography
 from geo.store.postgis import PostgisStore
 
 QUERY = """

@@ -1,16 +1,16 @@
 /*
- * L.GeoPack: every located event of a dataset version, drawn from one binary pack (geo/pointpack.py
+ * L.GeoPack: every located event of a dataset version, drawn from one binary pack (geo/map/pack.py
  * documents the layout; readPack below is its only JavaScript reader).
  *
  * The pack is fetched (or decoded from base64, in an exported map) once. What is shown is the union of
- * the bit masks that mask groups (geo.canvas.mask_group) hand over while they are on the map, so a
+ * the bit masks that mask groups (geo.map.canvas.mask_group) hand over while they are on the map, so a
  * filter change sends a few bytes per thousand events instead of the points. Points are drawn with
  * WebGL 2 (instanced quads: a translucent disc of the documented radius for city/region precision, a
  * pin for exact points, pins on top); without WebGL the same is drawn on a 2D canvas. Route lines are
  * 2D canvas polylines under the points, styled by route status.
  *
  * Hover shows the event type and dates; a click opens a popup and hands streamlit-folium a tooltip
- * text ending in "[#<row>]", which Python maps back to the event id (geo.layers.feature_id_from_tooltip).
+ * text ending in "[#<row>]", which Python maps back to the event id (geo.map.layers.feature_id_from_tooltip).
  * Dataset text only ever reaches the page through textContent or escapeHtml.
  *
  * WebGL is used unless the browser only has a software rasterizer (SwiftShader on a machine without a

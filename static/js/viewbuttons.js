@@ -1,6 +1,6 @@
 /*
  * L.GeoViewButtons: 'Border' and 'All' buttons under the zoom control; each fits the map to its bounds
- * (geo/viewcontrol.py passes them). buttons: [[key, text, title, [[south, west], [north, east]]], ...]
+ * (geo/map/viewcontrol.py passes them). buttons: [[key, text, title, [[south, west], [north, east]]], ...]
  * start: [[south, west], [north, east]] or null, the bounds the map opens on. They are fitted once the
  * map has a size: fitBounds on a 0x0 map (a hidden frame) yields a NaN view and throws.
  */

@@ -283,8 +283,8 @@ Made by `make_corpus.py` (run it to regenerate this folder and this README) from
   Windows-1252 are rejected with a hint to save as UTF-8. `test_malformed.py` checks that the
   bundled dataset with a UTF-8 byte order mark is valid.
 - JSON is read strictly: no `NaN`/`Infinity`, no number beyond a 64-bit float, no key twice in one
-  object (the second value would silently win), nesting at most 64 deep (`geo.dataset.MAX_DEPTH`).
-- Files over `geo.dataset.MAX_FILE_BYTES` (200 MB) are refused before they are read.
+  object (the second value would silently win), nesting at most 64 deep (`geo.events.dataset.MAX_DEPTH`).
+- Files over `geo.events.dataset.MAX_FILE_BYTES` (200 MB) are refused before they are read.
 - Text with HTML or `<script>` in it is valid data (escaping it is the display's job), so it is not in this corpus.
 - A value from the data echoed in a message is cut to 80 characters, and control characters and
   line breaks in it are escaped, so one problem is always one line.

@@ -1,0 +1,1 @@
+"""`python -m geo`: the command line over the library."""

@@ -1,0 +1,1 @@
+"""What an event is: the vocabulary, the data contract, the validated frame, its evidence and its dates."""

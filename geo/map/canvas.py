@@ -1,0 +1,157 @@
+"""The large-data map layer: one binary pack of every located event (geo.map.pack), drawn by
+static/js/geopack.js with WebGL (2D canvas where WebGL is unavailable), plus per-view bit masks.
+
+A folium Marker with its popup costs ~830 bytes per event (DESIGN.md §5) and even compact JSON arrays
+are re-sent through the websocket on every rerun. Here the pack is written once per dataset version and
+fetched once by a layer on the (stable) base map; a filter change sends only `mask_group`: one bit per
+pack row, base64 (125 KB at 1,000,000 events), plus one byte per route line for its status on the map
+date. An exported map embeds the pack itself (`embedded_pack_layer`), so it stays one offline file.
+
+Python passes only data and parameters; the JavaScript lives in static/js/geopack.js.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+from branca.element import MacroElement
+from folium.template import Template
+
+from geo.events.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
+from geo.map.pack import NO_STATUS, PackRows, located, pack_bytes, pack_rows, row_ids, view_arrays
+from geo.map.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
+
+DETAILS_NOTE = "Dates, place and sources: see Details below the map."
+SCRIPT = "geopack.js"
+
+
+def script_json(value: Any) -> str:
+    """`value` as JSON that is safe inside an HTML <script> (no '<', '>' or '&' characters)."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def layer_options(version: str, ids: list[str] | None = None, note: str | None = DETAILS_NOTE) -> dict[str, Any]:
+    """The options of `new L.GeoPack(...)`: styles from geo.map.style, in the pack's code order."""
+    return {
+        "version": version,
+        "types": [[label, EVENT_STYLE[t][0]] for t, label in EVENT_TYPES.items()],
+        "radii": [UNCERTAINTY_RADIUS_M.get(p, 0) for p in LOCATION_PRECISIONS],
+        "statuses": [[label, STATUS_STYLE[s]["color"], STATUS_STYLE[s]["weight"], STATUS_STYLE[s]["opacity"],
+                      STATUS_STYLE[s]["dash_array"]] for s, label in ROUTE_STATUSES.items()],
+        "ids": ids,
+        "note": note or "",
+    }
+
+
+class PackLayer(MacroElement):
+    """`new L.GeoPack(source, options)` added to its parent (the map, or a FeatureGroup)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = new L.GeoPack({{ this.source }}, {{ this.config }})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, source: dict[str, str], options: dict[str, Any]):
+        super().__init__()
+        self._name = "GeoPack"
+        self.version = options["version"]
+        self.source = script_json(source)
+        self.config = script_json(options)
+
+
+def pack_layer(url: str, version: str | None = None, note: str | None = DETAILS_NOTE) -> PackLayer:
+    """The layer that fetches the pack at `url` once (add it to the base map). `version` names the pack
+    for the masks (default: the file name without .bin, i.e. the key given to `write_pack`)."""
+    return PackLayer({"url": url}, layer_options(version or Path(url).stem, note=note))
+
+
+def embedded_pack_layer(frame: gpd.GeoDataFrame, note: str | None = None) -> PackLayer:
+    """A layer carrying the pack of exactly the located rows of `frame` (base64) and their ids, so the
+    page needs no fetch (exported maps). Its version is a hash of the pack."""
+    data = pack_bytes(frame)
+    version = hashlib.sha1(data).hexdigest()[:16]
+    return PackLayer({"base64": base64.b64encode(data).decode("ascii")},
+                     layer_options(version, ids=row_ids(frame), note=note))
+
+
+class PackMask(MacroElement):
+    """Hands one mask to the pack layers of the map its FeatureGroup is on, while it is on it."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.GeoPack.mask({{ this._parent.get_name() }}, {{ this.config }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, config: dict[str, Any]):
+        super().__init__()
+        self._name = "GeoPackMask"
+        self.config = script_json(config)
+
+
+def mask_group(mask: np.ndarray, version: str, name: str = "Events",
+               statuses: np.ndarray | None = None) -> folium.FeatureGroup:
+    """A FeatureGroup named `name` whose script shows the pack rows where `mask` (bool, one per pack row)
+    is true on the pack layer `version` of the same map; `statuses` (uint8, one per pack line, codes of
+    ROUTE_STATUSES, NO_STATUS for none) overrides the lines' packed status. The same arguments give the
+    same script, so st_folium sees no change."""
+    bits = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
+    config = {"version": version, "count": int(len(mask)), "bits": base64.b64encode(bits.tobytes()).decode("ascii"),
+              "statuses": None if statuses is None
+              else base64.b64encode(np.asarray(statuses, dtype=np.uint8).tobytes()).decode("ascii")}
+    group = folium.FeatureGroup(name=name, show=True)
+    PackMask(config).add_to(group)
+    digest = hashlib.sha1(f"{name}/{version}".encode()).hexdigest()
+    group._id = digest[:32]
+    for n, child in enumerate(list(group._children.values())):
+        child._id = hashlib.sha1(f"{digest}/{n}".encode()).hexdigest()[:32]
+    group._children = type(group._children)((child.get_name(), child) for child in group._children.values())
+    return group
+
+
+def view_groups(pack_frame: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, version: str) -> list[folium.FeatureGroup]:
+    """One mask group per map layer (always all three, named as in geo.events.schema.LAYERS) showing the rows of
+    `shown` (indexed by event id; routes with their status on the map date) on the pack written from
+    `pack_frame`."""
+    mask, statuses = view_arrays(pack_frame, shown)
+    rows = pack_rows(pack_frame)
+    return mask_groups(mask, statuses, rows, version)
+
+
+def mask_groups(mask: np.ndarray, statuses: np.ndarray, rows: PackRows, version: str) -> list[folium.FeatureGroup]:
+    """One mask group per map layer (always all three) showing the pack rows where `mask` is true, the
+    lines in `statuses` (geo.map.pack.view_arrays / mask_view), on the pack `version` described by `rows`."""
+    groups = []
+    for layer, label in LAYERS.items():
+        own = mask & (rows.layers == layer)
+        has_lines = bool(own[rows.lines].any()) if len(rows.lines) else False
+        groups.append(mask_group(own, version, label, statuses if has_lines else None))
+    return groups
+
+
+def embedded_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
+    """The large-data event layers of a self-contained map: a group (not in the layer control) holding
+    the pack of `frame`'s located rows, then one mask group per map layer showing all of them."""
+    layer = embedded_pack_layer(frame)
+    holder = folium.FeatureGroup(name="Event data", control=False, show=True)
+    layer.add_to(holder)
+    holder._id = hashlib.sha1(b"geopack-data").hexdigest()[:32]
+    layer._id = hashlib.sha1(f"geopack-data/{layer.version}".encode()).hexdigest()[:32]
+    holder._children = type(holder._children)((child.get_name(), child) for child in holder._children.values())
+    rows = located(frame)
+    return [holder, *view_groups(rows, rows, layer.version)]
+
+
+__all__ = ["DETAILS_NOTE", "NO_STATUS", "SCRIPT", "PackLayer", "PackMask", "embedded_layers",
+           "embedded_pack_layer", "layer_options", "mask_group", "mask_groups", "pack_layer", "script_json",
+           "view_groups"]

@@ -1,0 +1,1 @@
+"""What a reader reads about events: the details panel, the event lists and safe markup."""
