@@ -2,7 +2,8 @@
 driven by Playwright with every request that would leave this machine aborted and recorded.
 
 Used by tests/test_browser.py, tests/test_security.py and others; the `browser` and `open_session`
-fixtures in tests/conftest.py wrap `launch_browser` and `session_factory`.
+fixtures in tests/conftest.py wrap `launch_browser` and `session_factory`. Playwright is imported inside the
+functions that drive it, so the pure tests that borrow `free_port`, `report` or `is_file` from here never load it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Route, expect, sync_playwright
 
 from geo.budget import stop_process_group
 from perf.appserver import NotHealthy, free_port, log_tail, streamlit_command, wait_until_healthy
+
+if TYPE_CHECKING:  # Playwright is imported where a browser is driven, so a pure test module never loads it
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, Route
 
 ROOT = Path(__file__).parent.parent.resolve()
 
@@ -62,6 +66,8 @@ class App:
     @contextmanager
     def log_on_failure(self) -> Iterator[None]:
         """Re-raise a failed check with the server's stderr tail, which usually says why."""
+        from playwright.sync_api import Error
+
         try:
             yield
         except (AssertionError, Error) as error:
@@ -100,6 +106,8 @@ def launch_browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/test, which installs Debian's chromium package "
                     "(Playwright's own browser download does not work here)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
@@ -168,6 +176,8 @@ def session_factory(browser: Browser) -> Iterator[Callable[[Callable[[str], bool
 
 def wait_until_idle(page: Page) -> None:
     """Streamlit marks its root with the script state; wait until the rerun has finished."""
+    from playwright.sync_api import expect
+
     expect(page.locator("[data-test-script-state]")).to_have_attribute(
         "data-test-script-state", "notRunning", timeout=RERUN_MS)
 
@@ -175,15 +185,19 @@ def wait_until_idle(page: Page) -> None:
 def open_review_page(page: Page, url: str) -> None:
     """Open the dashboard at `url` and go on to the review page as a user does, by the sidebar's
     navigation; return once it has finished its run (its "Sign in" button shown)."""
+    from playwright.sync_api import expect
+
     page.goto(url)
     page.locator("[data-testid='stSidebarNav'] a", has_text="review").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=LOAD_MS)
     wait_until_idle(page)
 
 
-def open_sheet_uploader(page: Page, url: str):
+def open_sheet_uploader(page: Page, url: str) -> Locator:
     """Open the review page as a user does, choose "A spreadsheet of events" and return its file uploader,
     once the page has finished its run."""
+    from playwright.sync_api import expect
+
     open_review_page(page, url)
     page.get_by_text("A spreadsheet of events (CSV or Excel)").click()
     uploader = page.locator("[data-testid='stFileUploader']", has_text="Spreadsheet: .csv (UTF-8) or .xlsx")

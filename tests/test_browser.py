@@ -2,7 +2,7 @@
 
 No mocks: a Streamlit server runs `dashboard.py` as a subprocess, Chromium (Debian's, via Playwright's
 sync API) opens it, and the tests check what a user sees with the bundled dataset. Expected numbers come
-from `geo.events.dataset.load_events`, so they follow the data. Any request that would leave this machine is
+from `geo.io.events_file.load_events`, so they follow the data. Any request that would leave this machine is
 aborted and recorded, and every test ends by asserting there was none and that no JavaScript error
 occurred: the map must work on a closed network.
 
@@ -24,9 +24,9 @@ import geopandas as gpd
 import pytest
 from playwright.sync_api import FrameLocator, Locator, Page, expect
 
-from geo.events.dataset import load_events
 from geo.events.evidence import independent_witnesses
 from geo.events.schema import EVENT_TYPES
+from geo.io.events_file import load_events
 from geo.map.style import STATUS_STYLE
 from geo.reference.basemap import BASEMAP_PATH, BORDER_STYLE
 from geo.reference.crossings import load_crossings

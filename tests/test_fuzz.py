@@ -17,15 +17,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from geo.events.dataset import (
-    PROPERTY_FIELDS,
-    DatasetError,
-    frame_from_collection,
-    load_events,
-    to_geojson,
-    validate_file,
-)
+from geo.events.dataset import PROPERTY_FIELDS, DatasetError, frame_from_collection, to_geojson
 from geo.events.schema import EVENT_TYPES, LAYERS, Problem, validate_collection
+from geo.io.events_file import load_events, validate_file
 from tests.conftest import EVENTS_PATH
 
 FILE = "fuzz.geojson"
