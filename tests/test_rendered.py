@@ -6,6 +6,7 @@ import re
 
 import folium
 
+from geo.map.folium_parts import children
 from geo.map.rendered import PARENT, ready_layer
 
 
@@ -25,7 +26,7 @@ def test_a_ready_layer_is_built_once_per_key_and_gives_the_same_script_after() -
 
     first, second = ready_layer(("test-once", 1), build), ready_layer(("test-once", 1), build)
     assert built == [1]
-    assert [c.parts for c in first._children.values()] == [c.parts for c in second._children.values()]
+    assert [c.parts for c in children(first)] == [c.parts for c in children(second)]
     ready_layer(("test-once", 2), build)
     assert built == [1, 1]
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.events.dataset import load_events
+from geo.io.events_file import load_events
 from geo.map.assets import missing, standalone_html
-from geo.map.layers import build_map
+from geo.map.mapview import build_map
 from tests.browser import is_file
 
 pytestmark = pytest.mark.skipif(bool(missing()), reason="static/vendor incomplete: run scripts/install_assets")

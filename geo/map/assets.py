@@ -29,8 +29,8 @@ from pathlib import Path
 
 import folium
 from folium.elements import JSCSSMixin
-from folium.template import Template
 
+from geo.map.folium_parts import ScriptMacro
 from geo.paths import PROJECT_ROOT
 
 VENDOR_DIR = Path("static") / "vendor"
@@ -174,20 +174,16 @@ def missing(root: Path = PROJECT_ROOT) -> list[str]:
     return sorted(problems(root))
 
 
-class DefaultIconPath(folium.MacroElement):
+class DefaultIconPath(ScriptMacro):
     """Point Leaflet's default marker images at our copy (streamlit-folium#275 shows broken pins)."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
+    NAME = "DefaultIconPath"
+    SCRIPT = """
             L.Icon.Default.imagePath = {{ this.image_path|tojson }};
-        {% endmacro %}
         """
-    )
 
     def __init__(self, image_path: str) -> None:
         super().__init__()
-        self._name = "DefaultIconPath"
         self.image_path = image_path
 
 
@@ -213,20 +209,16 @@ def own_js_base(asset_base_url: str | None) -> str | None:
     return base[: -len("/vendor")] + "/js" if base.endswith("/vendor") else OWN_JS_URL
 
 
-class OwnScript(JSCSSMixin):
+class OwnScript(JSCSSMixin, ScriptMacro):
     """One of our scripts in static/js: a ``<script src>`` under ``base_url`` (streamlit-folium loads it
     before the map script), or with no ``base_url`` its content inline in the map script, so the page
     needs no server (the code is guarded against running twice)."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}
-        """
-    )
+    NAME = "OwnScript"
+    SCRIPT = "{{ this.code }}"
 
     def __init__(self, name: str, base_url: str | None = None, root: Path = PROJECT_ROOT) -> None:
         super().__init__()
-        self._name = "OwnScript"
         if base_url is None:
             self.code = (root / OWN_JS_DIR / name).read_text(encoding="utf-8").replace("</script", "<\\/script")
             self.default_js = []

@@ -21,10 +21,9 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
-from branca.element import MacroElement
-from folium.template import Template
 
 from geo.events.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
+from geo.map.folium_parts import ScriptMacro, derived_id, set_id
 from geo.map.pack import NO_STATUS, PackRows, located, pack_bytes, pack_rows, row_ids, view_arrays
 from geo.map.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
 
@@ -51,28 +50,32 @@ def layer_options(version: str, ids: list[str] | None = None, note: str | None =
     }
 
 
-class PackLayer(MacroElement):
+class PackLayer(ScriptMacro):
     """`new L.GeoPack(source, options)` added to its parent (the map, or a FeatureGroup)."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
+    NAME = "GeoPack"
+    SCRIPT = """
         var {{ this.get_name() }} = new L.GeoPack({{ this.source }}, {{ this.config }})
-            .addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
+            .addTo({{ this.parent_name() }});
+        """
 
     def __init__(self, source: dict[str, str], options: dict[str, Any]):
         super().__init__()
-        self._name = "GeoPack"
         self.version = options["version"]
         self.source = script_json(source)
         self.config = script_json(options)
 
 
+def pack_version(url: str) -> str:
+    """The version masks name the pack served at `url` by: its file name without .bin (the key given to
+    geo.map.pack.write_pack)."""
+    return Path(url).stem
+
+
 def pack_layer(url: str, version: str | None = None, note: str | None = DETAILS_NOTE) -> PackLayer:
     """The layer that fetches the pack at `url` once (add it to the base map). `version` names the pack
-    for the masks (default: the file name without .bin, i.e. the key given to `write_pack`)."""
-    return PackLayer({"url": url}, layer_options(version or Path(url).stem, note=note))
+    for the masks (default: `pack_version(url)`)."""
+    return PackLayer({"url": url}, layer_options(version or pack_version(url), note=note))
 
 
 def embedded_pack_layer(frame: gpd.GeoDataFrame, note: str | None = None) -> PackLayer:
@@ -84,18 +87,16 @@ def embedded_pack_layer(frame: gpd.GeoDataFrame, note: str | None = None) -> Pac
                      layer_options(version, ids=row_ids(frame), note=note))
 
 
-class PackMask(MacroElement):
+class PackMask(ScriptMacro):
     """Hands one mask to the pack layers of the map its FeatureGroup is on, while it is on it."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        L.GeoPack.mask({{ this._parent.get_name() }}, {{ this.config }});
-        {% endmacro %}
-    """)
+    NAME = "GeoPackMask"
+    SCRIPT = """
+        L.GeoPack.mask({{ this.parent_name() }}, {{ this.config }});
+        """
 
     def __init__(self, config: dict[str, Any]):
         super().__init__()
-        self._name = "GeoPackMask"
         self.config = script_json(config)
 
 
@@ -110,12 +111,11 @@ def mask_group(mask: np.ndarray, version: str, name: str = "Events",
               "statuses": None if statuses is None
               else base64.b64encode(np.asarray(statuses, dtype=np.uint8).tobytes()).decode("ascii")}
     group = folium.FeatureGroup(name=name, show=True)
-    PackMask(config).add_to(group)
     digest = hashlib.sha1(f"{name}/{version}".encode()).hexdigest()
-    group._id = digest[:32]
-    for n, child in enumerate(list(group._children.values())):
-        child._id = hashlib.sha1(f"{digest}/{n}".encode()).hexdigest()[:32]
-    group._children = type(group._children)((child.get_name(), child) for child in group._children.values())
+    set_id(group, digest[:32])
+    mask = PackMask(config)
+    set_id(mask, derived_id(f"{digest}/0"))
+    mask.add_to(group)
     return group
 
 
@@ -144,14 +144,13 @@ def embedded_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
     the pack of `frame`'s located rows, then one mask group per map layer showing all of them."""
     layer = embedded_pack_layer(frame)
     holder = folium.FeatureGroup(name="Event data", control=False, show=True)
+    set_id(holder, derived_id("geopack-data"))
+    set_id(layer, derived_id(f"geopack-data/{layer.version}"))
     layer.add_to(holder)
-    holder._id = hashlib.sha1(b"geopack-data").hexdigest()[:32]
-    layer._id = hashlib.sha1(f"geopack-data/{layer.version}".encode()).hexdigest()[:32]
-    holder._children = type(holder._children)((child.get_name(), child) for child in holder._children.values())
     rows = located(frame)
     return [holder, *view_groups(rows, rows, layer.version)]
 
 
 __all__ = ["DETAILS_NOTE", "NO_STATUS", "SCRIPT", "PackLayer", "PackMask", "embedded_layers",
-           "embedded_pack_layer", "layer_options", "mask_group", "mask_groups", "pack_layer", "script_json",
-           "view_groups"]
+           "embedded_pack_layer", "layer_options", "mask_group", "mask_groups", "pack_layer", "pack_version",
+           "script_json", "view_groups"]

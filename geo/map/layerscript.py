@@ -8,7 +8,8 @@ offset, so `scripted_layers` renders each such script once into a cache the call
 version, and a rerun only joins ready-made scripts. The JavaScript is exactly what folium would have
 produced for the same elements (streamlit-folium walks the elements' `script` macros the same way).
 
-The exported HTML map keeps using `geo.map.layers.event_layers` (plain folium objects).
+An exported map uses `geo.map.layers.event_layers` instead (plain folium objects); geo.map.mapview.map_parts
+chooses.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Any
 import folium
 import geopandas as gpd
 
-from geo.map.layers import COMPACT_ABOVE, drawing_order, event_elements, event_layers, layer_groups, stable_ids
-from geo.map.rendered import PARENT, ReadyScript, element_scripts
+from geo.map.folium_parts import children, element_scripts, set_id, stable_ids
+from geo.map.layers import COMPACT_ABOVE, drawing_order, event_elements, event_layers, layer_groups
+from geo.map.rendered import PARENT, ReadyScript
 
 
 class ScriptedLayer(folium.FeatureGroup):
@@ -28,16 +30,16 @@ class ScriptedLayer(folium.FeatureGroup):
 
     def add_script(self, code: str) -> None:
         """Append `code`, whose elements refer to their layer as PARENT."""
-        if not self._children:
+        if not children(self):
             ReadyScript().add_to(self)
-        next(iter(self._children.values())).parts.append(code)
+        children(self)[0].parts.append(code)
 
 
 def event_script(row: dict[str, Any], offset: int | None) -> str:
     """The Leaflet script of one event's elements (`geo.map.layers.event_elements`), which add themselves
     to the layer named PARENT. Variable names derive from the event's id and offset: unique on a map."""
     holder = folium.FeatureGroup()
-    holder._id = PARENT.removeprefix("feature_group_")
+    set_id(holder, PARENT.removeprefix("feature_group_"))
     holder.add_to(folium.Map(tiles=None))
     elements = event_elements(row, offset)
     for element in elements:

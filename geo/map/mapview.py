@@ -1,20 +1,114 @@
-"""A view of the dataset as a map: the one `view → map` function of the dashboard and the command line.
+"""A view of the dataset as a map: the one `view → map` function of the live map and of every export.
 
-The dashboard's "Download this map" and `python -m geo export-html` both call `view_map`, so an export
-holds exactly what the dashboard shows for the same filters and map date. (The live map in the dashboard
-is the same layers handed to st_folium in parts: geo.map.layers.base_map and the event layers.)
+`map_parts` turns a view (the rows on the map with their status on the map date, the places, the crossings
+on that date) into what is drawn: the base map (geo.map.base) and its layers (the event layers, then the
+crossings). The dashboard hands the parts to st_folium, which keeps the base map and swaps only the layers
+on a rerun; an export (`python -m geo export-html`, the dashboard's "Download this map", the review page)
+adds the same layers to the same base map (`MapParts.standalone`). So an export holds exactly what the
+dashboard shows for the same filters and map date.
+
+How the event layers are drawn depends on what the caller has:
+- a pack the browser has fetched once (`ServedPack`, the live map above COMPACT_ABOVE located events in the
+  dataset): one mask per layer over it (geo.map.canvas.mask_groups);
+- a cache of ready-made scripts (the live map below it): each event's script rendered once
+  (geo.map.layerscript.scripted_layers);
+- neither (exports): plain folium layers, which embed the pack themselves above COMPACT_ABOVE
+  (geo.map.layers.event_layers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import MutableMapping
+from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
-from geo.map.layers import build_map
+from geo.map.base import base_map
+from geo.map.canvas import mask_groups, pack_version
+from geo.map.crossings import crossings_layer
+from geo.map.layers import COMPACT_ABOVE, event_layers
+from geo.map.layerscript import scripted_layers
+from geo.map.pack import PackRows, mask_view
 from geo.view.filters import Filters, apply_filters
-from geo.view.timeline import as_of
+from geo.view.time import as_of
+
+__all__ = ["COMPACT_ABOVE", "MapParts", "ServedPack", "build_map", "map_parts", "on_map", "view_map"]
+
+Bounds = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class ServedPack:
+    """The pack of every located event of the dataset that the app serves and the browser fetches once:
+    its URL (geo.map.pack.write_pack) and where each of its rows comes from in the dataset frame
+    (geo.map.pack.pack_rows of that frame)."""
+
+    url: str
+    rows: PackRows
+
+    @property
+    def version(self) -> str:
+        """The name the pack layer and its masks share (geo.map.canvas.pack_version)."""
+        return pack_version(self.url)
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """What a map of a view draws: the base map (the same for every view of a dataset when given the same
+    bounds) and its layers, the event layers then the crossings."""
+
+    base: folium.Map
+    layers: list[folium.FeatureGroup]
+
+    @staticmethod
+    def layer_control() -> folium.LayerControl:
+        """The control listing the layers (hand it to st_folium with the layers)."""
+        return folium.LayerControl(collapsed=True)
+
+    def standalone(self) -> folium.Map:
+        """The base map with the layers and the layer control added: one complete map (call once)."""
+        for layer in self.layers:
+            layer.add_to(self.base)
+        self.layer_control().add_to(self.base)
+        return self.base
+
+
+def map_parts(frame: gpd.GeoDataFrame, places: gpd.GeoDataFrame, day: dt.date | None = None,
+              crossings: gpd.GeoDataFrame | None = None, *, shown: np.ndarray | None = None,
+              statuses: pd.Series | None = None, bounds: Bounds | None = None, asset_base_url: str | None = None,
+              pack: ServedPack | None = None, scripts: MutableMapping[tuple, str] | None = None) -> MapParts:
+    """The map of a view of `frame`: the rows where `shown` is true (bool per row; default every row), each
+    with its status from `statuses` (per row, e.g. geo.view.time.as_of_mask; default its own), `places`
+    labelled, and `crossings` (if given) in their status on `day` (default today). Rows without a location
+    are never drawn.
+
+    `bounds` (minx, miny, maxx, maxy) is the opening view; default: the drawn rows' bounds (an export fitted
+    to what it shows). The live map passes the whole dataset's, so its base map stays the same across filters.
+    `asset_base_url`: where Leaflet and our scripts load from (geo.map.base.base_map; None: CDNs and inline).
+    Live-only inputs: `pack`, the dataset's pack the browser fetches once (`frame` must be the frame it was
+    written from); else `scripts`, each event's ready-made script for this dataset version
+    (geo.map.layerscript). With neither, the layers are plain folium objects (for exports).
+    """
+    if bounds is None:
+        drawn = frame if shown is None else frame[shown]
+        located = drawn[drawn.geometry.notna()]
+        bounds = tuple(located.total_bounds) if len(located) else None
+    base = base_map(places, asset_base_url, bounds, pack_url=pack.url if pack is not None else None)
+    if pack is not None:
+        keep = np.ones(len(frame), dtype=bool) if shown is None else shown
+        mask, line_statuses = mask_view(pack.rows, keep, frame["status"] if statuses is None else statuses)
+        layers = mask_groups(mask, line_statuses, pack.rows, pack.version)
+    else:
+        rows = frame if shown is None else frame[shown].assign(
+            status=(frame["status"] if statuses is None else statuses)[shown])
+        layers = event_layers(rows) if scripts is None else scripted_layers(rows, scripts)
+    if crossings is not None:
+        layers = [*layers, crossings_layer(crossings, day or dt.date.today())]
+    return MapParts(base, layers)
 
 
 def on_map(frame: gpd.GeoDataFrame, filters: Filters, day: dt.date) -> gpd.GeoDataFrame:
@@ -25,6 +119,13 @@ def on_map(frame: gpd.GeoDataFrame, filters: Filters, day: dt.date) -> gpd.GeoDa
 
 def view_map(frame: gpd.GeoDataFrame, filters: Filters, day: dt.date, places: gpd.GeoDataFrame,
              crossings: gpd.GeoDataFrame) -> folium.Map:
-    """The complete standalone map of this view of `frame` (geo.map.layers.build_map of `on_map`). Filtering on
-    distance to the border needs `frame` analysed (geo.reference.geography.with_analysis)."""
-    return build_map(on_map(frame, filters, day), places, crossings=crossings, day=day)
+    """The complete standalone map of this view of `frame` (`map_parts` of `on_map`). Filtering on distance
+    to the border needs `frame` analysed (geo.reference.geography.with_analysis)."""
+    return map_parts(on_map(frame, filters, day), places, day, crossings).standalone()
+
+
+def build_map(frame: gpd.GeoDataFrame, places: gpd.GeoDataFrame, asset_base_url: str | None = None,
+              crossings: gpd.GeoDataFrame | None = None, day: dt.date | None = None) -> folium.Map:
+    """The complete map of every row of `frame` (base, event layers, crossings at `day`, layer control),
+    fitted to what is shown (`map_parts`)."""
+    return map_parts(frame, places, day, crossings, asset_base_url=asset_base_url).standalone()

@@ -297,7 +297,7 @@ def view_arrays(pack_frame: gpd.GeoDataFrame, shown: gpd.GeoDataFrame) -> tuple[
     """What a filtered view shows of a pack: (mask over pack rows, uint8 status per pack line).
 
     `pack_frame` is the frame the pack was written from; `shown` the rows on the map now, indexed by
-    event id (e.g. `timeline.as_of(...)`, whose routes take their status on the map date). A line absent
+    event id (e.g. `geo.view.time.as_of(...)`, whose routes take their status on the map date). A line absent
     from `shown` keeps its packed status.
     """
     rows = located(pack_frame)
@@ -330,7 +330,7 @@ def pack_rows(frame: gpd.GeoDataFrame) -> PackRows:
 
 def mask_view(rows: PackRows, keep: np.ndarray, status: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """`view_arrays` from arrays over the dataset frame: `keep` (bool per frame row: on the map now) and
-    `status` (per frame row: its status on the map date, e.g. from `timeline.as_of_mask`). Returns
+    `status` (per frame row: its status on the map date, e.g. from `geo.view.time.as_of_mask`). Returns
     (mask over pack rows, uint8 status per pack line)."""
     line_status = pd.Series(status.to_numpy()[rows.positions[rows.lines]])
     return keep[rows.positions], _codes(line_status, tuple(ROUTE_STATUSES), "status", NO_STATUS)

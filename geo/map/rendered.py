@@ -15,16 +15,25 @@ each time (about 0.15 s on the curated map).
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element
 from folium.elements import JSCSSMixin
-from folium.template import Template
-from jinja2 import UndefinedError
+
+from geo.map.folium_parts import (
+    ScriptMacro,
+    children,
+    derived_id,
+    element_scripts,
+    header_children,
+    parent_name,
+    set_id,
+    set_name,
+    walk,
+)
 
 PARENT = "feature_group_geoparent"  # the JS name ready-made elements use for their layer, until added
 CACHE_MAX = 64  # ready-made layers kept (keys are few: a fixed layer per content version or map date)
@@ -35,55 +44,33 @@ class Text(Element):
 
     def __init__(self, text: str) -> None:
         super().__init__()
-        self._name = "Text"
+        set_name(self, "Text")
         self.text = text
 
     def render(self, **kwargs: object) -> str:
         return self.text
 
 
-class ReadyScript(MacroElement):
+class ReadyScript(ScriptMacro):
     """Ready-made script (`parts`, joined) of the elements of the layer it is added to; PARENT in it
     becomes that layer's JS name. `header` (CSS) goes to the figure's header."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}
-    """)
+    NAME = "ReadyScript"
+    SCRIPT = "{{ this.code() }}"
 
     def __init__(self, parts: list[str] | None = None, header: str = "") -> None:
         super().__init__()
-        self._name = "ReadyScript"
         self.parts = list(parts or [])
         self.header = header
 
     def code(self) -> str:
-        return "\n".join(self.parts).replace(PARENT, self._parent.get_name())
+        return "\n".join(self.parts).replace(PARENT, parent_name(self))
 
     def render(self, **kwargs: object) -> None:
         figure = self.get_root()
         if self.header:
             figure.header.add_child(Text(self.header), name=self.get_name())
         figure.script.add_child(Text(self.code()), name=self.get_name())
-
-
-def element_scripts(element: Element) -> Iterator[str]:
-    """The `script` macro output of `element` and its descendants, depth first (as st_folium walks)."""
-    if isinstance(element, MacroElement):
-        try:
-            script = element._template.module.__dict__.get("script")
-        except UndefinedError:  # a template with code outside its macros (folium's Popup): render it whole
-            yield element._template.render(this=element, kwargs={})
-        else:
-            if script is not None:
-                yield script(element, {})
-    for child in element._children.values():
-        yield from element_scripts(child)
-
-
-def _walk(element: Element) -> Iterator[Element]:
-    yield element
-    for child in element._children.values():
-        yield from _walk(child)
 
 
 @dataclass(frozen=True)
@@ -95,16 +82,15 @@ class _Rendered:
 
 def _render(group: folium.FeatureGroup) -> _Rendered:
     """The script and header of `group`'s elements, as written when the group's JS name is PARENT."""
-    for element in _walk(group):
+    for element in walk(group):
         if isinstance(element, JSCSSMixin):  # its <script src> would be lost: keep such layers live
             raise ValueError(f"{type(element).__name__} loads files of its own; it cannot be ready-made")
-    group._id = PARENT.removeprefix("feature_group_")
+    set_id(group, PARENT.removeprefix("feature_group_"))
     group.add_to(folium.Map(tiles=None))
-    root = group.get_root()
-    before, content = set(root.header._children), list(group._children.values())
+    before, content = set(header_children(group)), children(group)
     group.render()  # what a render does first (a Marker adds the child that sets its icon; the group, the
     # child that adds it to the map: not kept, the live group adds its own)
-    header = "\n".join(child.render() for name, child in root.header._children.items() if name not in before)
+    header = "\n".join(child.render() for name, child in header_children(group).items() if name not in before)
     script = "\n".join(script for child in content for script in element_scripts(child))
     options = {"name": group.layer_name, "overlay": group.overlay, "control": group.control, "show": group.show}
     return _Rendered(options, header, script)
@@ -129,9 +115,9 @@ def ready_layer(key: Hashable, build: Callable[[], folium.FeatureGroup]) -> foli
             while len(_cache) > CACHE_MAX:
                 _cache.pop(next(iter(_cache)))
     group = folium.FeatureGroup(**rendered.options)
-    group._id = hashlib.sha1(repr(key).encode()).hexdigest()[:32]
+    set_id(group, derived_id(repr(key)))
     ReadyScript([rendered.script], rendered.header).add_to(group)
     return group
 
 
-__all__ = ["CACHE_MAX", "PARENT", "ReadyScript", "Text", "element_scripts", "ready_layer"]
+__all__ = ["CACHE_MAX", "PARENT", "ReadyScript", "Text", "ready_layer"]

@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 
 import folium
-from branca.element import MacroElement
-from folium.template import Template
 
 from geo.map.assets import add_own_script
+from geo.map.folium_parts import ScriptMacro
 
 SCRIPT = "viewbuttons.js"
 
 
-class ViewButtons(MacroElement):
+class ViewButtons(ScriptMacro):
     """'Border' and 'All' buttons under the zoom control; each fits the map to its bounds.
 
     With `everything`, the map also starts fitted to it, as soon as it has a size: a map drawn in a
@@ -26,17 +25,15 @@ class ViewButtons(MacroElement):
     and stop its script half way (Leaflet's fitBounds on a 0×0 map).
     """
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
+    NAME = "ViewButtons"
+    SCRIPT = """
         new L.GeoViewButtons({buttons: {{ this.buttons }}, start: {{ this.start }}})
-            .addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
+            .addTo({{ this.parent_name() }});
+        """
 
     def __init__(self, border: tuple[float, float, float, float],
                  everything: tuple[float, float, float, float] | None = None):
         super().__init__()
-        self._name = "ViewButtons"
 
         def corners(bounds: tuple[float, float, float, float]) -> list[list[float]]:
             minx, miny, maxx, maxy = bounds

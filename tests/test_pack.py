@@ -35,7 +35,7 @@ from geo.map.pack import (
     view_arrays,
     write_pack,
 )
-from geo.view.timeline import as_of, as_of_mask
+from geo.view.time import as_of, as_of_mask
 from perf.bench import synthetic_collection
 
 
