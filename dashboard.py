@@ -13,28 +13,29 @@ import streamlit as st
 from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit_folium import st_folium
 
-from geo.events.dataset import DatasetError, records
+from app.loaded import crossings, loaded_dataset, places
+from geo.events.dataset import records
 from geo.events.evidence import figure_span, independent_witnesses
 from geo.events.schema import EVENT_TYPES, LAYERS
 from geo.io import downloads
 from geo.io.export import FORMATS
-from geo.io.prepared import Prepared, prepare
 from geo.map import assets
+from geo.map.base import base_map
 from geo.map.canvas import mask_groups
-from geo.map.layers import COMPACT_ABOVE, base_map, crossings_layer, feature_id_from_tooltip
+from geo.map.crossings import crossings_layer
+from geo.map.layers import COMPACT_ABOVE
 from geo.map.layerscript import scripted_layers
 from geo.map.mapview import view_map
-from geo.map.pack import PackRows, dataset_identity, in_use, mask_view, pack_key, pack_rows, row_ids, write_pack
+from geo.map.pack import dataset_identity, mask_view, pack_key
+from geo.map.popups import feature_id_from_tooltip
 from geo.paths import BUNDLED_EVENTS
-from geo.reference.crossings import load_crossings
-from geo.reference.places import load_places
 from geo.report.details import details_html, event_list_html
 from geo.report.markup import markdown_text, without_paths
-from geo.store import StoreError, changelog, data_spec, open_store, spec_from_env
+from geo.store import StoreError, changelog, open_store, spec_from_env
 from geo.view import link as urlstate
-from geo.view.filters import filter_mask, located
+from geo.view.filters import filter_mask
 from geo.view.link import snap_to_choice
-from geo.view.timeline import Months, as_of_mask, map_steps, months_of, snap_to_step, timeline_charts
+from geo.view.time import map_steps, snap_to_step
 
 DATA_PATH = spec_from_env(BUNDLED_EVENTS)  # $BORDER_DATA: an events file, or a postgresql:// URL (geo.store)
 PLAY_SECONDS = 1.2
@@ -51,96 +52,6 @@ DOWNLOADS = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage (QGIS)", "k
 st.set_page_config(page_title="NK–China border dashboard", page_icon="🗺️", layout="wide")
 st.title("North Korea–China border: trade, workers, incidents")
 st.caption("Every pin cites its source. Dates and locations carry their precision; inferred dates say so.")
-
-
-@st.cache_resource(show_spinner=False)
-def places():
-    """The reference towns (shared, never modified: st.cache_data would unpickle a copy per call)."""
-    return load_places()
-
-
-@st.cache_resource(show_spinner=False)
-def crossings():
-    """The border crossings (shared, never modified)."""
-    return load_crossings()
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def prepared(spec: str, stamp: str, _progress: object = None) -> tuple[Prepared | None, list[str]]:
-    """The validated, analysed dataset (geo.io.prepared: read from its prepared copy on disk when this exact
-    content was prepared before, by this server or an earlier one), or the validator's messages. Shared by
-    every session, never copied: nothing may modify it. Cached on the dataset's stamp (a file's mtime and
-    size, a database's revision and version), read at every rerun: a change made anywhere, through this
-    server or another sharing the database, is prepared at the next rerun."""
-    try:
-        return prepare(data_spec(spec), progress=_progress), []
-    except DatasetError as error:
-        return None, [str(p) for p in error.problems]
-
-
-@st.cache_resource(show_spinner=False)
-def prepared_stamps() -> set[str]:
-    """The dataset stamps `prepared` has been called with on this server (shared by every session)."""
-    return set()
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def recorded_changes(spec: str, stamp: str) -> tuple[list[changelog.Change], str | None]:
-    """The dataset's change log and any problem reading it; read again only when its stamp changes."""
-    try:
-        return open_store(data_spec(spec)).history(), None
-    except changelog.ChangeLogError as error:
-        return [], str(error)
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def placement(version: str, _events: object) -> tuple[object, tuple | None]:
-    """Which events have a location (bool per row) and the bounds of those, or None (one per version)."""
-    placed = _events.geometry.notna().to_numpy()
-    return placed, (tuple(_events.geometry[placed].total_bounds) if placed.any() else None)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def map_date(version: str, day: object, _events: object) -> tuple[object, object]:
-    """`geo.view.timeline.as_of_mask` of the whole dataset on `day`: which events are on the map then and
-    every event's status then; shared by every session and filter (cached per version and map date)."""
-    return as_of_mask(_events, day)
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def default_view(version: str, _events: object) -> urlstate.View:
-    """The view of the whole dataset (every type, its full date range): what a plain link opens."""
-    return urlstate.dataset_view(_events, list(LAYERS))
-
-
-@st.cache_resource(max_entries=2, show_spinner="Preparing the map's points…")
-def points_pack(key: str, _events: object) -> tuple[str, list[str], PackRows]:
-    """Above COMPACT_ABOVE located events the browser loads them once, as a binary file served by
-    Streamlit (geo.map.pack); reruns then send only which rows to show. (URL, id of each pack row,
-    where each pack row comes from in the dataset.) `key`: geo.map.pack.pack_key of this dataset and version."""
-    everything = located(_events)
-    return write_pack(everything, key=key), row_ids(everything), pack_rows(_events)
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def event_scripts(version: str) -> dict[tuple, str]:
-    """Each event's map script, rendered once per dataset version and shared by every session
-    (geo.map.layerscript): a filter change then joins ready-made scripts instead of rendering pins."""
-    return {}
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
-def event_months(version: str, _events: object) -> Months:
-    """Every event's month and type as codes (geo.view.timeline.Months), so the timeline counts any filter's
-    events without copying them (one per version)."""
-    return months_of(_events)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def timeline_specs(version: str, view: str, _events: object, _keep: object, last: object) -> tuple:
-    """The timeline's two Vega-Lite specs for one dataset version and set of filters (`view`: the events
-    where `_keep` is true), built once and shared by every session that shows the same filters."""
-    return timeline_charts(None, _events, last, event_months(version, _events), _keep)
 
 
 @st.fragment(run_every=RETRY_SECONDS)
@@ -168,21 +79,22 @@ def unavailable(reason: object, problems: list[str], failed_stamp: str | None) -
     st.stop()
 
 
+# --- The dataset, prepared once per version on this server (app.loaded) ----------------------------
 store = open_store(DATA_PATH)
 stamp, loading_line = None, st.empty()  # one place on the page for the loading line, whichever fills it
 try:
-    stamp = store.stamp()
-    size = DATA_PATH.stat().st_size if store.engine == "file" and DATA_PATH.exists() else None
-    if stamp in prepared_stamps():  # prepared on this server before: no progress box (each costs 0.1 s)
-        ready, problems = prepared(str(DATA_PATH), stamp)
+    stamp = store.stamp()  # read at every rerun: a change made anywhere is a new stamp, prepared at this rerun
+    loaded = loaded_dataset(str(DATA_PATH), stamp)
+    if loaded.is_prepared:  # prepared on this server before: no progress box (each costs 0.1 s)
+        ready, problems = loaded.prepared()
     else:
+        size = DATA_PATH.stat().st_size if store.engine == "file" and DATA_PATH.exists() else None
         label = f"Loading {markdown_text(store.name)}" + (f" ({size / 1e6:.1f} MB)" if size is not None else "") + "…"
         with loading_line.status(label, expanded=False) as loading:
-            ready, problems = prepared(str(DATA_PATH), stamp, lambda message: loading.update(label=message))
-        prepared_stamps().add(stamp)
+            ready, problems = loaded.prepared(lambda message: loading.update(label=message))
     if not problems:
         loading_line.caption(f"{markdown_text(store.name)}: {len(ready.frame):,} events loaded")
-        changes, log_problem = recorded_changes(str(DATA_PATH), store.history_stamp())
+        changes, log_problem = loaded.changes(store.history_stamp())
 except (StoreError, OSError) as error:  # unreachable, not initialised, a file being replaced: one line
     loading_line.empty()
     unavailable(f"{store.name}: {error.strerror}" if isinstance(error, OSError) and error.strerror else error, [],
@@ -203,7 +115,7 @@ st.caption(f"Dataset version {changelog.version(current_digest)} · {len(changes
 
 # --- The view a shared link asks for (read once per session) ----------------------------------
 K = urlstate.KEYS  # each part of the view has one name: in the URL, the session state and cache keys
-default = default_view(current_digest, events)
+default = loaded.default_view()
 present_types, first, last = list(default.filters.event_types), default.filters.since, default.filters.until
 steps = map_steps(first, last)
 if st.session_state.pop(RESTORE_KEY, False) or any(
@@ -246,7 +158,7 @@ filters = urlstate.view_from_state(st.session_state, list(LAYERS)).filters
 view_key = urlstate.cache_key(filters)
 keep = filter_mask(events, filters)  # one bool per event; the map and counts work on masks over `events`
 shown_rows = np.flatnonzero(keep)  # positions in `events`: only the rows a part lists are ever copied
-placed, bounds = placement(current_digest, events)
+placed, bounds = loaded.placement()
 off_map_rows = np.flatnonzero(keep & ~placed)  # listed, never placed
 missing_assets = assets.missing()
 if missing_assets:
@@ -262,14 +174,11 @@ def rerun_map() -> None:
         st.rerun()
 
 
-@st.fragment
-def map_and_details(keep: object, filters: object, view_key: str) -> None:
-    """The map at the chosen date and the chosen event's details. Moving the map date, playing through
-    time or choosing an event reruns only this part: the timeline and the table do not depend on it."""
-    # --- Map at the chosen date -------------------------------------------------------------------
-    if "next_as_of" in st.session_state:  # the play loop's next step, applied before the slider exists
+def map_date_control() -> tuple[object, bool]:
+    """The map date slider and the play button under the map: (the map date, whether time is playing). The
+    play loop's next step is applied before the slider exists."""
+    if "next_as_of" in st.session_state:
         st.session_state[K["as_of"]] = st.session_state.pop("next_as_of")
-    counts, map_area = st.empty(), st.container()  # the map above its date control: its whole height in view
     left, right = st.columns([5, 1], vertical_alignment="bottom")
     map_day = left.select_slider("Map date: events pile up to this month; routes show their status then",
                                  options=steps, key=K["as_of"], format_func=lambda d: d.strftime("%Y-%m"))
@@ -279,46 +188,54 @@ def map_and_details(keep: object, filters: object, view_key: str) -> None:
         if playing and map_day == steps[-1]:
             st.session_state["next_as_of"] = steps[0]
             rerun_map()
-    on_day, status_then = map_date(current_digest, map_day, events)
-    on_map = keep & on_day & placed
-    counts.markdown(f"**{len(shown_rows):,} of {len(events):,} events shown** · {on_map.sum():,} on the map as of "
-                    f"{map_day:%Y-%m} · {len(off_map_rows):,} with no known location (listed below the map)")
+    return map_day, playing
+
+
+def show_map(on_map: object, status_then: object, map_day: object) -> tuple[dict | None, list[str] | None]:
+    """The map of the events in `on_map` at `map_day`, with the crossings then: (what the reader last clicked,
+    the id of each points-pack row, or None when the events go to the browser as layers)."""
     large = placed.sum() > COMPACT_ABOVE  # then the points go to the browser once; reruns send a mask
-    pack_url, pack_ids, pack_layout = points_pack(pack_name, events) if large else (None, None, None)
-    if large and not in_use(pack_url):  # its file was removed (by hand, a full disk): write it again
-        points_pack.clear()
-        pack_url, pack_ids, pack_layout = points_pack(pack_name, events)
+    pack_url, pack_ids, pack_layout = loaded.points_pack(pack_name) if large else (None, None, None)
     fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
                     bounds=bounds, pack_url=pack_url)
     event_groups = (mask_groups(*mask_view(pack_layout, on_map, status_then), pack_layout, pack_name)
                     if large else scripted_layers(events[on_map].assign(status=status_then[on_map]),
-                                            event_scripts(current_digest)))
-    with map_area:
-        clicked = st_folium(
-            fmap,
-            key="map",
-            feature_group_to_add=[*event_groups, crossings_layer(crossings(), map_day)],
-            layer_control=folium.LayerControl(collapsed=True),
-            returned_objects=["last_object_clicked_tooltip"],
-            render=False,  # st_folium renders the map once more itself; a full render first doubles each setIcon
-            use_container_width=True,
-            height=560,
-        )
+                                                  loaded.event_scripts))
+    clicked = st_folium(
+        fmap,
+        key="map",
+        feature_group_to_add=[*event_groups, crossings_layer(crossings(), map_day)],
+        layer_control=folium.LayerControl(collapsed=True),
+        returned_objects=["last_object_clicked_tooltip"],
+        render=False,  # st_folium renders the map once more itself; a full render first doubles each setIcon
+        use_container_width=True,
+        height=560,
+    )
+    return clicked, pack_ids
+
+
+def map_download(filters: object, map_day: object) -> None:
+    """Name the crossings the map cannot draw, and offer the map as shown as one offline HTML file."""
     unplaced_crossings = crossings()[crossings().geometry.isna()]
     if len(unplaced_crossings):
         st.caption("Crossings not drawn because no source we found gives their coordinates: "
                    + markdown_text(", ".join(unplaced_crossings["name"])) + ".")
+
     def map_file() -> str:
-        """The map as shown, as one offline HTML file: built in the server's one download slot (about 3.5 s per
-        100,000 events), so clicks never pile builds up."""
+        """Built in the server's one download slot (about 3.5 s per 100,000 events), so clicks never pile
+        builds up."""
         with downloads.build_slot():
             return assets.standalone_html(view_map(events, filters, map_day, places(), crossings()))
 
     st.download_button("Download this map (HTML, works offline)", map_file, "border-map.html", "text/html",
                        on_click="ignore", disabled=bool(missing_assets))
 
-    # --- Details of the clicked (or chosen) event ---------------------------------------------------
+
+def details(keep: object, clicked: dict | None, pack_ids: list[str] | None) -> str | None:
+    """The details of the clicked (or chosen) event among those shown; returns its id, or None when the
+    filters show nothing."""
     st.subheader("Details")
+
     def is_shown(event_id: object) -> bool:
         position = events.index.get_indexer([event_id])[0] if isinstance(event_id, str) else -1
         return position >= 0 and bool(keep[position])
@@ -327,44 +244,67 @@ def map_and_details(keep: object, filters: object, view_key: str) -> None:
     if is_shown(clicked_id) and clicked_id != st.session_state.get("last_clicked_id"):
         st.session_state["last_clicked_id"] = clicked_id
         st.session_state[K["selected"]] = clicked_id
-    if len(shown_rows):
-        if not is_shown(st.session_state.get(K["selected"])):
-            st.session_state.pop(K["selected"], None)
-        choices = list(events["id"].iloc[shown_rows[:LIST_MAX]])
-        if st.session_state.get(K["selected"]) not in (None, *choices):
-            choices.insert(0, st.session_state[K["selected"]])
-        selected = st.selectbox("Event (click a pin or line on the map, or choose here)", choices,
-                                format_func=events["title"].get, key=K["selected"])
-        if len(shown_rows) > LIST_MAX:
-            st.caption(f"The list offers the first {LIST_MAX:,} of {len(shown_rows):,} events; click any event "
-                       "on the map to see it here.")
-        st.html(details_html(records(events.loc[[selected]])[0]))
-    else:
-        selected = None
+    if not len(shown_rows):
         st.info("No events match the filters.")
+        return None
+    if not is_shown(st.session_state.get(K["selected"])):
+        st.session_state.pop(K["selected"], None)
+    choices = list(events["id"].iloc[shown_rows[:LIST_MAX]])
+    if st.session_state.get(K["selected"]) not in (None, *choices):
+        choices.insert(0, st.session_state[K["selected"]])
+    selected = st.selectbox("Event (click a pin or line on the map, or choose here)", choices,
+                            format_func=events["title"].get, key=K["selected"])
+    if len(shown_rows) > LIST_MAX:
+        st.caption(f"The list offers the first {LIST_MAX:,} of {len(shown_rows):,} events; click any event "
+                   "on the map to see it here.")
+    st.html(details_html(records(events.loc[[selected]])[0]))
+    return selected
 
-    # --- Keep the URL in step with the view, so a copied link reopens it ---------------------------
+
+def keep_link_in_step(filters: object, map_day: object, selected: str | None) -> None:
+    """Keep the URL in step with the view, so a copied link reopens it (the session keeps it too: VIEW_KEY)."""
     first_id = events["id"].iloc[shown_rows[0]] if len(shown_rows) else None
     view = urlstate.View(filters, as_of=map_day, selected=selected if selected != first_id else None,
                          version=changelog.version(current_digest))
     st.session_state[VIEW_KEY] = urlstate.encode(view, default)
     st.query_params.from_dict(st.session_state[VIEW_KEY])
 
+
+def play_on(map_day: object) -> None:
+    """While time plays: after PLAY_SECONDS, step the map date to the next month, or stop at the last."""
+    position = steps.index(map_day)
+    if position + 1 < len(steps):
+        time.sleep(PLAY_SECONDS)
+        st.session_state["next_as_of"] = steps[position + 1]
+    else:
+        st.session_state["playing"] = False
+    rerun_map()
+
+
+@st.fragment
+def map_and_details(keep: object, filters: object, view_key: str) -> None:
+    """The map at the chosen date and the chosen event's details. Moving the map date, playing through
+    time or choosing an event reruns only this part: the timeline and the table do not depend on it."""
+    counts, map_area = st.empty(), st.container()  # the map above its date control: its whole height in view
+    map_day, playing = map_date_control()
+    on_day, status_then = loaded.map_date(map_day)
+    on_map = keep & on_day & placed
+    counts.markdown(f"**{len(shown_rows):,} of {len(events):,} events shown** · {on_map.sum():,} on the map as of "
+                    f"{map_day:%Y-%m} · {len(off_map_rows):,} with no known location (listed below the map)")
+    with map_area:
+        clicked, pack_ids = show_map(on_map, status_then, map_day)
+    map_download(filters, map_day)
+    selected = details(keep, clicked, pack_ids)
+    keep_link_in_step(filters, map_day, selected)
     if playing:
-        position = steps.index(map_day)
-        if position + 1 < len(steps):
-            time.sleep(PLAY_SECONDS)
-            st.session_state["next_as_of"] = steps[position + 1]
-        else:
-            st.session_state["playing"] = False
-        rerun_map()
+        play_on(map_day)
 
 
 map_and_details(keep, filters, view_key)
 
 # --- Timeline of what the filters show ----------------------------------------------------------
 st.subheader("Timeline")
-periods_spec, events_spec = timeline_specs(current_digest, view_key, events, keep, last)
+periods_spec, events_spec = loaded.timeline_specs(view_key, keep, last)
 st.vega_lite_chart(periods_spec, width="stretch")
 st.vega_lite_chart(events_spec, width="stretch")
 

@@ -22,25 +22,18 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from app.loaded import loaded_dataset, places
 from geo.budget import Abandoned
-from geo.events.dataset import DatasetError, frame_from_collection
+from geo.events.dataset import DatasetError, frame_from_collection, to_feature_collection
 from geo.events.schema import DATE_PRECISIONS, EVENT_TYPES, LOCATION_PRECISIONS
-from geo.ingest.article import (
-    MAX_ARTICLE_CHARS,
-    REVIEW_COLUMNS,
-    ArticleTooLong,
-    IngestTimeout,
-    apply_review,
-    candidates_within,
-    review_rows,
-)
+from geo.ingest.candidates import MAX_ARTICLE_CHARS, ArticleTooLong, IngestTimeout, candidates_within
 from geo.ingest.matching import mark_matches
+from geo.ingest.review import REVIEW_COLUMNS, apply_review, review_rows
 from geo.io.sheet import SheetError
 from geo.map import assets
-from geo.map.layers import build_map
+from geo.map.mapview import build_map
 from geo.paths import BUNDLED_EVENTS
 from geo.reference.gazetteer import load_gazetteer
-from geo.reference.places import load_places
 from geo.report.markup import markdown_text, without_paths
 from geo.store import (
     MAX_APPEND_FEATURES,
@@ -147,12 +140,19 @@ else:
 def start_review(found: dict, **kept: object) -> None:
     """Keep `found` (a FeatureCollection of candidates) for review with the dataset's digest now; a candidate
     reporting an event already in the dataset is marked, to be offered as a source of that event."""
-    try:
-        dataset, seen = open_store(DATA_PATH).read()  # the events and their version, from one snapshot
-    except (StoreError, DatasetError) as error:
+    try:  # the dataset as the dashboard has it (app.loaded): prepared once per version on this server
+        ready, problems = loaded_dataset(str(DATA_PATH), open_store(DATA_PATH).stamp()).prepared()
+    except StoreError as error:
         st.error(f"The dataset cannot be read: {public(error)}")
         st.stop()
-    existing = dataset["features"]
+    except OSError as error:  # a file being replaced, or gone
+        st.error(f"The dataset cannot be read: {public(DATA_NAME)}: {public(error.strerror or type(error).__name__)}")
+        st.stop()
+    if problems:  # not a valid events file: the first problem, as the dashboard's expander lists them all
+        more = f" (and {len(problems) - 1:,} more problems)" if len(problems) > 1 else ""
+        st.error(f"The dataset cannot be read: {public(problems[0])}{more}")
+        st.stop()
+    existing, seen = to_feature_collection(ready.frame)["features"], ready.digest  # the events and their version
     mark_matches(found, existing)
     titles = {f["properties"]["id"]: f["properties"]["title"] for f in existing}
     st.session_state["review"] = {"collection": found, "digest": seen, **kept,
@@ -242,7 +242,7 @@ if not collection["features"]:
     st.info("No rows could be read as events." if from_sheet else "No event keywords were found in the article.")
     st.stop()
 frame = frame_from_collection(collection, "candidates")
-fmap = build_map(frame, load_places(), asset_base_url=None if assets.missing() else assets.STREAMLIT_BASE_URL)
+fmap = build_map(frame, places(), asset_base_url=None if assets.missing() else assets.STREAMLIT_BASE_URL)
 st_folium(fmap, key="review_map", returned_objects=[], use_container_width=True, height=420)
 
 place_names = ["", *sorted(load_gazetteer().places)]
@@ -313,8 +313,7 @@ if st.button(f"Append {len(accepted) - sources_of} accepted events"
     except DatasetError as error:
         st.error("Not appended: these edits break the data contract. Fix them and try again.")
         st.code("\n".join(without_paths(p) for p in error.problems), language=None)
-    else:
-        st.cache_data.clear()
+    else:  # the dataset's stamp has changed: every page prepares the new version at its next run
         st.session_state.pop("review")
         attached = f" and attached sources to {len(change.attached)} known events" if change.attached else ""
         backup = public(kept_as(DATA_PATH, change.id))

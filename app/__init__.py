@@ -1,0 +1,1 @@
+"""The Streamlit side of the dashboard: what the pages share on one server (geo/ never imports streamlit)."""
