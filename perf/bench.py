@@ -32,8 +32,9 @@ import numpy as np
 import orjson
 import shapely
 
-from geo.events.dataset import load_events, records
-from geo.events.schema import EVENT_LAYER, EVENT_TYPES, UNCLASSIFIED
+from geo.events.dataset import records
+from geo.events.vocabulary import EVENT_LAYER, EVENT_TYPES, UNCLASSIFIED, EventType, Layer
+from geo.io.events_file import load_events
 from geo.view.filters import Filters, apply_filters
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
@@ -55,14 +56,22 @@ FILTER = Filters(event_types=tuple(EVENT_TYPES)[::2], since=dt.date(2020, 1, 1),
 """The filter change measured: half the event types (every other one, so lines and points stay) and four years."""
 AS_OF_DAY = dt.date(2023, 12, 31)
 
+E = EventType
+
+
+def _ids(*types: EventType) -> tuple[str, ...]:
+    """The plain ids of `types`, as the data holds them."""
+    return tuple(t.value for t in types)
+
+
 LAYER_TYPES: dict[str, tuple[str, ...]] = {  # every type in its own layer, plus incidents seen at workplaces
     layer: tuple(t for t, home in EVENT_LAYER.items() if home == layer)
-    + (("repatriation", "extortion", "surveillance") if layer == "worker_locations" else ())
+    + (_ids(E.REPATRIATION, E.EXTORTION, E.SURVEILLANCE) if layer == Layer.WORKER_LOCATIONS else ())
     for layer in dict.fromkeys(EVENT_LAYER.values())
 }
 PAIRS: tuple[tuple[str, str], ...] = tuple((layer, kind) for layer, kinds in LAYER_TYPES.items() for kind in kinds
                                             if kind != UNCLASSIFIED)  # news-like events: no import-only type
-ROUTE_TYPES = ("border_closure", "rail_freight_resumption", "road_freight_resumption")
+ROUTE_TYPES = _ids(E.BORDER_CLOSURE, E.RAIL_FREIGHT_RESUMPTION, E.ROAD_FREIGHT_RESUMPTION)
 ROUTE_SHARE, UNLOCATED_SHARE, INFERRED_SHARE = 0.03, 0.05, 0.10
 SEASONS = ((3, 5, "spring"), (6, 8, "summer"), (9, 11, "autumn"), (12, 2, "winter"))
 
@@ -129,7 +138,7 @@ def synthetic_collection(n: int, seed: int = 0) -> dict[str, Any]:
         route = i == len(PAIRS) or (i > len(PAIRS) + 1 and rng.random() < ROUTE_SHARE)
         unlocated = i == len(PAIRS) + 1 or (not route and i > len(PAIRS) + 1 and rng.random() < UNLOCATED_SHARE)
         if route:
-            layer, kind = "trade_routes", ROUTE_TYPES[i % len(ROUTE_TYPES)]
+            layer, kind = Layer.TRADE_ROUTES.value, ROUTE_TYPES[i % len(ROUTE_TYPES)]
         else:
             layer, kind = PAIRS[i] if i < len(PAIRS) else PAIRS[rng.randrange(len(PAIRS))]
         label = EVENT_TYPES[kind]
@@ -210,7 +219,7 @@ def _latlon_lines(geometry: Any) -> list[list[tuple[float, float]]]:
 def naive_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
     """The naive map: one folium Marker (routes: one PolyLine) with Popup and Tooltip per located event,
     all in one FeatureGroup."""
-    from geo.map.layers import popup_html, tooltip_text
+    from geo.map.popups import popup_html, tooltip_text
 
     group = folium.FeatureGroup(name="Events")
     for row in records(frame[frame.geometry.notna()]):
@@ -267,7 +276,7 @@ def measure(n: int, repeat: int, naive_max: int, seed: int, serialize: Callable[
 
     as_of_s = None
     try:
-        from geo.view.timeline import as_of
+        from geo.view.time import as_of
 
         as_of_s, _, _ = _best_of(lambda: as_of(shown, AS_OF_DAY), repeat)
     except Exception as error:  # timeline.py is being rewritten; this figure is only informative

@@ -13,7 +13,7 @@ import pytest
 
 from geo import budget
 from geo.budget import ChildDied, DeadlineExceeded, run_with_deadline
-from geo.ingest.article import MAX_ARTICLE_CHARS, ArticleTooLong, candidates_from_text
+from geo.ingest.candidates import MAX_ARTICLE_CHARS, ArticleTooLong, candidates_from_text
 
 
 def test_the_answer_comes_back_from_the_child_process(children):

@@ -13,18 +13,16 @@ from pathlib import Path
 import pytest
 
 from geo.budget import Abandoned
-from geo.ingest.article import (
-    EVENT_RULES,
-    KEYWORD_GAP,
+from geo.ingest.candidates import (
     MAX_ARTICLE_CHARS,
-    MAX_SENTENCE_CHARS,
     ArticleTooLong,
     IngestTimeout,
     candidates_from_text,
     candidates_within,
-    resolve_date,
-    split_sentences,
 )
+from geo.ingest.dates import resolve_date
+from geo.ingest.rules import EVENT_RULES, KEYWORD_GAP
+from geo.ingest.sentences import MAX_SENTENCE_CHARS, split_sentences
 from tests.conftest import ROOT
 
 SEED = ROOT / "seeds" / "000_c849781cc78fe4c5.txt"

@@ -28,7 +28,7 @@ from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from geo.events.dataset import MAX_FILE_BYTES, read_json
-from geo.ingest.article import MAX_ARTICLE_CHARS
+from geo.ingest.candidates import MAX_ARTICLE_CHARS
 from geo.reference.gazetteer import load_gazetteer
 from geo.report.markup import WORD_JOINER
 from geo.store import MAX_APPEND_FEATURES, digest, encode
@@ -183,7 +183,7 @@ def test_an_article_over_the_limit_is_refused_with_a_clear_message(workspace):
     assert at.text_area(key="article").max_chars == MAX_ARTICLE_CHARS  # the browser cannot paste more
     # An uploaded file is text too, and goes through the same limit in the ingest itself:
     result = subprocess.run([sys.executable, "-c", (
-        "import datetime, sys; from geo.ingest.article import candidates_within, ArticleTooLong\n"
+        "import datetime, sys; from geo.ingest.candidates import candidates_within, ArticleTooLong\n"
         "try:\n    candidates_within('x ' * 150_001, datetime.date(2023, 2, 23), 'p', 't', 'https://e.org')\n"
         "except ArticleTooLong as e:\n    print(e)\n")], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert f"{MAX_ARTICLE_CHARS:,}" in result.stdout, result.stdout + result.stderr
@@ -278,8 +278,8 @@ def fill_review_form(page, text: str) -> None:
 def expected_append(data: Path) -> tuple[int, int, set[str]]:
     """What the review page should offer for the founding article against `data` (which already holds its events):
     how many located candidates are new events, how many are sources of known events, and those known events.
-    From geo.ingest.article and geo.ingest.matching run directly on the file, as the page runs them."""
-    from geo.ingest.article import candidates_from_text
+    From geo.ingest.candidates and geo.ingest.matching run directly on the file, as the page runs them."""
+    from geo.ingest.candidates import candidates_from_text
     from geo.ingest.matching import mark_matches
     from geo.store.seeds import seed_ref
 

@@ -1,4 +1,4 @@
-"""The events data contract: vocabularies, the feature model, and validation.
+"""The events data contract: the feature model and validation (the vocabularies are geo.events.vocabulary's).
 
 A dataset is an RFC 7946 FeatureCollection. Each feature is checked with pydantic models
 (geometry via geojson-pydantic); every problem becomes one `Problem` naming the file, the
@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Literal
@@ -19,78 +19,28 @@ from typing import Any, Literal
 from geojson_pydantic import LineString, MultiLineString, Point
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
-LAYERS: dict[str, str] = {
-    "trade_routes": "Trade routes",
-    "worker_locations": "Worker locations",
-    "incidents": "Incidents",
-}
-
-EVENT_TYPES: dict[str, str] = {
-    "border_closure": "Border closure",
-    "border_reopening": "Border reopening",
-    "rail_freight_resumption": "Rail freight resumption",
-    "rail_freight_suspension": "Rail freight suspension",
-    "road_freight_resumption": "Road freight resumption",
-    "customs_reopening": "Customs reopening",
-    "passenger_rail_resumption": "Passenger rail resumption",
-    "flight_resumption": "Flight resumption",
-    "tourism_resumption": "Tourism resumption",
-    "tourism_suspension": "Tourism suspension",
-    "crossing_construction": "Crossing or bridge construction",
-    "worker_deployment": "Worker deployment",
-    "worker_return": "Workers returning home",
-    "worker_strike": "Workers' strike or unrest",
-    "repatriation": "Repatriation",
-    "defection": "Defection",
-    "disappearance": "Disappearance",
-    "escape": "Escape",
-    "detention": "Detention",
-    "extortion": "Extortion",
-    "surveillance": "Surveillance",
-    "unclassified": "Unclassified (imported, type not mapped)",
-}
-
-EVENT_LAYER: dict[str, str] = {
-    **dict.fromkeys(("border_closure", "border_reopening", "rail_freight_resumption", "rail_freight_suspension",
-                     "road_freight_resumption", "customs_reopening", "passenger_rail_resumption",
-                     "flight_resumption", "tourism_resumption", "tourism_suspension", "crossing_construction"),
-                    "trade_routes"),
-    **dict.fromkeys(("worker_deployment", "worker_return", "worker_strike"), "worker_locations"),
-    **dict.fromkeys(("repatriation", "defection", "disappearance", "escape", "detention", "extortion",
-                     "surveillance", "unclassified"), "incidents"),
-}
-"""The map layer each event type belongs to (every type has exactly one)."""
-
-UNCLASSIFIED = "unclassified"
-"""The type of an imported event whose source type maps to none of ours (an ACLED type with no match): kept,
-never dropped, with its summary saying which type it had. Articles never produce it (geo.ingest.article has no rule)."""
-
-FIGURE_QUALIFIERS: dict[str, str] = {
-    "exactly": "", "about": "about ", "more than": "more than ", "at least": "at least ", "up to": "up to ",
-    "fewer than": "fewer than ",
-}
-"""How a source qualifies a number, and how it reads before the number ("more than 500")."""
-
-DATE_PRECISIONS = ("day", "month", "season", "year", "unknown")
-LOCATION_PRECISIONS = ("exact", "city", "region", "country", "unknown")
-ROUTE_STATUSES: dict[str, str] = {
-    "closed": "Closed",
-    "partially_resumed": "Partially resumed",
-    "resumed": "Resumed",
-    "unknown": "Unknown",
-}
-
-COUNTRY_NAMES: dict[str, str] = {"CN": "China", "KP": "North Korea", "KR": "South Korea", "RU": "Russia",
-                                  "JP": "Japan"}
+from geo.events.vocabulary import (  # noqa: F401 (re-exported: others read the vocabularies from here too)
+    COUNTRY_NAMES,
+    DATE_PRECISIONS,
+    EVENT_LAYER,
+    EVENT_TYPES,
+    FIGURE_QUALIFIERS,
+    LAYERS,
+    LOCATION_PRECISIONS,
+    ROUTE_STATUSES,
+    UNCLASSIFIED,
+    Layer,
+)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
-Layer = Literal["trade_routes", "worker_locations", "incidents"]
-EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
+# The accepted values of each vocabulary, as the models check them (pydantic's message lists them in order).
+LayerId = Literal[tuple(LAYERS)]  # type: ignore[valid-type]
+EventTypeId = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
 FigureQualifier = Literal[tuple(FIGURE_QUALIFIERS)]  # type: ignore[valid-type]
-DatePrecision = Literal["day", "month", "season", "year", "unknown"]
-LocationPrecision = Literal["exact", "city", "region", "country", "unknown"]
-RouteStatus = Literal["closed", "partially_resumed", "resumed", "unknown"]
+DatePrecision = Literal[DATE_PRECISIONS]  # type: ignore[valid-type]
+LocationPrecision = Literal[LOCATION_PRECISIONS]  # type: ignore[valid-type]
+RouteStatus = Literal[tuple(ROUTE_STATUSES)]  # type: ignore[valid-type]
 
 Text = Field(min_length=1, max_length=5000)
 
@@ -262,12 +212,32 @@ class StatusChange(_Strict):
     _since_is_iso = field_validator("since", mode="before")(_iso_date_text)
 
 
+def _as_day(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def status_on(history: Iterable[Mapping[str, Any]] | None, day: dt.date | str) -> str | None:
+    """The status a `status_history` (StatusChange rows as dicts: `status`, `since` as a date, a datetime
+    or ISO text) gives on `day`: that of its last change on or before `day`, in list order (which the
+    contract keeps in date order); None before its first change or for no history. The one definition of
+    "status on a day": routes on the map (geo.view.time) and crossings (geo.reference.crossings) use it,
+    and differ only in what None means to them (a route is not drawn yet, a crossing's status is unknown)."""
+    when = _as_day(day)
+    status = None
+    for change in history or ():
+        if _as_day(change["since"]) <= when:
+            status = change["status"]
+    return status
+
+
 class EventProperties(_Strict):
     """The properties every event feature carries (data/README.md documents each)."""
 
     id: str = Field(pattern=SLUG_PATTERN, max_length=120)
-    layer: Layer
-    event_type: EventType
+    layer: LayerId
+    event_type: EventTypeId
     title: str = Field(min_length=1, max_length=300)
     summary: str = Text
     place: str = Field(default="", max_length=300)
@@ -337,7 +307,7 @@ class EventFeature(_Strict):
                 )
             return self
         if geom.type != "Point":
-            if props.layer != "trade_routes":
+            if props.layer != Layer.TRADE_ROUTES:
                 raise FieldError("geometry", f"{props.layer} features must be Points, not {geom.type}")
             if props.status is None:
                 raise FieldError("properties.status",

@@ -7,7 +7,7 @@ each, its labels as NAME.json: publisher, title, published (YYYY-MM-DD), url, li
 - events: the article's core events, each {event_type, place ("" when it has none or the gazetteer lacks
   it), date_start, date_end ("" when unknown or open)}.
 
-`evaluate(folder)` runs the real ingest (geo.ingest.article.candidates_from_text, with each label's publication
+`evaluate(folder)` runs the real ingest (geo.ingest.candidates.candidates_from_text, with each label's publication
 date, publisher, title and url) on every article and scores it:
 - place precision and recall: the distinct places of the located candidates (those with a point) against
   `places`; a pin on a metonym is a false positive, and is also counted on its own; a labelled place the
@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geo.ingest.article import candidates_from_text
+from geo.ingest.candidates import candidates_from_text
 from geo.paths import PROJECT_ROOT
 from geo.reference.gazetteer import load_gazetteer
 

@@ -26,15 +26,19 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
+from geo.events.vocabulary import EventType
+
 MATCH_KM = 50.0
 MATCH_DAYS = 7
 OPEN_START_DAYS = 90
+E = EventType
 FAMILIES: tuple[frozenset[str], ...] = (
-    frozenset({"disappearance", "defection", "escape"}),
-    frozenset({"repatriation", "detention"}),
-    frozenset({"worker_return", "repatriation"}),
-    frozenset({"border_reopening", "customs_reopening", "road_freight_resumption"}),
+    frozenset({E.DISAPPEARANCE, E.DEFECTION, E.ESCAPE}),
+    frozenset({E.REPATRIATION, E.DETENTION}),
+    frozenset({E.WORKER_RETURN, E.REPATRIATION}),
+    frozenset({E.BORDER_REOPENING, E.CUSTOMS_REOPENING, E.ROAD_FREIGHT_RESUMPTION}),
 )
+"""Event types a second report often words differently (StrEnum members: equal to their ids)."""
 
 
 def compatible(a: str, b: str) -> bool:

@@ -31,6 +31,7 @@ from geo.events.schema import (
     _Strict,
     coordinate_problems,
     require_sources,
+    status_on,
     validate_collection,
 )
 from geo.paths import CROSSINGS_PATH
@@ -186,18 +187,7 @@ def load_crossings(path: Path = CROSSINGS_PATH) -> gpd.GeoDataFrame:
     return frame_from_collection(read_json(path), str(path), CrossingProperties, validate_crossing)
 
 
-def _as_date(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 def crossing_status_at(row: Mapping[str, Any] | pd.Series, day: dt.date | str) -> str:
-    """The crossing's status on `day`: that of the last change on or before it, else 'unknown'."""
-    when = _as_date(day)
-    status = "unknown"
-    for change in row["status_history"] or []:
-        if _as_date(change["since"]) > when:
-            break
-        status = change["status"]
-    return status
+    """The crossing's status on `day`: that of the last change on or before it (geo.events.schema.status_on),
+    else 'unknown' (a crossing is drawn before its history starts, in the unknown status)."""
+    return status_on(row["status_history"], day) or "unknown"

@@ -1,4 +1,4 @@
-"""Time: date-precision intervals, routes' status on a date, policy periods, the charts' Vega-Lite specs."""
+"""The timeline charts: date-precision intervals, policy periods, the charts' Vega-Lite specs."""
 
 from __future__ import annotations
 
@@ -11,20 +11,16 @@ import numpy as np
 import pandas as pd
 from jsonschema import Draft7Validator
 
-from geo.events.dataset import read_json, records
+from geo.events.dataset import read_json
 from geo.events.schema import EVENT_TYPES
-from geo.view.filters import by_event_types
-from geo.view.timeline import (
+from geo.report.charts import (
     BARS_MAX,
-    as_of,
     event_intervals,
-    map_steps,
     months_of,
     policy_periods,
-    snap_to_step,
-    status_at,
     timeline_charts,
 )
+from geo.view.filters import by_event_types
 from tests.conftest import EVENTS_PATH
 
 HORIZON = dt.date(2023, 3, 31)
@@ -53,7 +49,7 @@ def test_an_event_known_only_by_its_latest_day_is_a_mark_at_that_day(events):
 
 
 def test_undated_events_have_no_interval(events, collection, write_json):
-    from geo.events.dataset import load_events
+    from geo.io.events_file import load_events
 
     # A founding-article event known only by its latest day (precision 'unknown'), made undated.
     [props] = [f["properties"] for f in collection["features"]
@@ -64,13 +60,6 @@ def test_undated_events_have_no_interval(events, collection, write_json):
     assert props["id"] in frame.index
     intervals = set(event_intervals(frame, HORIZON)["id"])
     assert props["id"] not in intervals and "escapes-small-scale" in intervals  # its dated neighbour still has one
-
-
-def test_a_routes_status_follows_its_history(events):
-    [rail] = records(events.loc[["rail-freight-dandong-sinuiju-partial-resumption"]])
-    assert status_at(rail, dt.date(2019, 12, 31)) is None
-    assert status_at(rail, dt.date(2021, 6, 1)) == "closed"
-    assert status_at(rail, dt.date(2022, 12, 1)) == "partially_resumed"
 
 
 def test_policy_periods_come_from_the_routes_histories_with_their_sources(events):
@@ -87,31 +76,6 @@ def test_policy_periods_come_from_the_routes_histories_with_their_sources(events
         publishers = {source["publisher"] for source in route["sources"]}
         assert set(rows.iloc[0]["sources"].split("; ")) == publishers and rows["sources"].nunique() == 1
     assert "The Asia Business Daily (Asia Economy)" in rail.iloc[0]["sources"].split("; ")  # the founding article
-
-
-def test_the_map_as_of_a_date_piles_up_events_and_shows_routes_in_their_status_then(events):
-    mid_2021 = as_of(events, dt.date(2021, 6, 30))
-    assert "disappearance-shanghai-garment-workers-2022-02" not in mid_2021.index
-    assert mid_2021.loc["rail-freight-dandong-sinuiju-partial-resumption", "status"] == "closed"
-    assert mid_2021.loc["road-freight-rason-hunchun-resumption", "status"] == "closed"
-    later = as_of(events, HORIZON)
-    assert later.loc["rail-freight-dandong-sinuiju-partial-resumption", "status"] == "partially_resumed"
-    assert "flight-pyongyang-beijing-2023-08-22" not in later.index  # not yet happened
-    assert later.loc["passenger-rail-resumption-beijing-dandong-pyongyang-2026-03-12", "status"] == "closed"
-    assert later.loc["road-freight-sinuiju-dandong-trucks-return-2023-11", "status"] == "closed"  # resumed 2023-11
-    features = read_json(EVENTS_PATH)["features"]
-    last_day = max(f["properties"][key] for f in features for key in ("date_start", "date_end")
-                   if f["properties"].get(key))
-    at_the_end = as_of(events, dt.date.fromisoformat(last_day))
-    assert len(at_the_end) == len(events)  # by the dataset's last day every event has piled up
-    assert at_the_end.loc["passenger-rail-resumption-beijing-dandong-pyongyang-2026-03-12", "status"] == "resumed"
-
-
-def test_map_steps_are_month_ends_ending_on_the_last_day():
-    steps = map_steps(dt.date(2022, 11, 15), dt.date(2023, 2, 23))
-    assert steps == [dt.date(2022, 11, 30), dt.date(2022, 12, 31), dt.date(2023, 1, 31), dt.date(2023, 2, 23)]
-    assert snap_to_step(dt.date(2022, 12, 5), steps) == dt.date(2022, 12, 31)
-    assert snap_to_step(None, steps) == steps[-1] == snap_to_step(dt.date(2030, 1, 1), steps)
 
 
 def test_the_chart_follows_the_filters_and_keeps_the_policy_context(events):

@@ -10,8 +10,11 @@ import json
 import pytest
 
 from geo.events.schema import EVENT_TYPES, UNCLASSIFIED
-from geo.ingest.article import candidates_from_text, figures_in, find_dates, split_sentences
+from geo.ingest.candidates import candidates_from_text
+from geo.ingest.dates import find_dates
 from geo.ingest.evaluation import DEFAULT_FOLDER, TARGETS, evaluate, main
+from geo.ingest.numbers import figures_in
+from geo.ingest.sentences import split_sentences
 from geo.reference.gazetteer import load_gazetteer
 
 LICENCES = {"U.S. government work (public domain)", "CC BY-SA 4.0, Wikipedia contributors"}

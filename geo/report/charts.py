@@ -1,10 +1,11 @@
-"""Time: each event's span of possible dates, routes' status on a date, policy periods, the charts.
+"""The timeline charts: each event's span of possible dates and the routes' policy periods, as Vega-Lite.
 
 An event's dates are an interval from its earliest to its latest possible day, so a month-precise
 event is a bar across that month and a season-precise one a bar across the season. Policy periods
 are the spans of the trade routes' `status_history` (closed, partially resumed, resumed), defined
 and sourced by the dataset itself.
 """
+
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.events.schema import EVENT_TYPES, ROUTE_STATUSES
+from geo.events.vocabulary import EVENT_TYPES, ROUTE_STATUSES
 from geo.map.style import EVENT_STYLE, STATUS_STYLE
 from geo.report.details import when_label
 
@@ -80,15 +81,6 @@ def _when_labels(columns: dict[str, pd.Series]) -> list[str]:
     return [when_label(row) for row in _records({name: columns[name] for name in names})]
 
 
-def status_at(row: dict[str, Any], day: dt.date) -> str | None:
-    """A route's status on `day` from its status_history; None before its first entry."""
-    status = None
-    for change in row.get("status_history") or []:
-        if _day(str(change["since"])) <= day:
-            status = change["status"]
-    return status
-
-
 def policy_periods(frame: gpd.GeoDataFrame, horizon: dt.date) -> pd.DataFrame:
     """Each trade route's status spans: route, status, start, end (exclusive), sources."""
     rows = []
@@ -106,30 +98,6 @@ def policy_periods(frame: gpd.GeoDataFrame, horizon: dt.date) -> pd.DataFrame:
             })
     return pd.DataFrame(rows, columns=["route", "id", "status", "status_label", "start", "end", "inferred",
                                        "sources"])
-
-
-def as_of_mask(frame: gpd.GeoDataFrame, day: dt.date) -> tuple[np.ndarray, pd.Series]:
-    """`as_of` as arrays over `frame`'s rows: which rows are on the map on `day` (bool), and every row's
-    status then (routes: the status they had on `day`; other rows: their own)."""
-    first = frame["date_start"].fillna(frame["date_end"])
-    keep = (first.isna() | (first.fillna("") <= day.isoformat())).to_numpy(dtype=bool, copy=True)
-    histories = frame.loc[frame["status_history"].map(bool), "status_history"]
-    status = frame["status"].copy()
-    if len(histories):  # one row per status change, in list order; the last one begun by `day` holds
-        changes = pd.DataFrame([(index, str(change["since"]), change["status"])
-                                for index, history in histories.items() for change in history],
-                               columns=["index", "since", "status"])
-        begun = changes[changes["since"] <= day.isoformat()].groupby("index", sort=False)["status"].last()
-        keep[frame.index.get_indexer(histories.index)] = histories.index.isin(begun.index)
-        status[begun.index] = begun
-    return keep, status
-
-
-def as_of(frame: gpd.GeoDataFrame, day: dt.date) -> gpd.GeoDataFrame:
-    """The map on `day`, cumulatively: events known to have begun by then pile up; route lines
-    appear once their history starts and take the status they had on that day."""
-    keep, status = as_of_mask(frame, day)
-    return frame.assign(status=status)[keep]
 
 
 BARS_MAX = 400  # above this many events the chart counts them per month instead of one bar each
@@ -296,21 +264,3 @@ def timeline_charts(frame: gpd.GeoDataFrame | None, all_events: gpd.GeoDataFrame
     return lanes, _spec(event_data, layer=[shading, spans, by_marks], height={"step": 24},
                         title="Events: bar = earliest to latest possible day; ◀ = known only to be on or before; "
                               "shaded = a trade route closed")
-
-
-def map_steps(first: dt.date, last: dt.date) -> list[dt.date]:
-    """The map's time steps: the last day of each month from `first` to `last` (the final step is
-    `last` itself), so stepping through shows everything known by the end of each month."""
-    steps, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        following = dt.date(year + month // 12, month % 12 + 1, 1)
-        steps.append(min(following - dt.timedelta(days=1), last))
-        year, month = following.year, following.month
-    return steps
-
-
-def snap_to_step(day: dt.date | None, steps: list[dt.date]) -> dt.date:
-    """The first step on or after `day` (the last step when `day` is None or later than all)."""
-    if day is None:
-        return steps[-1]
-    return next((step for step in steps if step >= day), steps[-1])
