@@ -285,7 +285,8 @@ def test_a_geojson_file_over_the_dashboards_limit_validates_and_converts_and_its
     the end: `validate` and `convert` read it feature by feature; the dashboard's reader and export-html refuse
     it by its size, naming the command that converts it."""
     from geo.cli.main import main
-    from geo.events.dataset import MAX_FILE_BYTES, DatasetError, load_events, read_json
+    from geo.events.dataset import MAX_FILE_BYTES, DatasetError, read_json
+    from geo.io.events_file import load_events
     from geo.io.geoparquet import read_collection
 
     big, parquet = tmp_path / "big.geojson", tmp_path / "big.parquet"
@@ -366,3 +367,16 @@ def test_db_import_of_a_file_with_a_later_duplicate_id_names_it_and_imports_noth
     assert out.out.splitlines() == expected and out.err.startswith("nothing was imported into ")
     with psycopg.connect(postgis_url) as connection:
         assert connection.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+
+
+def test_export_html_and_export_take_the_same_view_flags_from_the_field_table():
+    from geo.cli.main import parser
+    from geo.view.fields import FIELDS
+
+    commands = parser()._subparsers._group_actions[0].choices
+    flags = [field.flag.name for field in FIELDS if field.flag] + ["--view"]
+    for name in ("export-html", "export"):
+        options = [o for action in commands[name]._actions for o in action.option_strings]
+        assert [o for o in options if o in flags] == flags, name
+    args = parser().parse_args(["export", "csv", "--out", "x.csv", "--layer", "incidents", "--since", "2022-01-01"])
+    assert args.layer == ["incidents"] and str(args.since) == "2022-01-01" and args.event_type is None

@@ -8,32 +8,26 @@ postgresql:// URL (geo.store).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
-from geo.events.dataset import DatasetError, frame_from_collection, validate_file
-from geo.events.schema import EVENT_TYPES, LAYERS
-from geo.paths import BUNDLED_EVENTS, CROSSINGS_PATH, PROJECT_ROOT
+from geo.cli.arguments import DEFAULT_DATA, add_view_arguments, iso_date, load_or_report, view_from_args
+from geo.cli.tables import add_commands
+from geo.events.dataset import DatasetError
+from geo.io.events_file import validate_file
+from geo.paths import CROSSINGS_PATH, PROJECT_ROOT
 from geo.store import Spec, StoreError, data_spec, is_database_url, open_store, store_label
 
-DEFAULT_DATA = BUNDLED_EVENTS
 DEFAULT_CROSSINGS = CROSSINGS_PATH
 DATA_HELP = "events file or postgresql:// URL (default: the bundled file)"
-
-
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
 def validate_any(path: Spec) -> list:
     """Problems with an events file or database, or with a crossings file (recognised by its china_side names).
     A GeoJSON events file of any size is read feature by feature (geo.io.geojson)."""
-    from geo.events.dataset import is_parquet, read_json
+    from geo.events.dataset import read_json
     from geo.events.schema import validate_collection, validate_feature
+    from geo.io.events_file import is_parquet
     from geo.io.geojson import EventsFile
     from geo.reference.crossings import validate_crossings
 
@@ -62,7 +56,8 @@ def validate_any(path: Spec) -> list:
 
 def _over_the_limit(path: Spec) -> str | None:
     """For a GeoJSON events file too large for the dashboard and export-html: a notice naming the way in."""
-    from geo.events.dataset import EVENTS_KIND, MAX_FILE_BYTES, convert_advice, is_parquet
+    from geo.events.dataset import EVENTS_KIND, MAX_FILE_BYTES, convert_advice
+    from geo.io.events_file import is_parquet
 
     if is_database_url(path) or is_parquet(path):
         return None
@@ -91,22 +86,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if total else 0
 
 
-def _load_or_report(spec: Spec):
-    """The validated events frame of a file or database, or None after printing every problem."""
-    try:
-        store = open_store(spec)
-        return frame_from_collection(store.read()[0], store.label)
-    except DatasetError as error:
-        for problem in error.problems:
-            print(problem)
-        return None
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
     from geo.reference.crossings import load_crossings
     from geo.reference.geography import analyze, load_geography
 
-    frame = _load_or_report(args.data)
+    frame = load_or_report(args.data)
     if frame is None:
         return 1
     try:
@@ -133,14 +117,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_export_html(args: argparse.Namespace) -> int:
-    from geo.cli.tables import view_from_args
     from geo.map import assets
     from geo.map.mapview import on_map, view_map
     from geo.reference.crossings import load_crossings
     from geo.reference.geography import load_geography, with_analysis
     from geo.reference.places import load_places
 
-    frame = _load_or_report(args.data)
+    frame = load_or_report(args.data)
     if frame is None:
         return 1
     crossings = load_crossings()
@@ -166,7 +149,7 @@ def cmd_export_html(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     import json
 
-    from geo.ingest.article import candidates_from_text
+    from geo.ingest.candidates import candidates_from_text
 
     try:
         text = args.article.read_text(encoding="utf-8-sig")
@@ -327,9 +310,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
     """GeoJSON to GeoParquet or back (by the suffixes), validated as it is read and never half-written. A GeoJSON
     input of any size is read feature by feature and the output written batch by batch, so memory stays
     bounded (geo.io.geojson, geo.io.geoparquet_batches)."""
-    from geo.events.dataset import MAX_FILE_BYTES, is_parquet
-    from geo.io.geojson import GeoJSONWriter, events_source
-    from geo.io.geoparquet import write_atomically
+    from geo.events.dataset import MAX_FILE_BYTES
+    from geo.io.atomic import write_atomically
+    from geo.io.events_file import events_source, is_parquet
+    from geo.io.geojson import GeoJSONWriter
     from geo.io.geoparquet_batches import ParquetBatches
 
     def size(n: int) -> str:
@@ -395,8 +379,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     """`db init URL`, `db import URL FILE`, `db export URL FILE`: the PostGIS store's tables and its data."""
     import time
 
-    from geo.io.geojson import events_source
-    from geo.io.geoparquet import write_atomically
+    from geo.io.atomic import write_atomically
+    from geo.io.events_file import events_source
     from geo.store import encode
     from geo.store.migrations import SCHEMA_VERSION
     from geo.store.postgis import PostgisStore
@@ -444,15 +428,7 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-html", help="write the map as one standalone HTML file")
     export.add_argument("--data", type=data_spec, default=DEFAULT_DATA, help=DATA_HELP)
     export.add_argument("--out", type=Path, required=True, metavar="FILE")
-    export.add_argument("--layer", action="append", choices=list(LAYERS), metavar="L",
-                        help=f"repeatable; one of {', '.join(LAYERS)}")
-    export.add_argument("--event-type", action="append", choices=list(EVENT_TYPES), metavar="T",
-                        help=f"repeatable; one of {', '.join(EVENT_TYPES)}")
-    export.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD")
-    export.add_argument("--until", type=_iso_date, metavar="YYYY-MM-DD")
-    export.add_argument("--view", metavar="LINK",
-                        help="a dashboard link (or its ?query) to reproduce: every filter and the map date; "
-                             "--layer/--event-type/--since/--until override it")
+    add_view_arguments(export, "a dashboard link (or its ?query) to reproduce: every filter and the map date")
     export.set_defaults(run=cmd_export_html)
 
     analyze = commands.add_parser("analyze", help="CSV of each event's country, province, distance to the "
@@ -466,7 +442,7 @@ def parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser("ingest", help="print candidate events found in a news article (GeoJSON)")
     ingest.add_argument("article", type=Path, metavar="ARTICLE.txt")
-    ingest.add_argument("--published", type=_iso_date, required=True, metavar="YYYY-MM-DD",
+    ingest.add_argument("--published", type=iso_date, required=True, metavar="YYYY-MM-DD",
                         help="publication date: relative dates ('last winter') are resolved against it")
     ingest.add_argument("--publisher", default="unknown publisher", metavar="NAME")
     ingest.add_argument("--title", metavar="TEXT", help="default: the article's first line")
@@ -548,8 +524,6 @@ def parser() -> argparse.ArgumentParser:
     db_export.add_argument("url", type=_database_url, metavar="URL")
     db_export.add_argument("file", type=Path, metavar="FILE")
     db.set_defaults(run=cmd_db)
-    from geo.cli.tables import add_commands
-
     add_commands(commands)
     return root
 

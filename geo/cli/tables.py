@@ -8,17 +8,15 @@ has problems (one line each, naming the file, the row and the column; nothing wr
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from geo.events.schema import EVENT_TYPES, LAYERS, validate_collection
-from geo.view.filters import Filters
+from geo.cli.arguments import DEFAULT_DATA, add_view_arguments, load_or_report, view_from_args
+from geo.events.schema import validate_collection
 
 if TYPE_CHECKING:
     from geo.io.sheet import Sheet
@@ -33,37 +31,6 @@ def _mapping(text: str) -> tuple[str, str]:
     return column.strip(), target.strip()
 
 
-def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    """The filter flags of `export-html` (same names, same meaning) on another command."""
-    from geo.cli.main import _iso_date
-
-    parser.add_argument("--layer", action="append", choices=list(LAYERS), metavar="L",
-                        help=f"repeatable; one of {', '.join(LAYERS)}")
-    parser.add_argument("--event-type", action="append", choices=list(EVENT_TYPES), metavar="T",
-                        help="repeatable; one of the event types (data/README.md)")
-    parser.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD")
-    parser.add_argument("--until", type=_iso_date, metavar="YYYY-MM-DD")
-    parser.add_argument("--view", metavar="LINK", help="a dashboard link (or its ?query) whose filters to apply; "
-                                                       "--layer/--event-type/--since/--until override it")
-
-
-def view_from_args(frame: gpd.GeoDataFrame, args: argparse.Namespace) -> tuple[Filters, dt.date]:
-    """The filters and map date the flags ask for: the dashboard's default view of `frame`, then `--view`'s link
-    (a notice on stderr for each value it has that the data does not), then --layer/--event-type/--since/--until."""
-    from geo.view.link import dataset_view, view_from_link
-
-    view = dataset_view(frame, list(LAYERS))
-    if args.view:
-        view, notices = view_from_link(args.view, view, list(frame["id"]))
-        for notice in notices:
-            print(f"notice: {notice}", file=sys.stderr)
-    changes = {key: value for key, value in {
-        "layers": tuple(args.layer) if args.layer else None,
-        "event_types": tuple(args.event_type) if args.event_type else None,
-        "since": args.since, "until": args.until}.items() if value is not None}
-    return replace(view.filters, **changes), view.as_of
-
-
 def filtered(frame: gpd.GeoDataFrame, args: argparse.Namespace) -> gpd.GeoDataFrame:
     """The rows the filter flags keep, exactly as the dashboard's table (its filters; the map date is not a
     filter of the table), with the geography columns of the dashboard's downloads added."""
@@ -76,7 +43,8 @@ def filtered(frame: gpd.GeoDataFrame, args: argparse.Namespace) -> gpd.GeoDataFr
 
 
 def _write_collection(collection: dict, out: Path) -> None:
-    from geo.io.geoparquet import write_atomically, write_events
+    from geo.io.atomic import write_atomically
+    from geo.io.geoparquet import write_events
 
     if out.suffix.lower() in (".parquet", ".geoparquet"):
         write_events(collection, out)
@@ -169,10 +137,9 @@ def cmd_import_acled(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from geo.cli.main import _load_or_report
     from geo.io.export import write_export
 
-    frame = _load_or_report(args.data)
+    frame = load_or_report(args.data)
     if frame is None:
         return 1
     shown = filtered(frame, args)
@@ -190,7 +157,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Add import-table, import-acled and export to geo.cli.main's subcommands."""
-    from geo.cli.main import DEFAULT_DATA
     from geo.io.export import FORMATS
     from geo.io.table import FIELDS
 
@@ -222,5 +188,5 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     export.add_argument("format", choices=list(FORMATS), metavar="{" + ",".join(FORMATS) + "}")
     export.add_argument("--data", type=Path, default=DEFAULT_DATA, help="events file (default: bundled)")
     export.add_argument("--out", type=Path, required=True, metavar="FILE")
-    add_filter_arguments(export)
+    add_view_arguments(export, "a dashboard link (or its ?query) whose filters to apply")
     export.set_defaults(run=cmd_export)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from geo.view import link as urlstate
+from geo.view import link
 from geo.view.link import View, dataset_view, default_view, encode, parse
 
 LAYERS = ["trade_routes", "worker_locations", "incidents"]
@@ -109,4 +109,12 @@ def test_a_crafted_client_cannot_send_a_search_longer_than_the_limit():
 
 def test_the_widget_keys_are_every_key_widget_state_sets(events):
     view = dataset_view(events, LAYERS)
-    assert set(urlstate.widget_keys(LAYERS)) == set(urlstate.widget_state(view, LAYERS))
+    assert set(link.widget_keys(LAYERS)) == set(link.widget_state(view, LAYERS))
+
+
+def test_a_linked_distance_sets_the_border_widget_to_the_nearest_choice_it_offers_at_or_above():
+    from geo.view.link import KEYS, widget_state
+
+    view, _ = parse({"border": "7"}, DEFAULT, IDS)
+    assert view.filters.max_border_km == 7  # the link's own value, as the filters apply it
+    assert widget_state(view, list(DEFAULT.filters.layers))[KEYS["max_border_km"]] == 10
