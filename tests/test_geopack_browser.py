@@ -26,9 +26,11 @@ from playwright.sync_api import Browser, Page, Route
 from geo.events.dataset import frame_from_collection
 from geo.events.schema import EVENT_LAYER, EVENT_TYPES, LAYERS
 from geo.map.assets import PROJECT_ROOT, missing, standalone_html
-from geo.map.canvas import mask_group
-from geo.map.layers import base_map, build_map, feature_id_from_tooltip, view_groups
+from geo.map.base import base_map
+from geo.map.canvas import mask_group, view_groups
+from geo.map.mapview import build_map
 from geo.map.pack import located, pack_bytes, row_ids
+from geo.map.popups import feature_id_from_tooltip
 from geo.map.style import EVENT_STYLE
 from perf.bench import synthetic_collection
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, Session, is_file, report, session_factory

@@ -22,7 +22,7 @@ def test_escaping_keeps_the_text_readable():
 
 
 def test_template_syntax_in_dataset_text_is_never_evaluated_in_an_export(events, places):
-    from geo.map.layers import build_map
+    from geo.map.mapview import build_map
 
     frame = events.copy()
     frame.loc[frame.index[6], "title"] = "TITLE{{ 7*7 }}{% if true %}IF{% endif %}END"
