@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from geo.events.dataset import load_events, read_json
 from geo.events.schema import EVENT_TYPES
-from geo.ingest.article import apply_review, candidates_from_text, review_rows
+from geo.ingest.candidates import candidates_from_text
+from geo.ingest.review import apply_review, review_rows
 from geo.store import backup_path, changelog
 from geo.store.changelog import read_changes
 from geo.store.editors import add_editor
