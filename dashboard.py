@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 
-import folium
 import numpy as np
 import streamlit as st
 from streamlit.errors import StreamlitInvalidLayoutContextError
@@ -20,13 +19,8 @@ from geo.events.schema import EVENT_TYPES, LAYERS
 from geo.io import downloads
 from geo.io.export import FORMATS
 from geo.map import assets
-from geo.map.base import base_map
-from geo.map.canvas import mask_groups
-from geo.map.crossings import crossings_layer
-from geo.map.layers import COMPACT_ABOVE
-from geo.map.layerscript import scripted_layers
-from geo.map.mapview import view_map
-from geo.map.pack import dataset_identity, mask_view, pack_key
+from geo.map.mapview import COMPACT_ABOVE, ServedPack, map_parts, view_map
+from geo.map.pack import dataset_identity, pack_key
 from geo.map.popups import feature_id_from_tooltip
 from geo.paths import BUNDLED_EVENTS
 from geo.report.details import details_html, event_list_html
@@ -196,16 +190,14 @@ def show_map(on_map: object, status_then: object, map_day: object) -> tuple[dict
     the id of each points-pack row, or None when the events go to the browser as layers)."""
     large = placed.sum() > COMPACT_ABOVE  # then the points go to the browser once; reruns send a mask
     pack_url, pack_ids, pack_layout = loaded.points_pack(pack_name) if large else (None, None, None)
-    fmap = base_map(places(), asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
-                    bounds=bounds, pack_url=pack_url)
-    event_groups = (mask_groups(*mask_view(pack_layout, on_map, status_then), pack_layout, pack_name)
-                    if large else scripted_layers(events[on_map].assign(status=status_then[on_map]),
-                                                  loaded.event_scripts))
+    parts = map_parts(events, places(), map_day, crossings(), shown=on_map, statuses=status_then, bounds=bounds,
+                      asset_base_url=None if missing_assets else assets.STREAMLIT_BASE_URL,
+                      pack=ServedPack(pack_url, pack_layout) if large else None, scripts=loaded.event_scripts)
     clicked = st_folium(
-        fmap,
+        parts.base,
         key="map",
-        feature_group_to_add=[*event_groups, crossings_layer(crossings(), map_day)],
-        layer_control=folium.LayerControl(collapsed=True),
+        feature_group_to_add=parts.layers,
+        layer_control=parts.layer_control(),
         returned_objects=["last_object_clicked_tooltip"],
         render=False,  # st_folium renders the map once more itself; a full render first doubles each setIcon
         use_container_width=True,
