@@ -439,8 +439,8 @@ def dataset(size: str, seed: int, workdir: Path) -> tuple[Path | None, str | Non
 def removal_order(data: Path) -> tuple[int, list[str]]:
     """How many events the file holds, and the chip labels to remove: the types with the most located
     points first, so each removal takes pins off the map."""
-    from geo.events.dataset import load_events
     from geo.events.schema import EVENT_TYPES
+    from geo.io.events_file import load_events
 
     frame = load_events(data)
     points = frame[frame.geometry.notna() & (frame.geom_type == "Point")]

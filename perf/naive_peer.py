@@ -1,7 +1,7 @@
 """The naive peer of dashboard.py: the same data and the same "Event types" filter, written the obvious way.
 
 It exists so `perf/browser_bench.py` can time what users wait for beside the simplest peer. It loads
-the file `BORDER_DATA` names (default: the bundled data/events.geojson) with `geo.events.dataset.load_events`
+the file `BORDER_DATA` names (default: the bundled data/events.geojson) with `geo.io.events_file.load_events`
 (cached with `st.cache_data`, as Streamlit's documentation teaches), offers an "Event types" multiselect
 in the sidebar, prints the same "**N of M events shown**" line as the dashboard and draws one
 `folium.Marker` with a popup and a tooltip per located event (routes: one `folium.PolyLine`), all on
@@ -27,8 +27,8 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.events.dataset import load_events
 from geo.events.schema import EVENT_TYPES
+from geo.io.events_file import load_events
 from geo.map import assets
 from geo.paths import BUNDLED_EVENTS
 

@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from geo.events.dataset import load_events, read_json
+from geo.events.dataset import read_json
+from geo.io.events_file import load_events
 from geo.store import backups
 from geo.store.changelog import read_changes
 from tests.conftest import EVENTS_PATH, ROOT

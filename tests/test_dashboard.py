@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.events.dataset import load_events
+from geo.io.events_file import load_events
 from geo.io.prepared import file_digest
 from geo.map.layers import COMPACT_ABOVE
 from geo.map.pack import PACK_DIR, dataset_identity, pack_key

@@ -13,8 +13,9 @@ import geopandas as gpd
 import pytest
 from playwright.sync_api import expect
 
-from geo.events.dataset import load_events, records
+from geo.events.dataset import records
 from geo.events.evidence import figures_text, is_corroborated
+from geo.io.events_file import load_events
 from tests.browser import LOAD_MS, RERUN_MS, ROOT, App, is_loopback, serve, wait_until_idle
 
 DATASET = ROOT / "data" / "events.geojson"

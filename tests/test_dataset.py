@@ -9,7 +9,9 @@ import json
 import pytest
 from shapely.geometry import Point
 
-from geo.events.dataset import DatasetError, load_events, to_csv, to_feature_collection, to_geojson
+from geo.events.dataset import DatasetError, to_feature_collection, to_geojson
+from geo.io.csv import to_csv
+from geo.io.events_file import load_events
 from geo.reference.places import geometry_for
 from tests.conftest import EVENTS_PATH, ROOT
 from tests.test_curated_dataset import FOUNDING_IDS
@@ -122,7 +124,7 @@ def test_a_csv_cell_that_would_start_a_spreadsheet_formula_is_written_as_text(ev
 def test_load_events_and_validate_file_read_geoparquet_by_its_suffix(events, tmp_path):
     import pandas as pd
 
-    from geo.events.dataset import is_parquet, validate_file
+    from geo.io.events_file import is_parquet, validate_file
     from geo.io.geoparquet import write_events
 
     for name in ("events.parquet", "EVENTS.PARQUET", "events.geoparquet"):
@@ -133,7 +135,7 @@ def test_load_events_and_validate_file_read_geoparquet_by_its_suffix(events, tmp
 
 
 def test_a_geojson_file_named_parquet_is_one_problem_not_a_traceback(tmp_path):
-    from geo.events.dataset import validate_file
+    from geo.io.events_file import validate_file
 
     wrong = tmp_path / "events.parquet"
     wrong.write_bytes(EVENTS_PATH.read_bytes())
@@ -144,15 +146,15 @@ def test_a_geojson_file_named_parquet_is_one_problem_not_a_traceback(tmp_path):
 
 
 def test_a_geojson_file_over_the_limit_is_refused_naming_the_command_that_converts_it(tmp_path, monkeypatch):
-    from geo.events import dataset
+    from geo.io import events_file
 
     path = tmp_path / "my events.geojson"
     path.write_bytes(EVENTS_PATH.read_bytes())
-    monkeypatch.setattr(dataset, "MAX_FILE_BYTES", 1_000)
+    monkeypatch.setattr(events_file, "MAX_FILE_BYTES", 1_000)
     with pytest.raises(DatasetError) as raised:
         load_events(path)
     assert [str(p) for p in raised.value.problems] == [
         f"{path}: file: the file is {path.stat().st_size:,} bytes, over the limit of 1,000 bytes for a GeoJSON events "
         "file; convert it to GeoParquet with `python -m geo convert 'my events.geojson' 'my events.parquet'` and "
         "use that file"]
-    assert dataset.validate_file(path) == []  # read feature by feature, whatever its size
+    assert events_file.validate_file(path) == []  # read feature by feature, whatever its size

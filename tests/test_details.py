@@ -61,7 +61,7 @@ def test_the_csv_carries_the_low_and_high_figure(events):
     import csv
     import io
 
-    from geo.events.dataset import to_csv
+    from geo.io.csv import to_csv
 
     frame = events.iloc[[0]].copy()
     frame.at[frame.index[0], "sources"] = DISPUTED

@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 import shapely
 
-from geo.events.dataset import DatasetError, load_events, read_json, validate_file
+from geo.events.dataset import DatasetError, read_json
+from geo.io.events_file import load_events, validate_file
 from geo.io.geoparquet import NESTED_FIELDS, read_collection, write_events
 from perf.bench import synthetic_collection
 from tests.conftest import EVENTS_PATH, ROOT

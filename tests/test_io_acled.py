@@ -8,8 +8,9 @@ from __future__ import annotations
 import csv
 import re
 
-from geo.events.dataset import load_events, read_json, validate_file
-from geo.map.layers import build_map
+from geo.events.dataset import read_json
+from geo.io.events_file import load_events, validate_file
+from geo.map.mapview import build_map
 from geo.reference.places import load_places
 from tests.conftest import ROOT
 from tests.test_io_table import run_geo

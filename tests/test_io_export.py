@@ -12,7 +12,8 @@ import pyogrio
 import pytest
 from shapely import wkb
 
-from geo.events.dataset import CSV_COLUMNS, FORMULA_STARTS, format_sources, load_events
+from geo.io.csv import CSV_COLUMNS, FORMULA_STARTS, format_sources
+from geo.io.events_file import load_events
 from geo.io.export import FORMATS, HXL_TAGS, export_bytes
 from geo.reference.crossings import load_crossings
 from geo.reference.geography import load_geography, with_analysis
@@ -149,7 +150,8 @@ def test_an_invalid_dataset_is_reported_and_nothing_is_exported(tmp_path, collec
 
 
 def test_geojson_and_csv_exports_are_the_text_of_geo_dataset_for_any_number_of_rows(shown):
-    from geo.events.dataset import frame_from_collection, to_csv, to_geojson
+    from geo.events.dataset import frame_from_collection, to_geojson
+    from geo.io.csv import to_csv
     from geo.io.export import CHUNK_ROWS
     from perf.bench import synthetic_collection
 

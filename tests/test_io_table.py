@@ -12,8 +12,9 @@ import time
 import openpyxl
 import pytest
 
-from geo.events.dataset import load_events, read_json, validate_file
+from geo.events.dataset import read_json
 from geo.io.cells import CellError, date_span
+from geo.io.events_file import load_events, validate_file
 from geo.reference.gazetteer import load_gazetteer
 from tests.conftest import EVENTS_PATH, ROOT
 

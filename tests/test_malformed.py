@@ -31,8 +31,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.events.dataset import MAX_FILE_BYTES, DatasetError, load_events, read_json, validate_file
+from geo.events.dataset import MAX_FILE_BYTES, DatasetError, read_json
 from geo.events.schema import MAX_PROBLEMS
+from geo.io.events_file import load_events, validate_file
 from geo.report.markup import markdown_text, without_paths
 from tests.conftest import EVENTS_PATH, ROOT
 

@@ -12,8 +12,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.events.dataset import DatasetError, load_events
+from geo.events.dataset import DatasetError
 from geo.events.evidence import independent_witnesses
+from geo.io.events_file import load_events
 from geo.io.geoparquet import write_events
 from geo.io.prepared import (
     DERIVED_COLUMNS,

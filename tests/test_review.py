@@ -10,10 +10,11 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.events.dataset import load_events, read_json
+from geo.events.dataset import read_json
 from geo.events.schema import EVENT_TYPES
 from geo.ingest.candidates import candidates_from_text
 from geo.ingest.review import apply_review, review_rows
+from geo.io.events_file import load_events
 from geo.store import backup_path, changelog
 from geo.store.changelog import read_changes
 from geo.store.editors import add_editor

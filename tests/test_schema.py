@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.events.dataset import validate_file
 from geo.events.schema import EVENT_TYPES, LAYERS, validate_collection
+from geo.io.events_file import validate_file
 
 
 def lines(collection, name="bad.geojson") -> list[str]:

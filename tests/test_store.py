@@ -9,7 +9,8 @@ import threading
 
 import pytest
 
-from geo.events.dataset import DatasetError, frame_from_collection, load_events, read_json
+from geo.events.dataset import DatasetError, frame_from_collection, read_json
+from geo.io.events_file import load_events
 from geo.store import (
     MAX_APPEND_FEATURES,
     ConflictError,

@@ -1,4 +1,4 @@
-"""Reading an events file into a validated GeoDataFrame, and writing a frame back out.
+"""An events collection as a validated GeoDataFrame, and a frame back as a collection.
 
 A file loads whole or not at all: any problem raises `DatasetError` with every problem found,
 so the app never shows a partial dataset that looks complete.
@@ -7,8 +7,6 @@ so the app never shows a partial dataset that looks complete.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import json
 import math
 import shlex
@@ -21,7 +19,6 @@ import pandas as pd
 from pydantic import BaseModel
 from shapely.geometry import mapping, shape
 
-from geo.events.evidence import figure_span, figures_text, reliance
 from geo.events.schema import EventProperties, Problem, show, validate_collection
 
 PROPERTY_FIELDS: tuple[str, ...] = tuple(EventProperties.model_fields)
@@ -211,40 +208,7 @@ def read_json(path: Path, max_bytes: int | None = MAX_FILE_BYTES, *, advice: str
     return data
 
 
-PARQUET_SUFFIXES = (".parquet", ".geoparquet")
-"""File name endings read as GeoParquet (geo.io.geoparquet); any other events file is read as GeoJSON."""
-
-
-def is_parquet(path: Path) -> bool:
-    """Whether `path` names a GeoParquet events file (by its suffix, in any case)."""
-    return Path(path).suffix.lower() in PARQUET_SUFFIXES
-
-
 EVENTS_KIND = " for a GeoJSON events file"
-
-
-def read_events_file(path: Path) -> Any:
-    """The parsed FeatureCollection in an events file, not yet validated: GeoParquet for a `.parquet` file
-    (geo.io.geoparquet.read_collection, no size limit beyond that module's), else strict JSON (`read_json`,
-    at most MAX_FILE_BYTES; a larger file is refused with the command that converts it to GeoParquet).
-    Raises DatasetError when the file cannot be read as either."""
-    if is_parquet(path):
-        from geo.io.geoparquet import read_collection
-
-        return read_collection(path)
-    return read_json(path, MAX_FILE_BYTES, advice=convert_advice(path), kind=EVENTS_KIND)
-
-
-def validate_file(path: Path) -> list[Problem]:
-    """Every problem with the events file at `path` (GeoJSON, or GeoParquet by suffix); empty when valid.
-    A GeoJSON file of any size is read feature by feature (geo.io.geojson), with the problems `load_events`
-    gives it when it is within MAX_FILE_BYTES."""
-    from geo.io.geojson import events_source
-
-    try:
-        return events_source(path).stream()
-    except DatasetError as error:
-        return error.problems
 
 
 def _stripped(value: Any) -> Any:
@@ -288,12 +252,6 @@ def records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def load_events(path: Path) -> gpd.GeoDataFrame:
-    """Read, validate and load an events file (GeoJSON, or GeoParquet by suffix); raises DatasetError
-    listing every problem."""
-    return frame_from_collection(read_events_file(path), str(path))
-
-
 def to_feature_collection(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     """The frame's rows as a FeatureCollection in the dataset schema (lossless for loaded data)."""
     features = []
@@ -311,53 +269,3 @@ def to_feature_collection(frame: gpd.GeoDataFrame) -> dict[str, Any]:
 def to_geojson(frame: gpd.GeoDataFrame) -> str:
     """GeoJSON text of exactly the rows in `frame`."""
     return json.dumps(to_feature_collection(frame), ensure_ascii=False, indent=1)
-
-
-def format_sources(sources: list[dict[str, Any]]) -> str:
-    """Sources as one citation string: 'Publisher (republishes X), "Title" (date) <ref>; ...'."""
-    return "; ".join(f'{s["publisher"]}{f" ({relied})" if (relied := reliance(s)) else ""}, "{s["title"]}" '
-                     f'({s["published"]}) <{s["ref"]}>' for s in sources or [])
-
-
-CSV_COLUMNS = (
-    "id", "layer", "event_type", "title", "summary", "place", "location_precision",
-    "date_start", "date_end", "date_precision", "date_inferred", "date_note", "status",
-    "longitude", "latitude", "geometry_wkt", "country_found", "province", "distance_to_border_km",
-    "nearest_crossing", "nearest_crossing_km", "figure_low", "figure_high", "figures", "sources",
-)
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""A spreadsheet runs a cell that begins with one of these as a formula (OWASP: CSV injection)."""
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """`value` as a CSV cell a spreadsheet shows as text: text that would start a formula gets a leading
-    apostrophe (shown by spreadsheets as a text marker, not as data). Numbers are left alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def to_csv(frame: gpd.GeoDataFrame) -> str:
-    """CSV of exactly the rows in `frame`: one row per event, sources joined with '; ' (geography
-    columns are filled when the frame carries geo.reference.geography's analysis). No text cell can start a
-    spreadsheet formula (see `spreadsheet_safe`)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for row in records(frame):
-        geometry = row.get("geometry")
-        point = geometry is not None and geometry.geom_type == "Point"
-        cells = {
-            **row,
-            "longitude": round(geometry.x, 6) if point else "",
-            "latitude": round(geometry.y, 6) if point else "",
-            "geometry_wkt": geometry.wkt if geometry is not None else "",
-            "sources": format_sources(row.get("sources")),
-            "figure_low": span[0] if (span := figure_span(row.get("figures"))) else "",
-            "figure_high": span[1] if span else "",
-            "figures": "; ".join(figures_text(row.get("figures"), row.get("sources") or [])),
-        }
-        writer.writerow({column: spreadsheet_safe(cells.get(column)) for column in CSV_COLUMNS})
-    return buffer.getvalue()

@@ -8,7 +8,10 @@ informant, is the same witness, not a second one. Names are compared without cas
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+import pandas as pd
 
 
 def _key(name: str) -> str:
@@ -56,6 +59,19 @@ def figure_span(figures: list[dict[str, Any]] | None) -> tuple[int, int] | None:
     lows = [f["value"] for f in figures]
     highs = [f.get("value_max") if f.get("value_max") is not None else f["value"] for f in figures]
     return min(lows), max(highs)
+
+
+FIGURE_COLUMNS = ("figure_low", "figure_high")
+"""The two columns every table of events gives its figures in: the lowest and highest number (figure_span)."""
+
+
+def figure_columns(figures: Iterable[list[dict[str, Any]] | None]) -> dict[str, pd.api.extensions.ExtensionArray]:
+    """`figure_low` and `figure_high` for each event's figures, in order: `figure_span`'s two ends as nullable
+    integers (Int64, <NA> for an event without figures). Pass a frame's `figures` column; the result is
+    positional (`frame.assign(**figure_columns(frame["figures"]))`)."""
+    spans = [figure_span(each) for each in figures]
+    return {name: pd.array([span[end] if span else None for span in spans], dtype="Int64")
+            for end, name in enumerate(FIGURE_COLUMNS)}
 
 
 def figure_claim(figure: dict[str, Any]) -> str:

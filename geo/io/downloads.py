@@ -101,7 +101,7 @@ _DOWNLOAD_NAME = re.compile(rf"[0-9a-f]{{{_KEY_LENGTH}}}\.({'|'.join(FORMAT_NAME
 OWN_COPY_PREFIX = "prepared-"
 """A prepared copy the server wrote into the downloads folder is named this plus geo.io.prepared.cache_path's name."""
 _OWN_COPY_NAME = re.compile(rf"{OWN_COPY_PREFIX}[^/]+\.parquet")
-_TEMPORARY_NAME = re.compile(r"\..+\.tmp(\.gpkg.*)?")  # geo.io.geoparquet.write_atomically's (and GDAL's beside it)
+_TEMPORARY_NAME = re.compile(r"\..+\.tmp(\.gpkg.*)?")  # geo.io.atomic.write_atomically's (and GDAL's beside it)
 _STALE_SECONDS = BUILD_SECONDS + 60
 
 _building = threading.Lock()  # held while a child builds a file

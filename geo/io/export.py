@@ -29,9 +29,10 @@ from typing import Any, BinaryIO
 import geopandas as gpd
 import pandas as pd
 
-from geo.events.dataset import CSV_COLUMNS, PROPERTY_FIELDS, format_sources, records, to_csv, to_feature_collection
-from geo.events.evidence import figure_span, figures_text
-from geo.io.geoparquet import write_atomically
+from geo.events.dataset import PROPERTY_FIELDS, records, to_feature_collection
+from geo.events.evidence import figure_columns, figures_text
+from geo.io.atomic import write_atomically
+from geo.io.csv import CSV_COLUMNS, format_sources, to_csv
 from geo.map.style import EVENT_STYLE
 from geo.report.details import details_html
 
@@ -105,9 +106,7 @@ def flat_table(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out["date_inferred"] = [bool(row.get("date_inferred")) for row in rows]
     for name in ("date_start", "date_end"):
         out[name] = pd.to_datetime(pd.Series(out[name], dtype=object), format="%Y-%m-%d")
-    spans = [figure_span(row.get("figures")) for row in rows]
-    out["figure_low"] = pd.array([s[0] if s else None for s in spans], dtype="Int64")
-    out["figure_high"] = pd.array([s[1] if s else None for s in spans], dtype="Int64")
+    out.update(figure_columns(row.get("figures") for row in rows))
     out["figures"] = ["; ".join(figures_text(row.get("figures"), row.get("sources") or [])) or None for row in rows]
     out["sources"] = [format_sources(row.get("sources")) for row in rows]
     for name in NESTED:
@@ -222,7 +221,7 @@ def write_geojson(frame: gpd.GeoDataFrame, write: Write) -> None:
 
 
 def write_csv(frame: gpd.GeoDataFrame, write: Write, *, hxl: bool = False) -> None:
-    """The CSV download (geo.events.dataset.to_csv: spreadsheet-safe cells), streamed chunk by chunk; with `hxl`,
+    """The CSV download (geo.io.csv.to_csv: spreadsheet-safe cells), streamed chunk by chunk; with `hxl`,
     HXL hashtags as a second header row."""
     for number, chunk in enumerate(_chunks(frame)):
         header, _, body = to_csv(chunk).partition("\r\n")

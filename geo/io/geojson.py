@@ -45,7 +45,6 @@ from geo.events.dataset import (
     _too_deep,
     bom_message,
     empty_message,
-    is_parquet,
     json_message,
     nul_message,
     position,
@@ -92,16 +91,6 @@ class EventsSource(Protocol):
         problem, empty when valid. While no feature has had a problem, hand the features in order to
         `sink` in batches; the whole is valid only when the list returned is empty, so a sink writes
         somewhere it can throw away (a temporary file, a transaction) and keeps it only then."""
-
-
-def events_source(path: Path) -> EventsSource:
-    """The events file at `path` as a source: GeoParquet by its suffix (read whole, geo.io.geoparquet; raises
-    DatasetError when it cannot be read), any other file as GeoJSON read feature by feature."""
-    if is_parquet(path):
-        from geo.io.geoparquet import read_collection
-
-        return CollectionSource(read_collection(path), str(path))
-    return EventsFile(path)
 
 
 class CollectionSource:

@@ -14,10 +14,8 @@ import contextlib
 import functools
 import gc
 import json
-import os
-import tempfile
 import typing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +27,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
 
-from geo.events.dataset import MAX_DEPTH
+from geo.events.dataset import MAX_DEPTH, DatasetError, to_feature_collection
 from geo.events.schema import MAX_PROBLEMS, EventProperties, Problem, nested_deeper_than
+from geo.io.atomic import write_atomically
 
 GEOMETRY = "geometry"
 NULLS = "__nulls__"
@@ -78,24 +77,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call `write(temporary)` for a temporary file beside `path`, fsync it and rename it over `path`, so a
-    reader sees the old file or the new one, never half of one. The temporary file is removed on failure."""
-    path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    temporary = Path(name)
-    try:
-        write(temporary)
-        os.chmod(temporary, 0o644)
-        with temporary.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def json_text(value: Any) -> str:
@@ -181,11 +162,9 @@ def collection_table(collection: dict[str, Any], geometries: np.ndarray | None =
 
 
 def write_events(data: gpd.GeoDataFrame | dict[str, Any], path: Path) -> None:
-    """Write an events frame (as `geo.events.dataset.load_events` gives) or FeatureCollection dict to `path` as
+    """Write an events frame (as `geo.io.events_file.load_events` gives) or FeatureCollection dict to `path` as
     GeoParquet, losslessly and atomically: `read_collection(path)` gives back the collection (for a frame:
     `geo.events.dataset.to_feature_collection(frame)`), features in the same order."""
-    from geo.events.dataset import to_feature_collection
-
     if isinstance(data, gpd.GeoDataFrame):
         frame = data.to_crs("EPSG:4326") if data.crs is not None and data.crs != "EPSG:4326" else data
         with gc_paused():
@@ -264,8 +243,6 @@ class _Problems:
 
 
 def _fail(file: str, field: str, message: str) -> Exception:
-    from geo.events.dataset import DatasetError
-
     return DatasetError([Problem(file, field, message)])
 
 
@@ -489,8 +466,6 @@ def read_collection(path: Path) -> dict[str, Any]:
 
 
 def _read_collection(path: Path) -> dict[str, Any]:
-    from geo.events.dataset import DatasetError
-
     file = str(path)
     parquet = _open(path, file)
     schema = parquet.schema_arrow

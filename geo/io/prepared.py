@@ -33,6 +33,7 @@ import shapely
 
 from geo.events.dataset import MAX_DEPTH
 from geo.events.schema import nested_deeper_than
+from geo.io.atomic import write_atomically
 from geo.io.geoparquet import (
     checked_table,
     gc_paused,
@@ -40,7 +41,6 @@ from geo.io.geoparquet import (
     json_text,
     too_deep_rows,
     wkb_column,
-    write_atomically,
     write_table,
 )
 from geo.paths import BASEMAP_PATH, CACHE_DIR, CROSSINGS_PATH, TOWNS_PATH
@@ -128,7 +128,8 @@ def prepare(path: Path | str, *, cache_dir: Path | None = None,
     (an invalid one is never cached), and geo.store.StoreError when a database cannot be used. A cache that
     cannot be written (read-only folder, full disk) only means the next start prepares again."""
     global _builds
-    from geo.events.dataset import frame_from_collection, read_events_file
+    from geo.events.dataset import frame_from_collection
+    from geo.io.events_file import read_events_file
     from geo.reference.crossings import load_crossings
     from geo.reference.geography import load_geography, with_analysis
     from geo.store import is_database_url, open_store

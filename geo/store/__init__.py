@@ -20,12 +20,12 @@ from typing import Any, Protocol
 from geo.store.changelog import Change
 from geo.store.edits import MAX_APPEND_FEATURES
 from geo.store.errors import ConflictError, RevertError, StoreError, WrittenUnrecorded
-from geo.store.file import FileStore, _write_atomically, backup_path, backups, encode, locked
+from geo.store.file import FileStore, backup_path, backups, encode, locked
 
 __all__ = [
     "MAX_APPEND_FEATURES", "ConflictError", "FileStore", "RevertError", "Store", "StoreError", "Spec",
     "WrittenUnrecorded",
-    "_write_atomically", "append_features", "backup_path", "backups", "data_spec", "digest", "encode",
+    "append_features", "backup_path", "backups", "data_spec", "digest", "encode",
     "history", "is_database_url", "kept_as", "locked", "open_store", "read_collection", "revert_change",
     "spec_from_env", "store_label",
 ]

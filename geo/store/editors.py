@@ -15,7 +15,7 @@ The editors file
     hash made by `argon2.PasswordHasher()`, argon2id defaults) and `added` (UTC, `YYYY-MM-DDTHH:MM:SSZ`).
     Names match `^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$` and are case-sensitive. Passwords have 8 to
     1,024 characters. No file means no editors. Anything else wrong raises `EditorError` naming the file.
-    It is rewritten atomically (mode 0600) under the lock `<file>.lock` (`geo.store.locked`).
+    It is rewritten atomically (mode 0600) under the lock `<file>.lock` (`geo.store.file.locked`).
     Replacing a password keeps the editor's `added` time.
 
 The credential version
@@ -87,8 +87,9 @@ import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from geo.events.schema import show
+from geo.io.atomic import write_bytes_atomically
 from geo.paths import SETTINGS_DIR
-from geo.store import _write_atomically, locked
+from geo.store.file import locked
 
 EDITORS_ENV = "BORDER_EDITORS"
 DEFAULT_EDITORS_PATH = SETTINGS_DIR / "editors.toml"
@@ -291,7 +292,7 @@ def _encode(editors: dict[str, dict[str, str]]) -> bytes:
 
 
 def _save(path: Path, editors: dict[str, dict[str, str]]) -> None:
-    _write_atomically(path, _encode(editors), FILE_MODE)
+    write_bytes_atomically(path, _encode(editors), FILE_MODE)
 
 
 def _utc_now_text() -> str:
@@ -427,7 +428,7 @@ def _save_failures(path: Path, failures: dict[str, dict[str, Any]], now: float) 
     where = failures_path(path)
     if not current and not where.exists():
         return
-    _write_atomically(where, (json.dumps(current, indent=1, sort_keys=True) + "\n").encode("utf-8"), FILE_MODE)
+    write_bytes_atomically(where, (json.dumps(current, indent=1, sort_keys=True) + "\n").encode("utf-8"), FILE_MODE)
 
 
 def _clear_failures(path: Path, name: str, now: float | None = None) -> None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geo.store.changelog as changelog
 from geo.events.dataset import DatasetError
 from geo.events.schema import Problem, validate_collection
-from geo.store import changelog
 from geo.store.changelog import Change
 from geo.store.errors import RevertError
 

@@ -19,16 +19,16 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from geo.events.dataset import MAX_FILE_BYTES, DatasetError, read_events_file, read_json
+import geo.store.changelog as changelog
+from geo.events.dataset import MAX_FILE_BYTES, DatasetError, read_json
 from geo.events.schema import Problem, validate_collection
-from geo.store import changelog
+from geo.io.atomic import write_bytes_atomically
+from geo.io.events_file import read_events_file
 from geo.store.changelog import Change
 from geo.store.edits import Edit, check_size, plan_append, plan_revert
 from geo.store.errors import ConflictError, StoreError, WrittenUnrecorded
@@ -66,27 +66,6 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write `data` to a temporary file beside `path`, fsync it, rename it over `path`, fsync the folder."""
-    folder = path.parent
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def encode(collection: dict[str, Any]) -> bytes:
     """The dataset's bytes as every engine writes them (indented UTF-8 JSON and a final newline): the
     sha256 of these bytes is the dataset's version."""
@@ -114,8 +93,8 @@ def _commit(path: Path, current_bytes: bytes, edit: Edit, editor: str) -> Change
             changes = changelog.read_changes(path)
         change = edit.change(changes, editor, before, hashlib.sha256(data).hexdigest())
         mode = path.stat().st_mode & 0o777
-        _write_atomically(backup_path(path, change.id), current_bytes, mode)
-        _write_atomically(path, data, mode)
+        write_bytes_atomically(backup_path(path, change.id), current_bytes, mode)
+        write_bytes_atomically(path, data, mode)
     except OSError as error:
         if change is not None:  # nothing changed: no backup of a version that is still current
             backup_path(path, change.id).unlink(missing_ok=True)

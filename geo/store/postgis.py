@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import shapely
 
+import geo.store.changelog as changelog
+import geo.store.credentials as credentials
 from geo.events.dataset import DatasetError
 from geo.events.schema import Problem
-from geo.store import changelog, credentials
 from geo.store.changelog import Change
 from geo.store.edits import Edit, check_size, plan_append, plan_revert
 from geo.store.errors import ConflictError, StoreError

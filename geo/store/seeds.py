@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from geo.io.atomic import write_bytes_atomically
 from geo.paths import SEEDS_DIR
-from geo.store import WrittenUnrecorded, _write_atomically
+from geo.store.errors import WrittenUnrecorded
 
 SEEDS_ENV = "BORDER_SEEDS"  # another folder for new seeds (tests, a server whose checkout is read-only)
 SEED_NAME = re.compile(r"[0-9a-f]{16}\.txt")
@@ -75,7 +76,7 @@ def seed_kept_for(text: str, folder: Path | None = None) -> Iterator[str]:
         try:
             if created:
                 try:
-                    _write_atomically(path, text.encode("utf-8"))
+                    write_bytes_atomically(path, text.encode("utf-8"))
                 except OSError as error:
                     raise SeedError("the article's text could not be kept in seeds/: "
                                     f"{error.strerror or type(error).__name__}") from None
