@@ -27,8 +27,8 @@ from geo.report.details import details_html, event_list_html
 from geo.report.markup import markdown_text, without_paths
 from geo.store import StoreError, changelog, open_store, spec_from_env
 from geo.view import link as urlstate
+from geo.view.fields import FIELD, controls
 from geo.view.filters import filter_mask
-from geo.view.link import snap_to_choice
 from geo.view.time import map_steps, snap_to_step
 
 DATA_PATH = spec_from_env(BUNDLED_EVENTS)  # $BORDER_DATA: an events file, or a postgresql:// URL (geo.store)
@@ -39,7 +39,6 @@ RETRY_SECONDS = 5  # while the dataset cannot be read, how often the page looks 
 MAX_PROBLEMS_SHOWN = 50
 VIEW_KEY = "view"  # the session's view as link parameters (geo.view.link.encode): outlives the sidebar's widgets
 RESTORE_KEY = "restore_view"  # set by a run that ended before the sidebar: the browser has forgotten its widgets
-BORDER_CHOICES = [1, 5, 10, 25, 50, 100, 250, 500, None]  # km; None: any distance
 DOWNLOADS = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
              "hxl": "HXL CSV"}  # formats of geo.io.export, in the order the buttons show them
 
@@ -122,7 +121,6 @@ if st.session_state.pop(RESTORE_KEY, False) or any(
     linked, notices = urlstate.parse(st.query_params.to_dict() if first_run else st.session_state[VIEW_KEY],
                                      default, list(events["id"]))
     state = urlstate.widget_state(linked, list(LAYERS))
-    state[K["max_border_km"]] = snap_to_choice(linked.filters.max_border_km, BORDER_CHOICES)
     state[K["as_of"]] = snap_to_step(linked.as_of, steps)
     if linked.selected:
         state[K["selected"]] = linked.selected
@@ -137,16 +135,21 @@ for notice in st.session_state["link_notices"]:
 # --- Sidebar: the user's choices --------------------------------------------------------------
 with st.sidebar:
     st.header("Filters")
-    for layer, label in LAYERS.items():
-        st.checkbox(label, key=urlstate.layer_key(layer))
-    st.multiselect("Event types", present_types, format_func=EVENT_TYPES.get, key=K["event_types"])
-    st.slider("Dates (events overlapping this range)", first, last, format="YYYY-MM-DD", key=urlstate.DATES_KEY)
-    st.checkbox("Include events with no known date", key=K["include_undated"])
-    st.checkbox("Only events corroborated by two or more independent sources", key=K["corroborated_only"])
-    st.select_slider("Within this distance of the China–DPRK border", BORDER_CHOICES, key=K["max_border_km"],
-                     format_func=lambda km: "any distance" if km is None else f"{km} km")
-    st.text_input("Search text", key=K["text"], placeholder="e.g. Hunchun, defection, Shanghai",
-                  max_chars=urlstate.MAX_TEXT)
+    for field in controls("sidebar"):  # geo.view.fields: one control per part of the view, in the sidebar's order
+        control, key = field.control, field.session
+        if control.kind == "layer checkboxes":
+            for layer, label in LAYERS.items():
+                st.checkbox(label, key=urlstate.layer_key(layer))
+        elif control.kind == "multiselect":
+            st.multiselect(control.label, present_types, format_func=EVENT_TYPES.get, key=key)
+        elif control.kind == "date range":
+            st.slider(control.label, first, last, format=control.format, key=key)
+        elif control.kind == "checkbox":
+            st.checkbox(control.label, key=key)
+        elif control.kind == "choice slider":
+            st.select_slider(control.label, control.choices, key=key, format_func=control.choice_label)
+        elif control.kind == "text":
+            st.text_input(control.label, key=key, placeholder=control.placeholder, max_chars=control.max_chars)
 
 filters = urlstate.view_from_state(st.session_state, list(LAYERS)).filters
 view_key = urlstate.cache_key(filters)
@@ -174,8 +177,9 @@ def map_date_control() -> tuple[object, bool]:
     if "next_as_of" in st.session_state:
         st.session_state[K["as_of"]] = st.session_state.pop("next_as_of")
     left, right = st.columns([5, 1], vertical_alignment="bottom")
-    map_day = left.select_slider("Map date: events pile up to this month; routes show their status then",
-                                 options=steps, key=K["as_of"], format_func=lambda d: d.strftime("%Y-%m"))
+    as_of = FIELD["as_of"].control
+    map_day = left.select_slider(as_of.label, options=steps, key=K["as_of"],
+                                 format_func=lambda day: day.strftime(as_of.format))
     playing = st.session_state.get("playing", False)
     if right.button("■ Stop" if playing else "▶ Play through time", key="play", width="stretch"):
         playing = st.session_state["playing"] = not playing
@@ -244,8 +248,8 @@ def details(keep: object, clicked: dict | None, pack_ids: list[str] | None) -> s
     choices = list(events["id"].iloc[shown_rows[:LIST_MAX]])
     if st.session_state.get(K["selected"]) not in (None, *choices):
         choices.insert(0, st.session_state[K["selected"]])
-    selected = st.selectbox("Event (click a pin or line on the map, or choose here)", choices,
-                            format_func=events["title"].get, key=K["selected"])
+    selected = st.selectbox(FIELD["selected"].control.label, choices, format_func=events["title"].get,
+                            key=K["selected"])
     if len(shown_rows) > LIST_MAX:
         st.caption(f"The list offers the first {LIST_MAX:,} of {len(shown_rows):,} events; click any event "
                    "on the map to see it here.")
