@@ -279,7 +279,7 @@ def measure(n: int, repeat: int, naive_max: int, seed: int, serialize: Callable[
         from geo.view.time import as_of
 
         as_of_s, _, _ = _best_of(lambda: as_of(shown, AS_OF_DAY), repeat)
-    except Exception as error:  # timeline.py is being rewritten; this figure is only informative
+    except Exception as error:  # this figure is only informative: a failure is reported, never raised
         _progress(f"{n:,} events: as_of not measured ({error})")
 
     _progress(f"{n:,} events: building the map layers for {drawn:,} drawn features")

@@ -94,7 +94,7 @@ def candidates_from_text(text: str, published: dt.date, publisher: str, title: s
         raise ArticleTooLong(len(text))
     gazetteer = gazetteer or load_gazetteer()
     source = {"publisher": publisher, "title": title, "published": published.isoformat(), "ref": ref}
-    reading, dates = PlaceContext(gazetteer), DateContext()
+    seen, dates = PlaceContext(gazetteer), DateContext()
     features: list[dict[str, Any]] = []
     for index, (sentence, caption) in enumerate(split_sentences(text)):
         found = find_dates(sentence, published, dates)
@@ -109,11 +109,11 @@ def candidates_from_text(text: str, published: dt.date, publisher: str, title: s
         named_crossings = [m for m in mentions if m.place.kind == "crossing" and not describes_another(sentence, m)]
         if not types:
             if named_crossings:
-                reading.last_crossing, reading.last_crossing_sentence = named_crossings[-1], index
+                seen.last_crossing, seen.last_crossing_sentence = named_crossings[-1], index
             continue
-        places = places_for(sentence, mentions, reading, index)
+        places = places_for(sentence, mentions, seen, index)
         if named_crossings:
-            reading.last_crossing, reading.last_crossing_sentence = named_crossings[-1], index
+            seen.last_crossing, seen.last_crossing_sentence = named_crossings[-1], index
         country = country_in(sentence)
         figures = figures_in(sentence)
         first = found[0] if found else None

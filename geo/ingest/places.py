@@ -120,26 +120,26 @@ def _pair_crossings(sentence: str, mentions: list[Mention], gazetteer: Gazetteer
     return out + [m for m in paired if m.place.name in alone and m not in out]
 
 
-def places_for(sentence: str, mentions: list[Mention], reading: PlaceContext | None = None,
-                index: int = 0) -> list[Mention]:
+def places_for(sentence: str, mentions: list[Mention], seen: PlaceContext | None = None,
+               index: int = 0) -> list[Mention]:
     """The mentions an event can be placed at: towns, crossings, regions; provinces only when no town
     of the same country is named; never countries, rivers, actor capitals or places named only to describe
     another. Two towns of a crossing named together also give the crossing; 'the bridge' with no crossing
     named is the crossing last named in the article."""
-    gazetteer = reading.gazetteer if reading else load_gazetteer()
+    gazetteer = seen.gazetteer if seen else load_gazetteer()
     usable = [m for m in mentions if m.place.kind not in ("country", "river") and not _is_actor(sentence, m)
               and not describes_another(sentence, m)]
     usable = _pair_crossings(sentence, usable, gazetteer)
-    if reading is not None and not any(m.place.kind == "crossing" for m in usable) and reading.last_crossing:
+    if seen is not None and not any(m.place.kind == "crossing" for m in usable) and seen.last_crossing:
         # "The bridge was built ...", or "Construction began in 2011" with no place at all: the crossing the
         # article last named (within ANAPHORA_SENTENCES), as a reader would take it.
         the = THE_BRIDGE.search(sentence) or (None if usable else CONSTRUCTION_FIRST.match(sentence))
-        named = reading.last_crossing
-        if the and index - reading.last_crossing_sentence <= ANAPHORA_SENTENCES:
+        named = seen.last_crossing
+        if the and index - seen.last_crossing_sentence <= ANAPHORA_SENTENCES:
             written = the.group(0).strip(" \t,.")
             usable.append(Mention(written, the.start(), the.end(), named.place,
                                   f"'{written}' read as {named.place.name}, the crossing last named "
-                                  f"('{named.text}', {index - reading.last_crossing_sentence} sentence(s) before)"))
+                                  f"('{named.text}', {index - seen.last_crossing_sentence} sentence(s) before)"))
     towns = {m.place.country for m in usable if m.place.kind in PIN_KINDS}
     usable = [m for m in usable if not (m.place.kind == "province" and m.place.country in towns)]
     unique: dict[str, Mention] = {}
