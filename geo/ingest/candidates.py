@@ -79,6 +79,7 @@ class IngestTimeout(Exception):
 
 
 CAPTION_RAIL = re.compile(r"\b(station|platform|train|railway)\b", re.IGNORECASE)
+CAPTION_RAIL_TYPE = EventType.RAIL_FREIGHT_RESUMPTION.value  # the guess for a caption about a station or train
 
 
 def _nearest(found: list[FoundDate], position: int) -> FoundDate | None:
@@ -102,7 +103,7 @@ def candidates_from_text(text: str, published: dt.date, publisher: str, title: s
         types = types_in(sentence)
         caption_note = ""
         if caption and not types and CAPTION_RAIL.search(sentence):
-            types, caption_note = [EventType.RAIL_FREIGHT_RESUMPTION.value], (
+            types, caption_note = [CAPTION_RAIL_TYPE], (
                 " From a photo caption about a station or train; the event type is a guess to check.")
         mentions = gazetteer.find(sentence) if types or "bridge" in sentence.lower() or "crossing" in sentence.lower() \
             else []
