@@ -26,7 +26,7 @@ from geo.paths import BUNDLED_EVENTS
 from geo.report.details import details_html, event_list_html
 from geo.report.markup import markdown_text, without_paths
 from geo.store import StoreError, changelog, open_store, spec_from_env
-from geo.view import link as urlstate
+from geo.view import link
 from geo.view.fields import FIELD, controls
 from geo.view.filters import filter_mask
 from geo.view.time import map_steps, snap_to_step
@@ -107,20 +107,20 @@ st.caption(f"Dataset version {changelog.version(current_digest)} · {len(changes
                                            if store.engine == "postgis" else ""))
 
 # --- The view a shared link asks for (read once per session) ----------------------------------
-K = urlstate.KEYS  # each part of the view has one name: in the URL, the session state and cache keys
+K = link.KEYS  # each part of the view has one name: in the URL, the session state and cache keys
 default = loaded.default_view()
 present_types, first, last = list(default.filters.event_types), default.filters.since, default.filters.until
 steps = map_steps(first, last)
 if st.session_state.pop(RESTORE_KEY, False) or any(
-        key not in st.session_state for key in urlstate.widget_keys(list(LAYERS))):
+        key not in st.session_state for key in link.widget_keys(list(LAYERS))):
     # The first run of this session reads the link. Later, a run that goes without the sidebar (the reader
     # visited the review page, the dataset could not be read for a moment) makes Streamlit forget the widgets'
     # values, here or only in the browser, which then shows and sends their defaults: the session's own view
     # puts every value back, explicitly, so the browser gets them too.
     first_run = VIEW_KEY not in st.session_state
-    linked, notices = urlstate.parse(st.query_params.to_dict() if first_run else st.session_state[VIEW_KEY],
+    linked, notices = link.parse(st.query_params.to_dict() if first_run else st.session_state[VIEW_KEY],
                                      default, list(events["id"]))
-    state = urlstate.widget_state(linked, list(LAYERS))
+    state = link.widget_state(linked, list(LAYERS))
     state[K["as_of"]] = snap_to_step(linked.as_of, steps)
     if linked.selected:
         state[K["selected"]] = linked.selected
@@ -139,7 +139,7 @@ with st.sidebar:
         control, key = field.control, field.session
         if control.kind == "layer checkboxes":
             for layer, label in LAYERS.items():
-                st.checkbox(label, key=urlstate.layer_key(layer))
+                st.checkbox(label, key=link.layer_key(layer))
         elif control.kind == "multiselect":
             st.multiselect(control.label, present_types, format_func=EVENT_TYPES.get, key=key)
         elif control.kind == "date range":
@@ -151,8 +151,8 @@ with st.sidebar:
         elif control.kind == "text":
             st.text_input(control.label, key=key, placeholder=control.placeholder, max_chars=control.max_chars)
 
-filters = urlstate.view_from_state(st.session_state, list(LAYERS)).filters
-view_key = urlstate.cache_key(filters)
+filters = link.view_from_state(st.session_state, list(LAYERS)).filters
+view_key = link.cache_key(filters)
 keep = filter_mask(events, filters)  # one bool per event; the map and counts work on masks over `events`
 shown_rows = np.flatnonzero(keep)  # positions in `events`: only the rows a part lists are ever copied
 placed, bounds = loaded.placement()
@@ -260,9 +260,9 @@ def details(keep: object, clicked: dict | None, pack_ids: list[str] | None) -> s
 def keep_link_in_step(filters: object, map_day: object, selected: str | None) -> None:
     """Keep the URL in step with the view, so a copied link reopens it (the session keeps it too: VIEW_KEY)."""
     first_id = events["id"].iloc[shown_rows[0]] if len(shown_rows) else None
-    view = urlstate.View(filters, as_of=map_day, selected=selected if selected != first_id else None,
+    view = link.View(filters, as_of=map_day, selected=selected if selected != first_id else None,
                          version=changelog.version(current_digest))
-    st.session_state[VIEW_KEY] = urlstate.encode(view, default)
+    st.session_state[VIEW_KEY] = link.encode(view, default)
     st.query_params.from_dict(st.session_state[VIEW_KEY])
 
 

@@ -129,18 +129,18 @@ class LoadedDataset:
         return self._once.get("default_view", lambda: link.dataset_view(self.frame, list(LAYERS)))
 
     def months(self) -> Months:
-        """Every event's month and type as codes (geo.view.timeline.Months), so the timeline counts any filter's
+        """Every event's month and type as codes (geo.report.charts.Months), so the timeline counts any filter's
         events without copying them."""
         return self._once.get("months", lambda: months_of(self.frame))
 
     def map_date(self, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
-        """geo.view.timeline.as_of_mask of the whole dataset on `day`: which events are on the map then and every
+        """geo.view.time.as_of_mask of the whole dataset on `day`: which events are on the map then and every
         event's status then (the last MAP_DATES_KEPT days asked for are kept)."""
         return self._map_dates.get(day, lambda: as_of_mask(self.frame, day))
 
     def timeline_specs(self, view_key: str, keep: np.ndarray, last: dt.date) -> tuple[dict, dict]:
         """The timeline's two Vega-Lite specs for one set of filters (`view_key`, geo.view.link.cache_key: the
-        events where `keep` is true) up to `last` (geo.view.timeline.timeline_charts)."""
+        events where `keep` is true) up to `last` (geo.report.charts.timeline_charts)."""
         return self._timelines.get((view_key, last),
                                    lambda: timeline_charts(None, self.frame, last, self.months(), keep))
 

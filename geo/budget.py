@@ -16,7 +16,7 @@ POLL_SECONDS while the child works: once it says False (the visitor closed the t
 `Abandoned` raised.
 
 What it costs: a new interpreter per call (about 0.03 s) plus whatever `func` imports and loads
-(geo.ingest.article's candidates_from_text: about 0.2 s in all). What it needs: `func` importable by module
+(geo.ingest.candidates' candidates_from_text: about 0.2 s in all). What it needs: `func` importable by module
 and name (no lambda, nothing defined in `__main__`), and picklable arguments and result. An exception
 raised by `func` is raised again in the caller as itself, with the child's traceback as a note; one
 that cannot be pickled becomes ChildDied.

@@ -71,7 +71,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from geo.budget import stop_process_group
 from geo.paths import BUNDLED_EVENTS, PROJECT_ROOT
-from geo.view import link as urlstate
+from geo.view import link
 from perf.appserver import free_port, streamlit_command, wait_until_healthy
 
 ROOT = PROJECT_ROOT
@@ -286,12 +286,12 @@ class Session:
 
     def change(self) -> tuple[str, WidgetState] | None:
         """One filter change a user could make: (what, the changed widget's new state)."""
-        keys = urlstate.KEYS  # the dashboard's widget keys
+        keys = link.KEYS  # the dashboard's widget keys
         choices: list[tuple[int, str]] = [(3, keys["event_types"]), (1, keys["corroborated_only"]),
-                                          (1, keys["include_undated"]), (1, urlstate.DATES_KEY),
+                                          (1, keys["include_undated"]), (1, link.DATES_KEY),
                                           (1, keys["max_border_km"]), (1, keys["text"]), (1, keys["as_of"]),
                                           (1, keys["selected"])]
-        layer_ids = re.compile(re.escape("-" + urlstate.layer_key("")) + r"\w+$")
+        layer_ids = re.compile(re.escape("-" + link.layer_key("")) + r"\w+$")
         choices += [(1, wid.rsplit("-", 1)[-1]) for wid in self.widgets if layer_ids.search(wid)]
         choices = [(w, key) for w, key in choices if self.find(key) is not None]
         if not choices:
