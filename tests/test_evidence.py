@@ -1,5 +1,7 @@
 """Confidence comes from how many independent witnesses report an event, not how many publishers."""
 
+import pandas as pd
+
 from geo.events.evidence import confidence_label, independent_witnesses, is_corroborated, reliance
 from geo.view.filters import Filters, apply_filters
 
@@ -57,3 +59,16 @@ def test_one_claimants_figure_relayed_by_two_outlets_is_listed_once():
                {"quantity": "people repatriated", "value": 200, "qualifier": "about", "source": 2}]
     assert figures_text(figures, sources) == [
         "200–600 people repatriated: Justice For North Korea about 600 (2 reports); Daily NK about 200"]
+
+
+def test_figure_columns_give_each_events_lowest_and_highest_number_and_nothing_without_figures():
+    from geo.events.evidence import FIGURE_COLUMNS, figure_columns
+
+    figures = [[{"value": 200, "source": 0}, {"value": 500, "value_max": 600, "source": 1}], None, [],
+               [{"value": 7, "source": 0}]]
+    columns = figure_columns(figures)
+    assert tuple(columns) == FIGURE_COLUMNS == ("figure_low", "figure_high")
+    assert [None if v is pd.NA else v for v in columns["figure_low"]] == [200, None, None, 7]
+    assert [None if v is pd.NA else v for v in columns["figure_high"]] == [600, None, None, 7]
+    assert all(str(column.dtype) == "Int64" for column in columns.values())
+    assert all(len(column) == 0 for column in figure_columns([]).values())

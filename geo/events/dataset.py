@@ -16,8 +16,10 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from pydantic import BaseModel
 from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
 
 from geo.events.schema import EventProperties, Problem, show, validate_collection
 
@@ -240,6 +242,18 @@ def frame_from_collection(data: dict[str, Any], file: str = "<data>", model: typ
     columns = columns.astype(object).where(columns.notna(), None)
     frame = gpd.GeoDataFrame(columns, geometry=geometries, crs=CRS)
     return frame.set_index("id", drop=False).rename_axis(None)
+
+
+def has_location(geometry: BaseGeometry | None) -> bool:
+    """Whether an event's geometry places it on the map: present and not empty. The one meaning of
+    "located" (the data contract refuses empty coordinates, so for a loaded frame this is `is not None`)."""
+    return geometry is not None and not geometry.is_empty
+
+
+def located_mask(frame: gpd.GeoDataFrame) -> pd.Series:
+    """`has_location` for every row of `frame`, as a boolean Series on its index (vectorised)."""
+    geometries = frame.geometry.to_numpy()  # (GeoSeries.notna warns whenever an empty geometry is there)
+    return pd.Series(shapely.is_geometry(geometries) & ~shapely.is_empty(geometries), index=frame.index)
 
 
 def records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:

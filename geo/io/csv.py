@@ -13,7 +13,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo.events.dataset import records
+from geo.events.dataset import has_location, records
 from geo.events.evidence import figure_columns, figures_text, reliance
 
 
@@ -54,12 +54,13 @@ def to_csv(frame: gpd.GeoDataFrame) -> str:
     spans = figure_columns(row.get("figures") for row in rows)
     for number, row in enumerate(rows):
         geometry = row.get("geometry")
-        point = geometry is not None and geometry.geom_type == "Point"
+        located = has_location(geometry)
+        point = located and geometry.geom_type == "Point"
         cells = {
             **row,
             "longitude": round(geometry.x, 6) if point else "",
             "latitude": round(geometry.y, 6) if point else "",
-            "geometry_wkt": geometry.wkt if geometry is not None else "",
+            "geometry_wkt": geometry.wkt if located else "",
             "sources": format_sources(row.get("sources")),
             **{name: "" if pd.isna(column[number]) else column[number] for name, column in spans.items()},
             "figures": "; ".join(figures_text(row.get("figures"), row.get("sources") or [])),

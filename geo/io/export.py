@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 import geopandas as gpd
 import pandas as pd
 
-from geo.events.dataset import PROPERTY_FIELDS, records, to_feature_collection
+from geo.events.dataset import PROPERTY_FIELDS, has_location, records, to_feature_collection
 from geo.events.evidence import figure_columns, figures_text
 from geo.io.atomic import write_atomically
 from geo.io.csv import CSV_COLUMNS, format_sources, to_csv
@@ -146,7 +146,7 @@ def _element(tag: str, text: str | None) -> str:
 
 def _kml_geometry(geometry: Any) -> str:
     """A Point, LineString or MultiGeometry of LineStrings; nothing for a missing or empty geometry."""
-    if geometry is None or geometry.is_empty:
+    if not has_location(geometry):
         return ""
     if geometry.geom_type == "Point":
         return f"<Point>{_element('coordinates', f'{geometry.x:.6f},{geometry.y:.6f}')}</Point>"
