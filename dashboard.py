@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 
 from app.loaded import crossings, loaded_dataset, places
 from geo.events.dataset import records
-from geo.events.evidence import figure_span, independent_witnesses
+from geo.events.evidence import figure_columns, independent_witnesses
 from geo.events.schema import EVENT_TYPES, LAYERS
 from geo.io import downloads
 from geo.io.export import FORMATS
@@ -317,11 +317,9 @@ table = first_rows.drop(columns="geometry")[["id", "title", "event_type", "layer
                                        "date_precision", "date_inferred", "location_precision", "status",
                                        "country_found", "province", "distance_to_border_km", "nearest_crossing",
                                        "nearest_crossing_km"]]
-spans = first_rows["figures"].map(figure_span)
 table = table.assign(sources=first_rows["sources"].map(len),
                      independent_sources=first_rows["sources"].map(independent_witnesses),
-                     figure_low=spans.map(lambda span: span[0] if span else None),
-                     figure_high=spans.map(lambda span: span[1] if span else None))
+                     **figure_columns(first_rows["figures"]))
 st.dataframe(table, hide_index=True, width="stretch")
 if len(shown_rows) > TABLE_MAX:
     st.caption(f"The table shows the first {TABLE_MAX:,} of {len(shown_rows):,} events; the downloads have all "

@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import streamlit as st
 
-from geo.events.dataset import DatasetError
+from geo.events.dataset import DatasetError, located_mask
 from geo.events.schema import LAYERS
 from geo.io.prepared import Prepared, prepare
 from geo.map.pack import PackRows, in_use, pack_rows, row_ids, write_pack
@@ -119,7 +119,7 @@ class LoadedDataset:
     def placement(self) -> tuple[np.ndarray, tuple[float, float, float, float] | None]:
         """Which events have a location (bool per row) and the bounds of those, or None."""
         def compute() -> tuple[np.ndarray, tuple | None]:
-            placed = self.frame.geometry.notna().to_numpy()
+            placed = located_mask(self.frame).to_numpy()
             return placed, (tuple(self.frame.geometry[placed].total_bounds) if placed.any() else None)
 
         return self._once.get("placement", compute)

@@ -1,15 +1,16 @@
-"""`python -m perf bench|browser|loadtest`: the measurements, each with its own options (`--help`).
+"""`python -m perf bench|browser|loadtest|downloads`: the measurements, each with its own options (`--help`).
 
 - `bench`: the library's load, filter and map build on synthetic data, beside a naive build (perf.bench);
 - `browser`: what a reader waits for in Chromium, ours beside the naive peer (perf.browser_bench);
-- `loadtest`: real Streamlit sessions over the websocket protocol, with appends (perf.loadtest).
+- `loadtest`: real Streamlit sessions over the websocket protocol, with appends (perf.loadtest);
+- `downloads`: every download format built the dashboard's way at scale: size, time, peak memory (perf.downloads).
 """
 
 from __future__ import annotations
 
 import sys
 
-COMMANDS = ("bench", "browser", "loadtest")
+COMMANDS = ("bench", "browser", "loadtest", "downloads")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,8 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         from perf.bench import main as run
     elif command == "browser":
         from perf.browser_bench import main as run
-    else:
+    elif command == "loadtest":
         from perf.loadtest import main as run
+    else:
+        from perf.downloads import main as run
     return run(rest)
 
 

@@ -1,4 +1,4 @@
-"""`python -m perf.downloads`: what the dashboard's downloads (geo.io.downloads) cost at scale.
+"""`python -m perf downloads`: what the dashboard's downloads (geo.io.downloads) cost at scale.
 
 Every format of N synthetic events (perf.bench) built the dashboard's way: each file's size, the first
 (built in a child) and repeat (cached) time, and the child's peak memory.
@@ -31,11 +31,11 @@ from perf.bench import synthetic_collection
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m perf.downloads [--events N] [--in-process]`: build every format of N synthetic events
+    """`python -m perf downloads [--events N] [--in-process]`: build every format of N synthetic events
     (perf.bench) the dashboard's way, and print each file's size, the first (built in a child) and repeat
     (cached) time, and the child's peak memory; with --in-process also the time export_bytes takes in this
     process (what every click cost before). Everything is written in a temporary folder, removed afterwards."""
-    parser = argparse.ArgumentParser(prog="python -m perf.downloads", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m perf downloads", description=main.__doc__)
     parser.add_argument("--events", type=int, default=100_000, help="synthetic events (default 100,000)")
     parser.add_argument("--in-process", action="store_true", help="also time export_bytes in this process")
     args = parser.parse_args(argv)

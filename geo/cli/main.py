@@ -13,7 +13,7 @@ from pathlib import Path
 
 from geo.cli.arguments import DEFAULT_DATA, add_view_arguments, iso_date, load_or_report, view_from_args
 from geo.cli.tables import add_commands
-from geo.events.dataset import DatasetError
+from geo.events.dataset import DatasetError, located_mask
 from geo.io.events_file import validate_file
 from geo.paths import CROSSINGS_PATH, PROJECT_ROOT
 from geo.store import Spec, StoreError, data_spec, is_database_url, open_store, store_label
@@ -140,7 +140,7 @@ def cmd_export_html(args: argparse.Namespace) -> int:
               file=sys.stderr)
         html, offline = fmap.get_root().render(), False
     args.out.write_text(html, encoding="utf-8")
-    located = int(shown.geometry.notna().sum())
+    located = int(located_mask(shown).sum())
     print(f"wrote {args.out}: {located} events on the map as of {day}, {len(shown) - located} without a location"
           + ("; works offline (libraries embedded)" if offline else ""))
     return 0

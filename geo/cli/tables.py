@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from geo.cli.arguments import DEFAULT_DATA, add_view_arguments, load_or_report, view_from_args
+from geo.events.dataset import located_mask
 from geo.events.schema import validate_collection
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"{args.out}: file: cannot write: {error.strerror or error}")
         return 1
-    located = int(shown.geometry.notna().sum())
+    located = int(located_mask(shown).sum())
     print(f"wrote {args.out} ({args.format}): {len(shown):,} of {len(frame):,} events, {located:,} with a location, "
           f"{len(shown) - located:,} without")
     return 0

@@ -17,7 +17,7 @@ import geopandas as gpd
 from branca.element import Element
 from shapely.geometry import LineString, MultiLineString
 
-from geo.events.dataset import records
+from geo.events.dataset import located_mask, records
 from geo.events.schema import LAYERS
 from geo.map.canvas import embedded_layers
 from geo.map.folium_parts import derived_id, set_id, stable_ids
@@ -89,7 +89,7 @@ def event_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
     three layer groups are masks over it (geo.map.canvas.embedded_layers): a self-contained map for
     exports. The dashboard instead fetches the pack once and sends masks over it (geo.map.mapview.map_parts).
     """
-    located = frame[frame.geometry.notna()]
+    located = frame[located_mask(frame)]
     if len(located) > COMPACT_ABOVE:
         return embedded_layers(located)
     groups = layer_groups()

@@ -20,6 +20,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 
+from geo.events.dataset import located_mask
 from geo.map.folium_parts import children, element_scripts, set_id, stable_ids
 from geo.map.layers import COMPACT_ABOVE, drawing_order, event_elements, event_layers, layer_groups
 from geo.map.rendered import PARENT, ReadyScript
@@ -53,7 +54,7 @@ def scripted_layers(frame: gpd.GeoDataFrame, rendered: MutableMapping[tuple, str
     """The three event layers of `frame`, as `geo.map.layers.event_layers` draws them, with each event's
     script taken from `rendered` or rendered into it (key: id, status, stack offset). `rendered` must
     belong to one dataset version. Above COMPACT_ABOVE located events: `event_layers` itself."""
-    located = frame[frame.geometry.notna()]
+    located = frame[located_mask(frame)]
     if len(located) > COMPACT_ABOVE:
         return event_layers(located)
     groups = layer_groups(ScriptedLayer)

@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.events.dataset import located_mask
 from geo.map.base import base_map
 from geo.map.canvas import mask_groups, pack_version
 from geo.map.crossings import crossings_layer
@@ -95,7 +96,7 @@ def map_parts(frame: gpd.GeoDataFrame, places: gpd.GeoDataFrame, day: dt.date | 
     """
     if bounds is None:
         drawn = frame if shown is None else frame[shown]
-        located = drawn[drawn.geometry.notna()]
+        located = drawn[located_mask(drawn)]
         bounds = tuple(located.total_bounds) if len(located) else None
     base = base_map(places, asset_base_url, bounds, pack_url=pack.url if pack is not None else None)
     if pack is not None:

@@ -50,7 +50,6 @@ import hashlib
 import os
 import re
 import struct
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +59,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.events.dataset import located_mask
 from geo.events.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
+from geo.io.atomic import write_bytes_atomically
 from geo.paths import STATIC_DIR
 
 MAGIC = b"GEOPACK\0"
@@ -108,7 +109,7 @@ class Pack:
 
 def located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The rows a pack holds: those with a geometry, in frame order (`frame` itself when that is all)."""
-    keep = frame.geometry.notna() & ~frame.geometry.is_empty
+    keep = located_mask(frame)
     return frame if keep.all() else frame[keep]
 
 
@@ -248,14 +249,7 @@ def write_pack(frame: gpd.GeoDataFrame, directory: Path = PACK_DIR, key: str = "
     if target.is_file():
         os.utime(target)  # in use again: the newest, so not pruned
     else:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{key}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(pack_bytes(frame))
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_bytes_atomically(target, pack_bytes(frame), 0o600)
     _prune(directory, target)
     return f"{PACK_URL}/{target.name}"
 
@@ -323,7 +317,7 @@ class PackRows:
 
 def pack_rows(frame: gpd.GeoDataFrame) -> PackRows:
     """The PackRows of the pack `write_pack(located(frame))` writes."""
-    positions = np.flatnonzero(frame.geometry.notna().to_numpy())
+    positions = np.flatnonzero(located_mask(frame).to_numpy())
     rows = frame.iloc[positions]
     return PackRows(positions, rows["layer"].to_numpy(), np.flatnonzero(rows.geom_type.isin(_LINES).to_numpy()))
 

@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.events.dataset import located_mask
 from geo.events.evidence import is_corroborated
 
 
@@ -183,9 +184,9 @@ def date_bounds(frame: gpd.GeoDataFrame) -> tuple[dt.date, dt.date]:
 
 def located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Rows with a known location (drawn on the map)."""
-    return frame[frame.geometry.notna()]
+    return frame[located_mask(frame)]
 
 
 def unlocated(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Rows whose location is unknown (listed beside the map, never placed)."""
-    return frame[frame.geometry.isna()]
+    return frame[~located_mask(frame)]
