@@ -27,9 +27,9 @@ EVENTS_PATH = ROOT / "data" / "events.geojson"
 
 
 # --- The fast lane: `pytest -m "not slow"` ------------------------------------------------------------------
-# A test is slow when it starts a server, a browser, AppTest or PostgreSQL, or takes more than about two
-# seconds on its own. tests/test_fast_lane.py reads every test's source and fails when one that starts any of
-# those is not marked here, and when a name listed here no longer exists.
+# A test is slow when it starts a server, a browser, AppTest or PostgreSQL, or is slow on its own (over half
+# a second, measured with the machine's two cores shared). tests/test_fast_lane.py reads every test's source
+# and fails when one that starts any of those is not marked here, or when a name listed here no longer exists.
 
 # Fixtures that start something slow: a test using one (directly or through another fixture) is slow.
 SLOW_FIXTURES = {
@@ -57,16 +57,153 @@ SLOW_MODULES = {
     "test_teams_browser": "a browser against two `streamlit run` servers on PostgreSQL",
     "test_upload_limits": "a browser against `streamlit run`",
     "test_viewcontrol": "a browser",
+    # Pure, but most of their tests run `python -m geo` or other child processes, or write large files:
+    "test_budget": "child processes under a deadline",
+    "test_cli": "`python -m geo` in a child process",
+    "test_crash_safety": "writers killed at random moments",
+    "test_credentials": "`python -m geo` against unreachable databases, and PostgreSQL",
+    "test_fuzz": "hypothesis over the real dataset",
+    "test_io_acled": "`python -m geo import-acled` in a child process",
+    "test_io_downloads": "20,000 synthetic events in every download format",
+    "test_io_export": "exports of synthetic events, and `python -m geo export`",
+    "test_io_table": "`python -m geo import-table` in a child process",
+    "test_prepared": "prepared files of synthetic events, and hostile GeoParquet in child processes",
 }
-# Single slow tests in otherwise fast modules: module -> {test function: why}.
+# Single tests that start a server or AppTest in otherwise fast modules: module -> {test function: why}.
 SLOW_TESTS: dict[str, dict[str, str]] = {
     "test_appserver": {"test_a_real_streamlit_server_is_healthy_within_a_minute": "`streamlit run`"},
     "test_changelog": {
         "test_a_bad_change_log_line_is_the_dashboards_warning_and_the_map_keeps_working": "AppTest",
         "test_a_log_line_that_is_not_utf8_is_the_dashboards_warning_too": "AppTest",
     },
-    "test_credentials": {"test_the_dashboard_shows_an_unusable_url_without_its_password": "AppTest"},
     "test_malformed": {"test_the_dashboard_shows_the_problems_not_a_traceback": "AppTest"},
+}
+ALONE = "slow on its own (over 0.5 s, measured with the 2 cores shared)"
+# Pure tests that are slow on their own (child processes, big inputs, timing under load): module -> functions.
+# The guards tests/test_fast_lane.py and tests/test_house_rules.py stay in the fast lane however long they take.
+SLOW_ALONE: dict[str, tuple[str, ...]] = {
+    "test_appserver": (
+        "test_a_server_that_never_answers_is_reported_once_the_time_runs_out",
+    ),
+    "test_assets": (
+        "test_check_command_exits_one_naming_the_modified_file",
+        "test_every_own_script_is_valid_javascript",
+        "test_own_scripts_pass_eslint",
+    ),
+    "test_base": (
+        "test_the_base_map_needs_no_tile_server_and_labels_the_seed_places",
+        "test_the_map_offers_a_border_button_fitted_to_the_border_line",
+    ),
+    "test_basemap": (
+        "test_basemap_layer_is_a_background_outside_the_layer_control",
+        "test_build_script_reproduces_the_committed_basemap_byte_for_byte",
+        "test_every_place_an_event_points_at_lies_on_the_basemaps_land",
+    ),
+    "test_bench": (
+        "test_bench_command_prints_a_table_then_one_json_object",
+        "test_bench_command_refuses_bad_sizes",
+        "test_naive_map_sends_more_bytes_per_feature_than_the_compact_layer",
+    ),
+    "test_candidates": (
+        "test_a_200kb_sentence_with_no_period_is_read_in_under_two_seconds",
+        "test_other_pathological_articles_are_read_in_under_two_seconds",
+        "test_candidates_within_gives_what_reading_in_process_gives",
+    ),
+    "test_canvas": (
+        "test_a_rerun_sends_a_mask_group_of_one_bit_per_event_and_the_same_mask_renders_the_same",
+    ),
+    "test_changelog": (
+        "test_a_bad_change_log_line_raises_one_error_naming_the_file_the_line_and_the_field",
+        "test_history_prints_a_bad_line_as_one_line_without_a_traceback",
+        "test_any_json_value_in_any_field_is_read_as_a_well_typed_change_or_refused_in_one_line",
+        "test_a_real_history_of_appends_attachments_reverts_and_re_reverts_passes_the_check",
+        "test_an_entry_crafted_to_put_back_events_the_dataset_never_held_is_refused",
+        "test_python_m_geo_revert_refuses_a_crafted_entry_in_one_line_and_changes_nothing",
+    ),
+    "test_charts": (
+        "test_both_timeline_specs_are_valid_vega_lite_and_plain_json_even_with_missing_values",
+    ),
+    "test_docs": (
+        "test_every_geo_command_shown_exists_with_the_flags_shown",
+    ),
+    "test_editors": (
+        "test_an_added_editor_is_listed_and_a_removed_one_is_not",
+        "test_adding_an_existing_editor_replaces_the_password_and_keeps_the_added_time",
+        "test_setting_a_password_clears_the_names_lockout",
+        "test_the_files_are_private_and_hold_no_plaintext_password",
+        "test_a_second_process_sees_the_lockout_written_by_the_first",
+        "test_a_right_password_counts_as_no_failure_of_its_address",
+        "test_the_failures_file_keeps_at_most_max_tracked_keys_dropping_the_least_recently_active",
+        "test_a_third_attempt_while_two_checks_run_is_refused_as_busy_and_not_counted",
+        "test_a_credential_ends_when_the_password_is_set_again_even_to_the_same_one",
+        "test_a_second_process_removing_the_editor_ends_the_credential",
+    ),
+    "test_evaluation": (
+        "test_a_broken_labelled_article_gives_one_line_naming_the_file_not_a_traceback",
+    ),
+    "test_folium_parts": (
+        "test_streamlit_folium_draws_ready_made_layers_exactly_as_the_same_folium_layers",
+    ),
+    "test_gazetteer": (
+        "test_the_gazetteer_file_is_exactly_what_its_build_script_writes",
+        "test_a_long_run_of_chinese_and_korean_is_searched_in_under_two_seconds",
+        "test_a_cjk_substring_is_never_longer_than_the_longest_cjk_name",
+        "test_a_place_named_twenty_thousand_times_is_found_each_time_in_under_two_seconds",
+        "test_ten_thousand_unknown_capitalised_words_are_searched_in_under_two_seconds",
+    ),
+    "test_geography": (
+        "test_the_towns_file_is_exactly_what_its_build_script_writes",
+        "test_the_vectorised_countries_and_route_provinces_equal_a_row_by_row_reference",
+    ),
+    "test_geoparquet": (
+        "test_a_parquet_file_is_several_times_smaller_than_its_geojson",
+        "test_a_dictionary_bomb_is_refused_in_one_line_before_its_memory_is_spent",
+        "test_a_column_in_an_encoding_whose_decoded_size_is_unknowable_is_refused_by_name",
+        "test_a_json_cell_nested_200000_deep_is_one_problem_naming_the_feature_and_the_field",
+        "test_malformed_geoparquet_metadata_is_one_problem_naming_the_file_and_the_field",
+        "test_malformed_metadata_through_the_command_line_is_one_line_without_a_traceback",
+    ),
+    "test_io_events_file": (
+        "test_load_events_and_validate_file_read_geoparquet_by_its_suffix",
+    ),
+    "test_io_geojson": (
+        "test_truncated_and_mutated_files_get_the_same_problems_streamed_as_read_whole",
+        "test_streaming_memory_does_not_grow_with_the_number_of_features",
+    ),
+    "test_io_sheet": (
+        "test_every_hostile_upload_answers_in_one_line_within_10_s_and_grows_the_caller_by_less_than_100_mb",
+        "test_an_upload_reads_and_imports_exactly_as_the_same_sheet_read_here",
+        "test_more_uploads_at_once_than_the_server_reads_are_refused_at_once_asking_to_try_again",
+        "test_an_upload_of_almost_1_mb_is_read_while_the_page_keeps_asking_whether_anyone_still_waits",
+        "test_the_command_line_refuses_every_hostile_sheet_in_one_line_quickly_with_bounded_memory",
+        "test_python_m_geo_import_table_and_import_acled_print_one_line_and_exit_1_for_a_hostile_sheet",
+    ),
+    "test_loaded": (
+        "test_each_store_stamp_is_one_shared_entry_and_a_write_makes_a_new_one",
+        "test_a_points_pack_that_has_gone_is_written_again",
+    ),
+    "test_malformed": (
+        "test_validate_exits_1_with_one_line_per_problem_each_naming_the_file_and_a_field",
+        "test_the_real_cli_checks_the_whole_corpus_in_one_cold_run_without_a_traceback",
+        "test_the_field_named_is_the_one_the_readme_documents",  # shares the module's `python -m geo validate` run
+    ),
+    "test_mapview": (
+        "test_the_live_map_from_ready_made_scripts_draws_exactly_what_the_export_of_the_same_view_draws",
+        "test_the_live_map_masks_the_served_pack_to_exactly_the_rows_the_export_of_the_view_draws",
+    ),
+    "test_places": (
+        "test_towns_carry_their_geonames_id_and_match_it",
+    ),
+    "test_schema": (
+        "test_every_text_field_refuses_each_bidirectional_control_character_in_one_line",
+        "test_nesting_found_on_json_text_is_the_nesting_of_its_value_whatever_brackets_its_strings_hold",
+    ),
+    "test_seeds": (
+        "test_a_seed_past_a_file_size_limit_is_refused_in_one_line_and_nothing_of_it_is_left",
+    ),
+    "test_store_file": (
+        "test_only_the_last_twenty_changes_keep_a_backup_and_the_latest_can_still_be_reverted",
+    ),
 }
 
 
@@ -77,6 +214,8 @@ def slow_reason(module: str, test: str, fixtures: Iterable[str], params: Mapping
         return SLOW_MODULES[module]
     if test in SLOW_TESTS.get(module, {}):
         return SLOW_TESTS[module][test]
+    if test in SLOW_ALONE.get(module, ()):
+        return ALONE
     used = [SLOW_FIXTURES[name] for name in sorted(set(fixtures) & set(SLOW_FIXTURES))]
     if used:
         return used[0]

@@ -178,14 +178,14 @@ def test_every_test_that_starts_a_server_a_browser_apptest_or_postgresql_is_in_t
 def test_every_test_the_slow_lists_name_exists():
     modules = project_modules()
     missing = [f"{stem} (module)" for stem in conftest.SLOW_MODULES if f"tests.{stem}" not in modules]
-    for stem, names in conftest.SLOW_TESTS.items():
+    for stem, names in [*conftest.SLOW_TESTS.items(), *conftest.SLOW_ALONE.items()]:
         tests = modules[f"tests.{stem}"].tests if f"tests.{stem}" in modules else {}
         missing += [f"{stem}::{name}" for name in names if name not in tests]
     assert missing == [], "tests/conftest.py names tests that no longer exist: " + ", ".join(missing)
 
 
 def test_a_module_listed_as_wholly_slow_is_not_also_listed_test_by_test():
-    assert set(conftest.SLOW_MODULES) & set(conftest.SLOW_TESTS) == set()
+    assert set(conftest.SLOW_MODULES) & (set(conftest.SLOW_TESTS) | set(conftest.SLOW_ALONE)) == set()
 
 
 @pytest.mark.parametrize("fixture", sorted(conftest.SLOW_FIXTURES))
