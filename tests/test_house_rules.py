@@ -1,12 +1,14 @@
 """House rules over the whole tree, read from the source with `ast` (imports inside functions included):
 geo/ never imports streamlit, perf or tests; geo's modules import one another without a cycle; one module
 touches folium's and branca's private parts; geo/ holds at most 12 modules of its own; no module is a
-grab-bag named utils or helpers."""
+grab-bag named utils or helpers; the code is ruff clean."""
 
 from __future__ import annotations
 
 import ast
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -191,3 +193,8 @@ def test_the_import_reader_sees_imports_inside_functions_and_resolves_relative_a
                      "def late():\n    import streamlit as st\n    from geo.store import postgis\n")
     found = [target for target, _ in imported("geo.store", GEO / "store" / "__init__.py", tree)]
     assert found == ["os", "geo.store.file", "geo.store.errors", "streamlit", "geo.store.postgis"]
+
+
+def test_the_code_is_ruff_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
