@@ -17,7 +17,7 @@ from geo.events.dataset import records
 from geo.events.evidence import figure_columns, independent_witnesses
 from geo.events.schema import EVENT_TYPES, LAYERS
 from geo.io import downloads
-from geo.io.export import FORMATS
+from geo.io.export import FORMAT_NAMES, FORMAT_OPENED_IN, FORMATS
 from geo.map import assets
 from geo.map.mapview import COMPACT_ABOVE, ServedPack, map_parts, view_map
 from geo.map.pack import dataset_identity, pack_key
@@ -39,8 +39,7 @@ RETRY_SECONDS = 5  # while the dataset cannot be read, how often the page looks 
 MAX_PROBLEMS_SHOWN = 50
 VIEW_KEY = "view"  # the session's view as link parameters (geo.view.link.encode): outlives the sidebar's widgets
 RESTORE_KEY = "restore_view"  # set by a run that ended before the sidebar: the browser has forgotten its widgets
-DOWNLOADS = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
-             "hxl": "HXL CSV"}  # formats of geo.io.export, in the order the buttons show them
+DOWNLOADS = ("geojson", "csv", "gpkg", "kml", "hxl")  # formats of geo.io.export, in the order the buttons show them
 
 st.set_page_config(page_title="NK–China border dashboard", page_icon="🗺️", layout="wide")
 st.title("North Korea–China border: trade, workers, incidents")
@@ -324,8 +323,9 @@ st.dataframe(table, hide_index=True, width="stretch")
 if len(shown_rows) > TABLE_MAX:
     st.caption(f"The table shows the first {TABLE_MAX:,} of {len(shown_rows):,} events; the downloads have all "
                "of them.")
-for column, (fmt, label) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS.items(), strict=True):
+for column, fmt in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
     extension, mime = FORMATS[fmt]
+    label = FORMAT_NAMES[fmt] + (f" ({FORMAT_OPENED_IN[fmt]})" if fmt in FORMAT_OPENED_IN else "")
     too_many = downloads.refusal(fmt, len(shown_rows))  # decided before anything is built
     column.download_button(f"Download {label} (filtered)",
                            lambda fmt=fmt: downloads.download_bytes(ready, shown_rows, fmt),  # built once, elsewhere

@@ -48,6 +48,8 @@ FORMATS: dict[str, tuple[str, str]] = {
 FORMAT_NAMES: dict[str, str] = {"gpkg": "GeoPackage", "kml": "KML", "hxl": "HXL CSV", "csv": "CSV",
                                 "geojson": "GeoJSON"}
 """Each export format as a reader calls it."""
+FORMAT_OPENED_IN: dict[str, str] = {"gpkg": "QGIS", "kml": "Google Earth"}
+"""The program a reader opens a format in, where naming it helps them choose."""
 
 GPKG_LAYER = "events"
 NESTED = ("sources", "figures", "status_history", "via")
