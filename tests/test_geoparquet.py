@@ -214,26 +214,36 @@ def events_table() -> pa.Table:
     return collection_table(read_json(EVENTS_PATH))
 
 
+_MEASURED = """
+import os, resource, subprocess, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as peak:
+    peak.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str, int]:
     """Run `python <args>` in the project (real process); its exit code, stdout, stderr and peak resident
-    memory in MB. Its address space is capped at 3 GB, so a regression fails fast instead of eating the machine."""
+    memory in MB. Its address space is capped at 3 GB, so a regression fails fast instead of eating the machine.
+
+    The command is started by a small Python process, which reports its peak: Linux counts in a child's peak
+    the resident memory of the process it was forked from, and a child forked from this test process (which
+    holds the whole suite's imports and data) would report this process's size, not the command's."""
     import os
-    import resource
     import subprocess
     import sys
     import tempfile
 
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
-
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([sys.executable, *args], stdout=out, stderr=err, cwd=ROOT, preexec_fn=cap,
-                                 env={**os.environ, **(env or {})})
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as peak:
+        child = subprocess.run([sys.executable, "-c", _MEASURED, peak.name, sys.executable, *args], stdout=out,
+                               stderr=err, cwd=ROOT, env={**os.environ, **(env or {})}, check=False)
         out.seek(0)
         err.seek(0)
-        return child.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss // 1024
+        return child.returncode, out.read().decode(), err.read().decode(), int(peak.read()) // 1024
 
 
 def validate_in_a_process(path: Path) -> tuple[str, int]:

@@ -1,4 +1,4 @@
-"""`python -m geo`: the command-line contract (README documents each command).
+"""`python -m geo`: the command-line contract (docs/commands.md documents each command).
 
 Exit codes: 0 success, 1 the data is invalid (one line per problem) or the database cannot be used (one line,
 never its password), 2 usage error. Every `--data` (and `validate`'s paths) takes a file path or a
