@@ -118,7 +118,7 @@ if st.session_state.pop(RESTORE_KEY, False) or any(
     # puts every value back, explicitly, so the browser gets them too.
     first_run = VIEW_KEY not in st.session_state
     linked, notices = link.parse(st.query_params.to_dict() if first_run else st.session_state[VIEW_KEY],
-                                     default, list(events["id"]))
+                                 default, list(events["id"]))
     state = link.widget_state(linked, list(LAYERS))
     state[K["as_of"]] = snap_to_step(linked.as_of, steps)
     if linked.selected:

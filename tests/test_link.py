@@ -45,6 +45,15 @@ def test_unknown_values_are_dropped_with_a_notice_each():
     assert any("'zoom'" in n for n in notices)
 
 
+def test_a_link_crammed_with_unknown_names_and_parameters_gets_a_few_notices_and_a_count_of_the_rest():
+    crammed = {"types": ",".join(f"type{n}" for n in range(50_000)) + ",defection",
+               **{f"p{n}": "1" for n in range(5_000)}}
+    view, notices = parse(crammed, DEFAULT, IDS)
+    assert view.filters.event_types == ("defection",)
+    assert len(notices) == link.MAX_NOTICES
+    assert notices[-1] == f"… and {55_000 - link.MAX_NOTICES + 1:,} more of the link's values ignored."
+
+
 def test_bad_or_stale_dates_and_ids_are_ignored_or_clamped_with_notices():
     view, notices = parse({"since": "yesterday", "until": "2031-01-01", "asof": "2019-01-01", "event": "gone",
                            "undated": "maybe"}, DEFAULT, IDS)

@@ -34,6 +34,7 @@ __all__ = ["DATES_KEY", "KEYS", "MAX_TEXT", "PARAMS", "View", "cache_key", "data
            "encode", "layer_key", "parse", "snap_to_choice", "view_from_link", "view_from_state", "widget_keys",
            "widget_state"]  # the names of the view's parts are geo.view.fields' (FIELDS), re-exported here
 FIELD_PART = {field.name: field.part for field in FIELDS}
+MAX_NOTICES = 10  # notices a link gets at most: a crafted one may carry thousands of unknown names
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def view_from_link(link: str, default: View, ids: Sequence[str]) -> tuple[View, 
 
 def parse(params: Mapping[str, str], default: View, ids: Sequence[str]) -> tuple[View, list[str]]:
     """The view a URL asks for, starting from `default`, and a notice for each value ignored (each field
-    read as geo.view.fields says, in the table's order)."""
+    read as geo.view.fields says, in the table's order); past MAX_NOTICES, one line counts the rest."""
     notices: list[str] = []
     for key in params:
         if key not in PARAMS:
@@ -101,6 +102,8 @@ def parse(params: Mapping[str, str], default: View, ids: Sequence[str]) -> tuple
             chosen[field.name] = value
         if field.settle:
             field.settle(chosen, defaults, notices)
+    if len(notices) > MAX_NOTICES:
+        notices[MAX_NOTICES - 1:] = [f"… and {len(notices) - MAX_NOTICES + 1:,} more of the link's values ignored."]
     return _view({**defaults, **chosen}), notices
 
 
