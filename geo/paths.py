@@ -14,6 +14,7 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 STATIC_DIR = PROJECT_ROOT / "static"  # what Streamlit serves (static file serving is on in .streamlit/config.toml)
 SETTINGS_DIR = PROJECT_ROOT / ".streamlit"
 CACHE_DIR = PROJECT_ROOT / ".cache"
+METHODOLOGY_PATH = PROJECT_ROOT / "docs" / "METHODOLOGY.md"  # shown to readers by pages/methodology.py
 
 BUNDLED_EVENTS = DATA_DIR / "events.geojson"
 PLACES_PATH = DATA_DIR / "places.geojson"
@@ -22,3 +23,4 @@ BASEMAP_PATH = DATA_DIR / "basemap.geojson"
 TOWNS_PATH = DATA_DIR / "towns.csv"
 GAZETTEER_PATH = DATA_DIR / "gazetteer.json"
 ACLED_TYPES_PATH = DATA_DIR / "acled_types.csv"
+TRADE_PATH = DATA_DIR / "trade_monthly.csv"  # China's monthly trade with North Korea (geo.reference.trade)

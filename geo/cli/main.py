@@ -22,9 +22,12 @@ DEFAULT_CROSSINGS = CROSSINGS_PATH
 DATA_HELP = "events file or postgresql:// URL (default: the bundled file)"
 
 
-def validate_any(path: Spec) -> list:
-    """Problems with an events file or database, or with a crossings file (recognised by its china_side names).
-    A GeoJSON events file of any size is read feature by feature (geo.io.geojson)."""
+def validate_any(path: Spec, warnings: list | None = None) -> list:
+    """Problems with an events file or database, a crossings file (recognised by its china_side names) or the
+    monthly trade series (a .csv file, geo.reference.trade).
+    A GeoJSON events file of any size is read feature by feature (geo.io.geojson). Relays that a source's words
+    name but its `original`/`attributed_to` do not (geo.events.relays) go to `warnings`, not to the problems:
+    they are read from prose, so they never make the data invalid."""
     from geo.events.dataset import read_json
     from geo.events.schema import validate_collection, validate_feature
     from geo.io.events_file import is_parquet
@@ -33,25 +36,51 @@ def validate_any(path: Spec) -> list:
 
     if is_database_url(path):
         store = open_store(path)
-        return validate_collection(store.read()[0], store.label)
+        collection = store.read()[0]
+        for index, feature in enumerate(collection.get("features") or []):
+            _relay_warnings(feature, index, store.label, warnings)
+        return validate_collection(collection, store.label)
     if is_parquet(path):  # crossings are GeoJSON only
         return validate_file(path)
+    if Path(path).suffix.lower() == ".csv":  # the one CSV the project validates: the monthly trade series
+        from geo.reference.trade import validate_trade
+
+        return validate_trade(path)
     crossings = False
 
     def events_or_crossings(feature: object, index: int, file: str) -> list:
         nonlocal crossings
         properties = feature.get("properties") if isinstance(feature, dict) else None
         crossings = crossings or (isinstance(properties, dict) and "china_side" in properties)
+        _relay_warnings(feature, index, file, warnings)
         return validate_feature(feature, index, file)
 
     problems = EventsFile(path).stream(validate_one=events_or_crossings)
     if not crossings:
         return problems
+    if warnings:
+        warnings.clear()  # a crossings file has no sources that relay
     try:  # a crossings file is small: read whole, as the app reads it
         data = read_json(path)
     except DatasetError as error:
         return error.problems
     return validate_crossings(data, str(path))
+
+
+def _relay_warnings(feature: object, index: int, file: str, warnings: list | None) -> None:
+    """Add to `warnings` one Problem per outlet a feature's source says it relays without recording it."""
+    from geo.events.relays import unrecorded_relays
+    from geo.events.schema import Problem
+
+    properties = feature.get("properties") if isinstance(feature, dict) else None
+    sources = properties.get("sources") if isinstance(properties, dict) else None
+    if warnings is None or not isinstance(sources, list):
+        return
+    fid = properties.get("id") if isinstance(properties.get("id"), str) else None
+    for relay in unrecorded_relays(sources):
+        warnings.append(Problem(file, f"properties.sources[{relay.source}].{relay.field}",
+                                f"says '{relay.words}' but records {relay.outlet} neither as original nor as "
+                                f"attributed_to: a relay is that outlet's witness, not a second one", index, fid))
 
 
 def _over_the_limit(path: Spec) -> str | None:
@@ -74,10 +103,13 @@ def _over_the_limit(path: Spec) -> str | None:
 def cmd_validate(args: argparse.Namespace) -> int:
     total = 0
     for path in args.paths:
-        problems = validate_any(path)
+        warnings: list = []
+        problems = validate_any(path, warnings)
         total += len(problems)
         for problem in problems:
             print(problem)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         if not problems:
             print(f"{store_label(path)}: valid", file=sys.stderr)
             notice = _over_the_limit(path)
@@ -288,8 +320,10 @@ def _perf(argv: list[str]) -> int:
 
 
 def cmd_loadtest(args: argparse.Namespace) -> int:
-    """An alias of `python -m perf loadtest`."""
-    return _perf(["loadtest", "--sessions", str(args.sessions), "--seconds", str(args.seconds)]
+    """An alias of `python -m perf loadtest`: the options given pass through, perf's defaults fill the rest."""
+    given = [(f"--{name}", value) for name, value in (("sessions", args.sessions), ("seconds", args.seconds),
+                                                      ("think", args.think), ("servers", args.servers)) if value]
+    return _perf(["loadtest", *(word for option, value in given for word in (option, str(value)))]
                  + (["--data", str(args.data.resolve())] if args.data else []))
 
 
@@ -422,7 +456,7 @@ def parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check events files against the data contract")
     validate.add_argument("paths", nargs="+", type=data_spec, metavar="PATH",
-                          help="events file, crossings file, or postgresql:// URL")
+                          help="events file, crossings file, trade series (.csv), or postgresql:// URL")
     validate.set_defaults(run=cmd_validate)
 
     export = commands.add_parser("export-html", help="write the map as one standalone HTML file")
@@ -482,10 +516,13 @@ def parser() -> argparse.ArgumentParser:
     editor_actions.add_parser("list", help="list the editors' names (never their hashes)")
     editors.set_defaults(run=cmd_editors)
 
-    loadtest = commands.add_parser("loadtest", help="start the app on loopback and drive N real Streamlit sessions "
-                                                    "changing filters while an editor appends; ends with a JSON line")
-    loadtest.add_argument("--sessions", type=int, default=20, metavar="N", help="websocket sessions (default: 20)")
-    loadtest.add_argument("--seconds", type=float, default=60, metavar="S", help="how long (default: 60)")
+    loadtest = commands.add_parser("loadtest", help="start the app on loopback and drive N readers (real Streamlit "
+                                                    "sessions) changing filters while an editor appends; ends with "
+                                                    "a table (`python -m perf loadtest`, whose defaults apply)")
+    loadtest.add_argument("--sessions", metavar="N[,N...]", help="readers, or a sweep such as 10,20,40")
+    loadtest.add_argument("--seconds", metavar="S", help="the measured window, after every reader's first run")
+    loadtest.add_argument("--think", metavar="A-B", help="seconds between one reader's changes, uniform in [A, B]")
+    loadtest.add_argument("--servers", metavar="K", help="app servers, behind nginx from 2 on")
     loadtest.add_argument("--data", type=Path, help="events file to copy and serve (default: bundled)")
     loadtest.set_defaults(run=cmd_loadtest)
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from geo.events.nested import compact
 from geo.events.schema import EventProperties, Problem, show, validate_collection
 
 PROPERTY_FIELDS: tuple[str, ...] = tuple(EventProperties.model_fields)
@@ -213,9 +214,13 @@ def read_json(path: Path, max_bytes: int | None = MAX_FILE_BYTES, *, advice: str
 EVENTS_KIND = " for a GeoJSON events file"
 
 
-def _stripped(value: Any) -> Any:
-    """Text as the models read it (surrounding white space removed); other values unchanged."""
-    return value.strip() if isinstance(value, str) else value
+def _stripped(value: Any, shared: dict[str, str]) -> Any:
+    """Text as the models read it (surrounding white space removed), one object for each text `shared` has seen
+    (a type, a date or a place is then one string, not one per event); other values unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    return shared.setdefault(value, value)
 
 
 def frame_from_collection(data: dict[str, Any], file: str = "<data>", model: type[BaseModel] = EventProperties,
@@ -223,23 +228,33 @@ def frame_from_collection(data: dict[str, Any], file: str = "<data>", model: typ
     """Validate a parsed FeatureCollection and return it as a GeoDataFrame in EPSG:4326, indexed by id.
 
     Columns are the fields of `model` (the events' properties unless told otherwise; dates as ISO
-    strings, which sort and compare correctly and stay JSON-serialisable) plus `geometry` (None where
+    strings, which sort and compare correctly and stay JSON-serialisable; for the events, the nested
+    values as JSON text, decoded when a row is read: geo.events.nested) plus `geometry` (None where
     the location is unknown). `validate_one` checks each feature (default: the events contract).
     """
     problems = validate_collection(data, file, validate_one)
     if problems:
         raise DatasetError(problems)
-    # Every feature has just been validated, so its properties are taken as they are (dates are ISO
+    return frame_from_features(data["features"], model)
+
+
+def frame_from_features(features: list[dict[str, Any]], model: type[BaseModel] = EventProperties) -> gpd.GeoDataFrame:
+    """The frame `frame_from_collection` gives for these features, which must have been found valid already (by
+    `validate_collection`, or a geo.io.geojson source's `stream`): they are not checked again. Frames of
+    consecutive batches concatenated (`pd.concat`) are the frame of all of them."""
+    # Every feature has been validated, so its properties are taken as they are (dates are ISO
     # text by contract) with the model's defaults filled in, rather than validated a second time:
     # that second pass was a third of the load time at 100,000 events.
     defaults = {name: field.get_default(call_default_factory=True) for name, field in model.model_fields.items()}
-    rows, geometries = [], []
-    for feature in data["features"]:
+    rows, geometries, shared = [], [], {}
+    for feature in features:
         props = feature["properties"]
-        rows.append({name: _stripped(props[name]) if name in props else defaults[name] for name in defaults})
+        rows.append({name: _stripped(props[name], shared) if name in props else defaults[name] for name in defaults})
         geometries.append(shape(feature["geometry"]) if feature["geometry"] else None)
     columns = pd.DataFrame(rows, columns=list(defaults), dtype=object)
     columns = columns.astype(object).where(columns.notna(), None)
+    if model is EventProperties:
+        columns = compact(columns)
     frame = gpd.GeoDataFrame(columns, geometry=geometries, crs=CRS)
     return frame.set_index("id", drop=False).rename_axis(None)
 

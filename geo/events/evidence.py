@@ -3,7 +3,8 @@
 A witness is whoever the report rests on: the claimant it attributes the account to (an NGO, an
 informant: `attributed_to`), else the organisation that first reported it (`original`: Reuters for
 "Reuters via National Post"), else the publisher. A repost, or a second outlet relaying the same
-informant, is the same witness, not a second one. Names are compared without case or extra spaces.
+informant, is the same witness, not a second one. Names are compared without case or extra spaces, and a
+news outlet's usual spellings are one name (Yonhap / Yonhap News Agency; RFA / Radio Free Asia: geo.events.relays).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from geo.events.relays import outlet_spelled
+
 
 def _key(name: str) -> str:
-    return " ".join(name.casefold().split())
+    return " ".join((outlet_spelled(name) or name).casefold().split())
 
 
 def witness(source: dict[str, Any]) -> str:

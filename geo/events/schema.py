@@ -14,9 +14,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from geojson_pydantic import LineString, MultiLineString, Point
+from geojson_pydantic import LineString, MultiLineString, MultiPoint, Point
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from geo.events.vocabulary import (  # noqa: F401 (re-exported: others read the vocabularies from here too)
@@ -44,7 +44,8 @@ RouteStatus = Literal[tuple(ROUTE_STATUSES)]  # type: ignore[valid-type]
 
 Text = Field(min_length=1, max_length=5000)
 
-GEOMETRY_TYPES = ("Point", "LineString", "MultiLineString")
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString")
+POINT_TYPES = ("Point", "MultiPoint")  # drawn as pins: one event at one place, or at several (named crossings)
 MAX_SHOWN_CHARS = 80  # a value from the data echoed in a message is cut to this many characters
 MAX_PROBLEMS = 1000  # problems listed per file; the rest are counted in one last line
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -171,6 +172,8 @@ class Source(_Strict):
     title: str = Field(min_length=1, max_length=1000)
     published: dt.date
     ref: str = Field(min_length=1, max_length=2000, description="a seeds/... path or a URL")
+    url: str | None = Field(default=None, min_length=1, max_length=2000, pattern=r"^https?://\S+$",
+                            description="the publisher's address of a report whose ref is the project's stored copy")
     author: str | None = Field(default=None, max_length=300)
     note: str | None = Field(default=None, max_length=2000)
     original: str | None = Field(default=None, min_length=1, max_length=300,
@@ -254,11 +257,18 @@ class EventProperties(_Strict):
     status: RouteStatus | None = None
     status_history: list[StatusChange] = Field(default_factory=list)
     via: list[list[str]] = Field(default_factory=list)
+    crossings: list[Annotated[str, Field(pattern=SLUG_PATTERN, max_length=120)]] = Field(
+        default_factory=list, max_length=100,
+        description="the crossings (ids in data/crossings.geojson) a MultiPoint's points stand for, in its order")
     sources: list[Source] = Field(min_length=1)
     figures: list[Figure] = Field(default_factory=list)
     matches: str | None = Field(default=None, pattern=SLUG_PATTERN, max_length=120,
                                 description="candidates only: the existing event this one reports; `add` "
                                             "makes its sources that event's, and never stores this field")
+    suggested: bool | None = Field(default=None, strict=True, description="candidates only: whether the ingest "
+                                   "suggests it (the review ticks it at first); never stored")
+    suggested_reason: str | None = Field(default=None, max_length=300,
+                                         description="candidates only: why it is or is not suggested, in words")
 
     _dates_are_iso = field_validator("date_start", "date_end", mode="before")(_iso_date_text)
 
@@ -294,21 +304,37 @@ class EventFeature(_Strict):
 
     type: Literal["Feature"]
     id: str | int | None = None
-    geometry: Point | LineString | MultiLineString | None
+    geometry: Point | MultiPoint | LineString | MultiLineString | None
     properties: EventProperties
 
     @model_validator(mode="after")
     def _geometry_fits(self) -> EventFeature:
         props, geom = self.properties, self.geometry
         if geom is None:
+            if props.crossings:
+                raise FieldError("properties.crossings", "crossings name the points of a MultiPoint; this "
+                                                         "geometry is null")
             if props.location_precision in ("exact", "city"):
                 raise FieldError(
                     "geometry", f"geometry is null but location_precision is '{props.location_precision}'"
                 )
             return self
-        if geom.type != "Point":
+        if geom.type == "MultiPoint":
+            if props.layer == Layer.TRADE_ROUTES:
+                raise FieldError("geometry", "a trade route needs a LineString or MultiLineString, not a MultiPoint")
+            if len(set(props.crossings)) != len(props.crossings):
+                twice = next(c for c in props.crossings if props.crossings.count(c) > 1)
+                raise FieldError("properties.crossings", f"crossing {show(twice)} is listed twice")
+            if len(props.crossings) != len(geom.coordinates):
+                raise FieldError("properties.crossings",
+                                 f"a MultiPoint needs the name of each of its points: crossings must list "
+                                 f"{len(geom.coordinates)} crossing ids, one per point, got {len(props.crossings)}")
+        elif props.crossings:
+            raise FieldError("properties.crossings", f"crossings name the points of a MultiPoint; this geometry "
+                                                     f"is a {geom.type}")
+        if geom.type not in POINT_TYPES:
             if props.layer != Layer.TRADE_ROUTES:
-                raise FieldError("geometry", f"{props.layer} features must be Points, not {geom.type}")
+                raise FieldError("geometry", f"{props.layer} features must be Points or MultiPoints, not {geom.type}")
             if props.status is None:
                 raise FieldError("properties.status",
                                  "a route line needs a status (closed, partially_resumed, resumed, unknown)")
@@ -384,6 +410,7 @@ def coordinate_problems(geometry: Any) -> list[tuple[str, str]]:
 
 _SHAPES = {
     "Point": "[longitude, latitude]",
+    "MultiPoint": "a list of two or more different [longitude, latitude] positions (a Point for one place)",
     "LineString": "a list of two or more [longitude, latitude] positions",
     "MultiLineString": "a non-empty list of lines, each a list of two or more [longitude, latitude] positions",
 }
@@ -391,6 +418,13 @@ _SHAPES = {
 
 def _is_position(value: Any) -> bool:
     return isinstance(value, list) and len(value) in (2, 3) and all(_is_number(v) for v in value)
+
+
+def _is_points(value: Any) -> bool:
+    """Two or more positions, no two the same: one place is a Point, and a repeated one would draw two pins
+    on top of each other."""
+    return (isinstance(value, list) and len(value) >= 2 and all(_is_position(p) for p in value)
+            and len({tuple(p) for p in value}) == len(value))
 
 
 def _is_line(value: Any) -> bool:
@@ -409,7 +443,8 @@ def geometry_problems(geometry: Any) -> list[tuple[str, str]]:
         return [("geometry", f"geometry must be a GeoJSON geometry object or null, got {_json_type(geometry)}")]
     claimed = geometry.get("type")
     if claimed not in GEOMETRY_TYPES:
-        return [("geometry", f"geometry must be a Point, LineString, MultiLineString or null, got {show(claimed)}")]
+        return [("geometry", f"geometry must be a Point, MultiPoint, LineString, MultiLineString or null, "
+                             f"got {show(claimed)}")]
     if "coordinates" not in geometry:
         return [("geometry.coordinates", f"a {claimed} needs coordinates: {_SHAPES[claimed]}")]
     coordinates = geometry["coordinates"]
@@ -418,6 +453,7 @@ def geometry_problems(geometry: Any) -> list[tuple[str, str]]:
                                          f"(use geometry null when the location is unknown)")]
     shaped = {
         "Point": _is_position,
+        "MultiPoint": _is_points,
         "LineString": _is_line,
         "MultiLineString": lambda c: isinstance(c, list) and bool(c) and all(_is_line(line) for line in c),
     }[claimed](coordinates)
@@ -544,6 +580,8 @@ def validate_feature(feature: Any, index: int, file: str) -> list[Problem]:
             if isinstance(cause, FieldError):
                 field = f"{field}.{cause.field}" if loc else cause.field
             if order and message == order:
+                continue
+            if geometry_reported and field == "properties.crossings":  # counted against a geometry already refused
                 continue
             problems.append(problem(field, message))
     bidi = bidi_problems(feature)

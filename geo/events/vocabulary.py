@@ -7,6 +7,15 @@ benchmarks' synthetic data (perf.bench). Code that means one type names it throu
 (`EventType.DEFECTION`), never by its id as text, so a typo fails at import and each id is written here
 only. The same holds for layers (`Layer.TRADE_ROUTES`).
 
+Colours are told apart by readers with any colour vision. The palette is Okabe & Ito's eight
+colours (vermillion, bluish green, blue, black, sky blue, reddish purple, yellow, orange; "Color Universal
+Design", 2008) plus one dark grey, and a type is drawn as three things at once: its colour, its icon (one
+per type) and its layer's pin shape (geo.map.style.LAYER_SHAPE: square for trade routes, round for
+workers, diamond for incidents). Within one shape a colour serves at most two types, told apart by their
+icons; any two different colours of one shape stay at least 15 CIE76 ΔE apart with normal vision and
+under simulated protanopia, deuteranopia and tritanopia (Machado, Oliveira & Fernandes 2009, full
+severity), so the pins of one layer never look alike at pin size (tests/test_vocabulary.py checks it).
+
 The mappings derived here (`EVENT_TYPES`, `EVENT_LAYER`, `LAYERS`, ...) are keyed by plain `str` ids,
 so what they hand out is exactly what the data holds; `EventType` and `Layer` members are `str` too
 (StrEnum), equal to and hashed as their ids.
@@ -51,29 +60,30 @@ class EventKind:
 _ROUTES, _WORKERS, _INCIDENTS = (kind.id for kind in LAYER_KINDS)
 
 EVENT_KINDS: tuple[EventKind, ...] = (
-    EventKind("border_closure", "Border closure", _ROUTES, "#b71c1c", "ban"),
-    EventKind("border_reopening", "Border reopening", _ROUTES, "#388e3c", "lock-open"),
-    EventKind("rail_freight_resumption", "Rail freight resumption", _ROUTES, "#1565c0", "train"),
-    EventKind("rail_freight_suspension", "Rail freight suspension", _ROUTES, "#5d4037", "train-subway"),
-    EventKind("road_freight_resumption", "Road freight resumption", _ROUTES, "#00838f", "truck"),
-    EventKind("customs_reopening", "Customs reopening", _ROUTES, "#2e7d32", "stamp"),
-    EventKind("passenger_rail_resumption", "Passenger rail resumption", _ROUTES, "#0277bd", "train-tram"),
-    EventKind("flight_resumption", "Flight resumption", _ROUTES, "#0097a7", "plane-arrival"),
-    EventKind("tourism_resumption", "Tourism resumption", _ROUTES, "#c0ca33", "suitcase-rolling"),
-    EventKind("tourism_suspension", "Tourism suspension", _ROUTES, "#9e9d24", "plane-slash"),
-    EventKind("crossing_construction", "Crossing or bridge construction", _ROUTES, "#795548", "bridge"),
-    EventKind("worker_deployment", "Worker deployment", _WORKERS, "#6a1b9a", "helmet-safety"),
-    EventKind("worker_return", "Workers returning home", _WORKERS, "#8e24aa", "person-walking-luggage"),
-    EventKind("worker_strike", "Workers' strike or unrest", _WORKERS, "#c2185b", "hand-fist"),
-    EventKind("repatriation", "Repatriation", _INCIDENTS, "#4e342e", "rotate-left"),
-    EventKind("defection", "Defection", _INCIDENTS, "#d84315", "person-running"),
-    EventKind("disappearance", "Disappearance", _INCIDENTS, "#ad1457", "user-slash"),
-    EventKind("escape", "Escape", _INCIDENTS, "#ef6c00", "door-open"),
-    EventKind("detention", "Detention", _INCIDENTS, "#37474f", "handcuffs"),
-    EventKind("extortion", "Extortion", _INCIDENTS, "#827717", "sack-dollar"),
-    EventKind("surveillance", "Surveillance", _INCIDENTS, "#455a64", "eye"),
+    EventKind("border_closure", "Border closure", _ROUTES, "#D55E00", "ban"),
+    EventKind("border_reopening", "Border reopening", _ROUTES, "#009E73", "lock-open"),
+    EventKind("rail_freight_resumption", "Rail freight resumption", _ROUTES, "#0072B2", "train"),
+    EventKind("rail_freight_suspension", "Rail freight suspension", _ROUTES, "#000000", "train-subway"),
+    EventKind("road_freight_resumption", "Road freight resumption", _ROUTES, "#56B4E9", "truck"),
+    EventKind("sea_freight_resumption", "Sea freight resumption", _ROUTES, "#0072B2", "ship"),
+    EventKind("customs_reopening", "Customs reopening", _ROUTES, "#009E73", "stamp"),
+    EventKind("passenger_rail_resumption", "Passenger rail resumption", _ROUTES, "#CC79A7", "train-tram"),
+    EventKind("flight_resumption", "Flight resumption", _ROUTES, "#56B4E9", "plane-arrival"),
+    EventKind("tourism_resumption", "Tourism resumption", _ROUTES, "#F0E442", "suitcase-rolling"),
+    EventKind("tourism_suspension", "Tourism suspension", _ROUTES, "#E69F00", "plane-slash"),
+    EventKind("crossing_construction", "Crossing or bridge construction", _ROUTES, "#666666", "bridge"),
+    EventKind("worker_deployment", "Worker deployment", _WORKERS, "#0072B2", "helmet-safety"),
+    EventKind("worker_return", "Workers returning home", _WORKERS, "#56B4E9", "person-walking-luggage"),
+    EventKind("worker_strike", "Workers' strike or unrest", _WORKERS, "#D55E00", "hand-fist"),
+    EventKind("repatriation", "Repatriation", _INCIDENTS, "#D55E00", "rotate-left"),
+    EventKind("defection", "Defection", _INCIDENTS, "#E69F00", "person-running"),
+    EventKind("disappearance", "Disappearance", _INCIDENTS, "#CC79A7", "user-slash"),
+    EventKind("escape", "Escape", _INCIDENTS, "#009E73", "door-open"),
+    EventKind("detention", "Detention", _INCIDENTS, "#000000", "handcuffs"),
+    EventKind("extortion", "Extortion", _INCIDENTS, "#F0E442", "sack-dollar"),
+    EventKind("surveillance", "Surveillance", _INCIDENTS, "#0072B2", "eye"),
     # neutral grey (as an unknown route status): an imported type that maps to none of ours
-    EventKind("unclassified", "Unclassified (imported, type not mapped)", _INCIDENTS, "#757575", "question"),
+    EventKind("unclassified", "Unclassified (imported, type not mapped)", _INCIDENTS, "#666666", "question"),
 )
 """Every event type, in the order the sidebar, the legend and the charts list them."""
 
@@ -107,9 +117,10 @@ LOCATION_PRECISIONS = ("exact", "city", "region", "country", "unknown")
 
 FIGURE_QUALIFIERS: dict[str, str] = {
     "exactly": "", "about": "about ", "more than": "more than ", "at least": "at least ", "up to": "up to ",
-    "fewer than": "fewer than ",
+    "fewer than": "fewer than ", "nearly": "nearly ",
 }
-"""How a source qualifies a number, and how it reads before the number ("more than 500")."""
+"""How a source qualifies a number, and how it reads before the number ("more than 500"). `nearly` ("nearly 50",
+"almost 50") is a little under the number, which `fewer than` and `about` would each misstate."""
 
 COUNTRY_NAMES: dict[str, str] = {"CN": "China", "KP": "North Korea", "KR": "South Korea", "RU": "Russia",
                                   "JP": "Japan"}

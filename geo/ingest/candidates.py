@@ -53,9 +53,10 @@ from geo.events.schema import EVENT_LAYER, EVENT_TYPES, validate_collection
 from geo.events.vocabulary import EventType
 from geo.ingest.dates import DateContext, DateGuess, FoundDate, find_dates, undated, update_context
 from geo.ingest.numbers import figures_in
-from geo.ingest.places import PlaceContext, country_in, describes_another, places_for
+from geo.ingest.places import PlaceContext, country_in, describes_another, place_words, places_for
 from geo.ingest.rules import types_in
 from geo.ingest.sentences import MAX_SENTENCE_CHARS, split_sentences
+from geo.ingest.suggest import TIME_ANCHOR, Reading, clauses, judge, mark, side_clauses
 from geo.reference.gazetteer import PIN_KINDS, Gazetteer, Mention, load_gazetteer
 
 MAX_ARTICLE_CHARS = 200_000
@@ -96,8 +97,11 @@ def candidates_from_text(text: str, published: dt.date, publisher: str, title: s
     gazetteer = gazetteer or load_gazetteer()
     source = {"publisher": publisher, "title": title, "published": published.isoformat(), "ref": ref}
     seen, dates = PlaceContext(gazetteer), DateContext()
-    features: list[dict[str, Any]] = []
-    for index, (sentence, caption) in enumerate(split_sentences(text)):
+    features: list[tuple[dict[str, Any], Reading]] = []
+    sentences = split_sentences(text)
+    dated_sentences: list[tuple[int, list[str]]] = []  # event sentences that give a date, and their types
+    scenes = _Scenes(sentences, gazetteer)
+    for index, (sentence, caption) in enumerate(sentences):
         found = find_dates(sentence, published, dates)
         update_context(dates, found)
         types = types_in(sentence)
@@ -105,7 +109,7 @@ def candidates_from_text(text: str, published: dt.date, publisher: str, title: s
         if caption and not types and CAPTION_RAIL.search(sentence):
             types, caption_note = [CAPTION_RAIL_TYPE], (
                 " From a photo caption about a station or train; the event type is a guess to check.")
-        mentions = gazetteer.find(sentence) if types or "bridge" in sentence.lower() or "crossing" in sentence.lower() \
+        mentions = scenes.mentions(index) if types or "bridge" in sentence.lower() or "crossing" in sentence.lower() \
             else []
         named_crossings = [m for m in mentions if m.place.kind == "crossing" and not describes_another(sentence, m)]
         if not types:
@@ -117,18 +121,79 @@ def candidates_from_text(text: str, published: dt.date, publisher: str, title: s
             seen.last_crossing, seen.last_crossing_sentence = named_crossings[-1], index
         country = country_in(sentence)
         figures = figures_in(sentence)
-        first = found[0] if found else None
+        side = side_clauses(sentence)
+        main_dates = [f for f in found if not any(a <= f.start < b for a, b in side)] or found
+        first = main_dates[0] if main_dates else None  # "handed ... who had fled last year ... on Tuesday": Tuesday
+        told_on = not found and any(told[0] == index - 1 and set(told[1]) & set(types) for told in dated_sentences)
+        if found or TIME_ANCHOR.search(sentence):  # a date, or words that place it in the news ("still", 계속)
+            dated_sentences.append((index, types))
+        main_types = clauses(sentence).main_types if side else types
         for event_type in types:
-            for mention in places or [None]:
-                date = _nearest(found, mention.start) if mention is not None else first
+            # a place in a side clause is the scene of that clause's event, not of the main clause's
+            own = [m for m in places if event_type not in main_types or not any(a <= m.start < b for a, b in side)]
+            for mention in own or (scenes.around(index) if event_type not in COUNTRY_WIDE else []) or [None]:
+                date = _nearest(main_dates, mention.start) if mention is not None else first
                 guess = date.guess if date else undated(sentence, published)
-                features.append(_candidate(event_type, mention, sentence, guess, country, source, caption_note,
-                                           figures))
-    collection = {"type": "FeatureCollection", "features": _unique_ids(features)}
+                features.append((_candidate(event_type, mention, sentence, guess, country, source, caption_note,
+                                            figures), Reading(sentence, index, bool(found), tuple(types), told_on,
+                                                              tuple(m.place.name for m in places))))
+    unique = _unique_ids(features)
+    collection = {"type": "FeatureCollection", "features": [feature for feature, _ in unique]}
     problems = validate_collection(collection, "<ingest>")
     if problems:  # a bug here, not bad input: never hand out candidates that would break the dataset
         raise ValueError("ingest produced invalid candidates: " + "; ".join(str(p) for p in problems[:5]))
+    mark(unique)  # after validation: the suggestion is the review's, not a field of an event
     return collection
+
+
+NEIGHBOURS = 1
+"""How many sentences before (first) and after an event sentence without a place may lend it theirs."""
+BORROWED = "this sentence does not"  # the end of the note on a place lent by a neighbouring sentence
+NEIGHBOUR_CHARS = 600
+"""A longer 'sentence' (a window of a paragraph without full stops) lends no place: it is not one sentence."""
+COUNTRY_WIDE = frozenset({EventType.BORDER_CLOSURE, EventType.BORDER_REOPENING, EventType.TOURISM_SUSPENSION,
+                          EventType.TOURISM_RESUMPTION})
+"""Event types a country decides as a whole: never placed from a neighbouring sentence."""
+
+
+class _Scenes:
+    """The places each sentence of an article names as scenes, found only for the sentences that are asked about
+    (the gazetteer's search is the costliest step of the reading)."""
+
+    def __init__(self, sentences: list[tuple[str, bool]], gazetteer: Gazetteer):
+        self.sentences, self.gazetteer = sentences, gazetteer
+        self._mentions: dict[int, list[Mention]] = {}
+        self._scenes: dict[int, list[Mention]] = {}
+
+    def mentions(self, index: int) -> list[Mention]:
+        """The gazetteer's places in sentence `index`."""
+        if index not in self._mentions:
+            self._mentions[index] = self.gazetteer.find(self.sentences[index][0])
+        return self._mentions[index]
+
+    def scenes(self, index: int) -> list[Mention]:
+        """The towns and crossings with a pin that sentence `index` names as scenes, whatever it reports: not
+        actors, countries, rivers or places named to describe another."""
+        if index not in self._scenes:
+            found = places_for(self.sentences[index][0], self.mentions(index), PlaceContext(self.gazetteer))
+            self._scenes[index] = [m for m in found if m.place.kind in ("town", "crossing") and m.place.lon is not None]
+        return self._scenes[index]
+
+    def around(self, index: int) -> list[Mention]:
+        """For an event sentence that names no place: the first scene of the nearest sentence within NEIGHBOURS
+        that names one (the one before first), as a reader takes it ("... through Dandong. They were handed over
+        on Tuesday."); a photo caption lends none (it tells where the photo was taken)."""
+        for step in range(1, NEIGHBOURS + 1):
+            for other in (index - step, index + step):
+                if 0 <= other < len(self.sentences) and not self.sentences[other][1] \
+                        and len(self.sentences[other][0]) <= NEIGHBOUR_CHARS and self.scenes(other):
+                    written = self.sentences[other][0]
+                    m = self.scenes(other)[0]
+                    return [Mention(m.text, m.start, m.end, m.place,
+                                    f"'{m.text}' from the sentence {'before' if other < index else 'after'} "
+                                    f"(“{written[:80]}{'…' if len(written) > 80 else ''}”), which names the scene "
+                                    f"{BORROWED}")]
+        return []
 
 
 def candidates_within(text: str, published: dt.date, publisher: str, title: str, ref: str,
@@ -171,7 +236,8 @@ def _candidate(event_type: str, mention: Mention | None, sentence: str, guess: D
         "place_text": mention.text if mention else None,
         "country": (place.country if place and len(place.country) == 2 else country),
         "location_precision": precision,
-        "location_note": ((mention.why + "." if mention else "No place in the sentence.") + caption_note).strip(),
+        "location_note": ((place_words(mention.why) + "." if mention else "No place in the sentence.")
+                          + caption_note).strip(),
         "date_start": guess.start.isoformat() if guess.start else None,
         "date_end": guess.end.isoformat() if guess.end else None,
         "date_precision": guess.precision,
@@ -188,18 +254,31 @@ def _candidate(event_type: str, mention: Mention | None, sentence: str, guess: D
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
-def _unique_ids(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _unique_ids(features: list[tuple[dict[str, Any], Reading]]) -> list[tuple[dict[str, Any], Reading]]:
     """One candidate per event type, place and dates: a headline that repeats the body (or two sentences
-    saying the same) gives one candidate, whose evidence is the first sentence that said it."""
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for feature in features:
+    saying the same) gives one candidate, whose evidence is the first sentence that said it, or else the first
+    that reports it as an event (`geo.ingest.suggest.judge`: "Laos Deports 9 North Korean Defectors to China", a
+    headline without a date, then "Laos has sent back to China nine North Koreans"); a place lent by a
+    neighbouring sentence gives none where that sentence reports the same type at that place itself."""
+    kept: dict[tuple[Any, ...], int] = {}
+    out: list[tuple[dict[str, Any], Reading]] = []
+    own = {(f["properties"]["event_type"], f["properties"]["place"]) for f, _ in features if not _borrowed(f)}
+    for feature, reading in features:
+        if _borrowed(feature) and (feature["properties"]["event_type"], feature["properties"]["place"]) in own:
+            continue  # the sentence that names the place reports it itself
         p = feature["properties"]
         key = (p["event_type"], p["place"], p.get("country"), p.get("date_start"), p.get("date_end"))
-        if key not in seen:  # the id hashes type, place and sentence, so equal ids have equal keys
-            seen.add(key)
-            out.append(feature)
+        if key not in kept:  # the id hashes type, place and sentence, so equal ids have equal keys
+            kept[key] = len(out)
+            out.append((feature, reading))
+        elif judge(p["event_type"], reading)[0] and not judge(p["event_type"], out[kept[key]][1])[0]:
+            out[kept[key]] = (feature, reading)
     return out
+
+
+def _borrowed(feature: dict[str, Any]) -> bool:
+    """Whether the candidate's place was lent by a neighbouring sentence (see _Scenes.around)."""
+    return BORROWED in (feature["properties"].get("location_note") or "")
 
 
 def _slug(text: str) -> str:

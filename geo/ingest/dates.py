@@ -78,11 +78,13 @@ class DateGuess:
 
 @dataclass
 class DateContext:
-    """What earlier sentences said about time: the last year named at all ("the same year"), and the last
-    year of a date given with its month ("11 January" after "14 January 2024" is of 2024)."""
+    """What earlier sentences said about time: the last year named at all ("the same year"), the last
+    year of a date given with its month ("11 January" after "14 January 2024" is of 2024), and the last day."""
 
     year: int | None = None
     dated_year: int | None = None
+    day: DateGuess | None = None
+    """The last single day named ("on the 16th"), for a later "that day" (이날, 当天)."""
 
 
 def _month_span(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -123,9 +125,18 @@ class FoundDate:
     dated: bool = False  # named with its month (or finer)
 
 
+THAT_DAY = re.compile(r"\b(?:that|the same) (?:day|morning|afternoon|evening|night)\b|이날|당일|当天|当日",
+                      re.IGNORECASE)
+"""A day told as the one named before ("that morning", 이날 오전)."""
+
+
+PLAN = "a plan or an expectation"
+"""How a date note says the sentence's date lies after publication (geo.ingest.suggest does not suggest it)."""
+
+
 def _plan(said: str, when: str, published: dt.date) -> DateGuess:
     return DateGuess(None, published, "unknown", True,
-                     f"'{said}' points to {when}, after publication ({published}): a plan or an expectation, so the "
+                     f"'{said}' points to {when}, after publication ({published}): {PLAN}, so the "
                      f"candidate is dated only by publication.")
 
 
@@ -348,6 +359,11 @@ def find_dates(sentence: str, published: dt.date, ctx: DateContext | None = None
     found = _english_dates(sentence, published, ctx)
     if CJK_CHAR.search(sentence):
         found += _cjk_dates(sentence, published, ctx)
+    if ctx.day is not None and ctx.day.start is not None:
+        for m in THAT_DAY.finditer(sentence):
+            found.append(FoundDate(m.start(), m.end(), DateGuess(
+                ctx.day.start, ctx.day.end, "day", True,
+                f"'{m.group(0)}' read as the day named before it, {ctx.day.start}."), ctx.day.start.year))
     found.sort(key=lambda f: (-(f.end - f.start), f.start))  # "February last year" over "in February"
     covered = bytearray(len(sentence) + 1)  # linear: each expression is short, and marks only its own span
     chosen: list[FoundDate] = []
@@ -387,8 +403,10 @@ def resolve_date(sentence: str, published: dt.date, context_year: int | None) ->
 
 
 def update_context(ctx: DateContext, found: list[FoundDate]) -> None:
-    """Remember in `ctx` the years the sentence's dates (`found`) name, for the sentences after it."""
+    """Remember in `ctx` the years and the day the sentence's dates (`found`) name, for the sentences after it."""
     for f in found:
+        if f.guess.precision == "day" and f.guess.start is not None and f.guess.start == f.guess.end:
+            ctx.day = f.guess
         if f.year is not None:
             ctx.year = f.year
             if f.dated:

@@ -5,7 +5,8 @@ Read as a reader would: a crossing named by its two towns ("the Dandong–Sinuij
 capital or country named as an actor ("Pyongyang said", "Beijing's approach", "China's foreign ministry"),
 on a country, a river or "the border" alone, or on a place named only to describe another (the venue of
 "the Asian Games held in Hangzhou", "a replacement for the Friendship Bridge", "Dandong, across the river
-from Sinuiju").
+from Sinuiju", "the gateway to Rason", 라선경제특구 관문인 원정리), or where the teller of the news is
+(", a trader in Dandong said").
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ CJK_LOCATIVE_BEFORE = re.compile(r"(?:在|到|从|于|赴)$")
 # replaces or resembles, what a town faces. Checked in the 40 characters before (and, in Korean, after) it.
 NOT_SCENE_BEFORE = re.compile(r"(?:\b(?:held|hosted|took place|staged)\s+(?:in|at)|\bacross\s+(?:the\s+\w+\s+)?from"
                               r"|\bopposite|\bfacing|\bfaces|\breplacement\s+for(?:\s+the)?|\binstead\s+of(?:\s+the)?"
-                              r"|\brather\s+than(?:\s+the)?|\bsimilar\s+to(?:\s+the)?|\bcompared\s+(?:with|to)(?:\s+the)?)"
+                              r"|\brather\s+than(?:\s+the)?|\bsimilar\s+to(?:\s+the)?|\bcompared\s+(?:with|to)(?:\s+the)?"
+                              r"|\bgateway\s+(?:to|of|into)(?:\s+the)?)"
                               r",?\s+$", re.IGNORECASE)
-NOT_SCENE_AFTER = re.compile(r"(?:와|과|을|를)\s*마주")
+NOT_SCENE_AFTER = re.compile(r"(?:와|과|을|를)\s*마주|(?:\s*경제(?:특구|무역지대))?(?:\s*의)?\s*(?:관문|입구)")
+SPEAKER_BEFORE = re.compile(r",\s+(?:[\w-]+\s+){1,4}(?:in|from)\s+$")
+SPEAKER_AFTER = re.compile(r"\s+(?:said|says|told|added|reported)\b")
+"""Where the teller of the news is: ", a trader in Dandong said" names no scene."""
 PAIR_JOINER = re.compile(r"\s*(?:-|–|—|/|and|&|to)\s*", re.IGNORECASE)
 CROSSING_AFTER = re.compile(r"\s+(?:(?:border|road|rail(?:way)?|river)\s+)?(?:crossings?|bridges?|checkpoints?|ports?"
                             r"|customs|border posts?)\b", re.IGNORECASE)
@@ -38,6 +43,28 @@ ANAPHORA_SENTENCES = 8  # how far back "the bridge" may look for the crossing it
 COUNTRY_CODES = {COUNTRY_NAMES[code]: code for code in ("CN", "KP", "RU")}
 """The countries a sentence may put an event in ("in China"), by their names."""
 IN_COUNTRY = re.compile(rf"\b(?:in|to|into|across|throughout)\s+({'|'.join(COUNTRY_CODES)})\b")
+
+
+PLACE_KIND = re.compile(r"\((crossing|town|capital|region|province|country|river), ([A-Z]{2}(?:/[A-Z]{2})?)\)")
+"""The gazetteer's "(town, CN)" after a place's name, as it says why a place was chosen."""
+
+
+def _kind_in_words(match: re.Match[str]) -> str:
+    kind, codes = match.group(1), [COUNTRY_NAMES.get(code, code) for code in match.group(2).split("/")]
+    if len(codes) == 2:
+        return f"(a {kind} between {codes[0]} and {codes[1]})"
+    if kind == "capital":
+        return f"(the capital of {codes[0]})"
+    if kind == "country":
+        return "(a country)"
+    return f"(a {kind} {'of' if kind in ('province', 'region') else 'in'} {codes[0]})"
+
+
+def place_words(note: str) -> str:
+    """`note` (how a place was read, in the gazetteer's words) with each "(town, CN)" said in words, the country
+    by its name: "(a town in China)", "(a crossing between China and North Korea)", "(the capital of North
+    Korea)"; the rest unchanged."""
+    return PLACE_KIND.sub(_kind_in_words, note)
 
 
 def country_in(sentence: str) -> str | None:
@@ -75,7 +102,9 @@ def describes_another(sentence: str, mention: Mention) -> bool:
     replaced or compared ('a replacement for the Friendship Bridge'), what a town faces ('across the river
     from Sinuiju', '신의주와 마주보고 있는')."""
     return bool(NOT_SCENE_BEFORE.search(sentence, max(0, mention.start - 40), mention.start)
-                or NOT_SCENE_AFTER.match(sentence, mention.end))
+                or NOT_SCENE_AFTER.match(sentence, mention.end)
+                or (SPEAKER_AFTER.match(sentence, mention.end)
+                    and SPEAKER_BEFORE.search(sentence, max(0, mention.start - 40), mention.start)))
 
 
 @dataclass

@@ -66,8 +66,13 @@ RULES: dict[str, list[Alternative]] = {
                                 _cjk("열차", "중단|중지|멈"), _cjk("列车|铁路", "暂停|中断|停运")],
     E.ROAD_FREIGHT_RESUMPTION: [_en(r"truck\w*", r"resum\w*|begun|began|restart\w*|reopen\w*"),
                                 _en(r"resum\w*", r"truck\w*"),
+                                _en(r"trucks?",
+                                    r"cross(?:ed|es|ing)|roll(?:ed|ing)|drove|arriv\w*|pass(?:ed|ing) over"),
                                 _en(r"road (?:traffic|trade|freight|route)|trucking", RESUME),
                                 _cjk("트럭|화물차|육로", "재개"), _cjk("公路|卡车|货车", "恢复")],
+    E.SEA_FREIGHT_RESUMPTION: [_en(r"(?:trade|freight|cargo|shipping)\s+by\s+(?:ship|sea)|sea\s+(?:trade|freight|route)"
+                                   r"|(?:cargo\s+)?ships?|vessels?|shipping", RESUME + r"|again"),
+                               _cjk("선박|해상\\s*무역|해운", "재개|다시"), _cjk("海运|船舶|货船", "恢复|重启")],
     E.CUSTOMS_REOPENING: [_en(r"customs", r"reactivat\w*|reopen\w*|resum\w*|normali[sz]\w*"),
                           _cjk("세관", "재개|정상화|다시"), _cjk("海关", "恢复|重新开放")],
     E.PASSENGER_RAIL_RESUMPTION: [_en(PASSENGER, RESUME + r"|again"), _en(RESUME, PASSENGER), _en("first", PASSENGER),
@@ -81,9 +86,10 @@ RULES: dict[str, list[Alternative]] = {
                           _cjk("航班|航线", "恢复|复航")],
     E.TOURISM_RESUMPTION: [_en(TOUR, RESUME + r"|allowed|welcom\w*|again"),
                            _en(RESUME + r"|allow\w*|welcom\w*", TOUR + r"|visitors"),
+                           (r"\bfirst\s+(?:[\w-]+\s+){0,2}?(?:tourists?|tour\s+groups?|tours?)\b",),
                            _cjk("관광", "재개|다시|허용"), _cjk("旅游", "恢复|重启")],
-    E.TOURISM_SUSPENSION: [_en(TOUR + r"|visitors", SUSPEND + r"|ban\w*|clos(?:ed|es|ing)|barred"),
-                           _en(SUSPEND + r"|ban\w*|clos(?:ed|es|ing)|barred", TOUR),
+    E.TOURISM_SUSPENSION: [_en(TOUR + r"|visitors", SUSPEND + r"|ban\w*|clos(?:ed|es|ing)|shut(?:s|ting)?|barred"),
+                           _en(SUSPEND + r"|ban\w*|clos(?:ed|es|ing)|shut(?:s|ting)?|barred", TOUR),
                            _cjk("관광", "중단|금지|폐쇄|중지"), _cjk("旅游", "暂停|叫停|关闭")],
     E.CROSSING_CONSTRUCTION: [_en(BUILD, CROSSING_WORD), _en(CROSSING_WORD, BUILD),
                               (r"^\W*(?:the\s+)?construction\b(?! workers?)",),
@@ -97,7 +103,8 @@ RULES: dict[str, list[Alternative]] = {
                           _cjk("노동자|근로자", "파견|일하|근무|취업|투입|들어오|이동|오가|도착"),
                           _cjk("파견|투입", "노동자|근로자"), _cjk("劳工|工人|劳务人员", "派遣|派驻|入境|务工"),
                           _cjk("派遣", "劳工|工人")],
-    E.WORKER_RETURN: [_en(WORKER, r"home|back to North Korea"),
+    E.WORKER_RETURN: [_en(WORKER, r"home|back to North Korea|return(?:ed|ing)|went back|headed back"),
+                      _en(r"return(?:ed|ing|s)?", WORKER),
                       _cjk("노동자|근로자", "귀국|돌아가|돌아갔|복귀|철수"), _cjk("劳工|工人", "回国|返回朝鲜")],
     E.WORKER_STRIKE: [_en(WORKER, r"strikes?|striking|riot\w*|protest\w*|unrest|walk(?:ed)?\s*out|walkouts?"
                                   r"|stoppages?|occup(?:ied|ation|y)|hostages?|demonstrat\w*|revolt\w*|uprising"),
@@ -106,8 +113,10 @@ RULES: dict[str, list[Alternative]] = {
                       _cjk("노동자|근로자", "파업|폭동|시위|소요|농성|봉기"), _cjk("파업|폭동", "노동자|근로자"),
                       _cjk("罢工|骚乱|暴动")],
     E.REPATRIATION: [(r"\brepatriat\w*|\bcall(?:ed|ing)? back\b|\bdeport\w*|\brefoul\w*|\bsent back\b"
-                      r"|\bsend(?:s|ing)?\s+(?:\w+\s+){0,3}back\b|\bforcibl[ye]\s+(?:return\w*|sen[dt]\w*)"
-                      r"|\bhanded\s+(?:them\s+)?over\s+to\s+North\s+Korea\w*|\bsent\s+across\s+the\s+(?:[\w–-]+\s+){0,3}border\b",),
+                      r"|\bsen(?:d|ds|ding|t)\s+(?:[\w,-]+\s+){0,5}back\b|\breturned\s+(?:\w+\s+){0,4}to\s+North\s+Korea\b|\bforcibl[ye]\s+(?:return\w*|sen[dt]\w*)"
+                      r"|\bhanded\s+(?:them\s+)?over\s+to\s+North\s+Korea\w*|\bhand(?:ed|s|ing)?\s+(?:[\w-]+\s+){0,8}(?:over\s+)?to\s+the\s+North\b|\bsent\s+across\s+the\s+(?:[\w–-]+\s+){0,3}border\b"
+                      r"|\bhand(?:ed|s|ing)?\s+(?:[\w-]+\s+){0,12}?(?:over\s+)?to\s+(?:the\s+)?(?:Chinese|North\s+Korean)"
+                      r"\s+(?:border\s+)?(?:guards|police|officers|officials|authorities|security)\b",),
                      _cjk("송환|북송|추방"), _cjk("遣返|遣送")],
     E.DEFECTION: [(r"\bdefect(?:ed|ion|ions|ing|s)?\b"
                    r"|\b(?:fled|flee\w*)\s+(?:from\s+)?(?:North Korea|the North|the country"

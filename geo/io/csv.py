@@ -24,7 +24,7 @@ def format_sources(sources: list[dict[str, Any]]) -> str:
 
 
 CSV_COLUMNS = (
-    "id", "layer", "event_type", "title", "summary", "place", "location_precision",
+    "id", "layer", "event_type", "title", "summary", "place", "crossings", "location_precision",
     "date_start", "date_end", "date_precision", "date_inferred", "date_note", "status",
     "longitude", "latitude", "geometry_wkt", "country_found", "province", "distance_to_border_km",
     "nearest_crossing", "nearest_crossing_km", "figure_low", "figure_high", "figures", "sources",
@@ -61,6 +61,7 @@ def to_csv(frame: gpd.GeoDataFrame) -> str:
             "longitude": round(geometry.x, 6) if point else "",
             "latitude": round(geometry.y, 6) if point else "",
             "geometry_wkt": geometry.wkt if located else "",
+            "crossings": "; ".join(row.get("crossings") or []),
             "sources": format_sources(row.get("sources")),
             **{name: "" if pd.isna(column[number]) else column[number] for name, column in spans.items()},
             "figures": "; ".join(figures_text(row.get("figures"), row.get("sources") or [])),

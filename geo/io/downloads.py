@@ -50,6 +50,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -57,10 +58,14 @@ from geo.budget import ChildDied, DeadlineExceeded, Limits, run_bounded
 from geo.io.export import FORMAT_NAMES, ExportTooLarge, check_format, export_bytes, write_export
 from geo.io.prepared import Prepared, cache_path, default_cache_dir, read_prepared, write_prepared
 
+if TYPE_CHECKING:
+    from geo.view.filters import Filters
+    from geo.view.link import View
+
 MAX_FILE_BYTES = 600_000_000
 """The largest file one download may be (600 MB: the server holds it in memory while a visitor fetches it)."""
 
-ROW_BYTES: dict[str, int] = {"kml": 5_500, "gpkg": 4_500, "geojson": 3_500, "csv": 1_600, "hxl": 1_600}
+ROW_BYTES: dict[str, int] = {"kml": 5_900, "gpkg": 5_000, "geojson": 3_900, "csv": 1_600, "hxl": 1_600}
 """Bytes one event takes in each format, rounded up from the curated dataset (events with several sources
 and full summaries; the synthetic bench events take less). Only used to refuse before building."""
 
@@ -74,8 +79,9 @@ BUILD_SECONDS = 300
 BUILD_MEMORY_BYTES = 8_000_000_000
 """Address space one build's child process may use (it reads the whole prepared dataset)."""
 
-BUILD_NICENESS = 10
-"""How much lower the build's CPU priority is than the server's (os.nice): visitors' reruns come first."""
+BUILD_NICENESS = 19
+"""How much lower the build's CPU priority is than the server's (os.nice), on top of the idle scheduling
+class (SCHED_IDLE, Linux): the build runs only on CPU time no visitor's rerun wants."""
 
 WAIT_SECONDS = 60
 """How long a request waits for the build in progress before it is refused."""
@@ -182,11 +188,60 @@ def _code_digest() -> str:
     return hasher.hexdigest()[:12]
 
 
-def download_name(digest: str, rows: np.ndarray, fmt: str) -> str:
+def cache_name(digest: str, rows: np.ndarray, fmt: str) -> str:
     """The cache file's name for these row positions of the prepared dataset with `digest`, in `fmt`."""
     hasher = hashlib.sha256(f"{cache_path(digest).name}\0{_code_digest()}\0{fmt}\0".encode())
     hasher.update(np.ascontiguousarray(rows, dtype="<i8").tobytes())
     return f"{hasher.hexdigest()[:_KEY_LENGTH]}.{fmt}"
+
+
+NAME_PREFIX = "border-events"
+NAME_MAX = 100
+"""The longest file name `download_name` gives (its extension included)."""
+TYPES_NAMED = 2
+"""Up to this many chosen event types are named in a file name; more are counted ('3-types')."""
+
+
+def _name_part(text: str) -> str:
+    """`text` as a file-name part: lower case, runs of anything but [a-z0-9] as one '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _chosen(chosen: tuple[str, ...] | None, whole: tuple[str, ...] | None, noun: str) -> str | None:
+    """How a name says a multiple choice: None when it is the whole (nothing left out), else the one or two ids
+    ('defection', 'defection-and-escape'), or their count ('3-types'), or 'no-types'."""
+    if chosen is None or (whole is not None and set(chosen) >= set(whole)):
+        return None
+    if not chosen:
+        return f"no-{noun}s"
+    if len(chosen) <= TYPES_NAMED:
+        return "-and-".join(_name_part(value) for value in sorted(chosen))
+    return f"{len(chosen)}-{noun}s"
+
+
+def download_name(filters: Filters, default: View | Filters, extension: str, *, hxl: bool = False) -> str:
+    """The file name a download is offered under, saying what it holds: the months it spans, the event types
+    ('all', one or two by name, or how many), then any other filter in force, then '-hxl' for the HXL variant and
+    `extension` ('.csv'): e.g. `border-events_2022-01_2024-12_defection.csv`. A filter at its value in `default`
+    (the dataset's whole view, geo.view.link.dataset_view) is not named. Only [a-z0-9_.-], at most NAME_MAX
+    characters (the end cut, the extension kept)."""
+    whole: Filters = getattr(default, "filters", default)
+    since, until = filters.since or whole.since, filters.until or whole.until
+    parts = [NAME_PREFIX, f"{since:%Y-%m}" if since else "start", f"{until:%Y-%m}" if until else "end",
+             _chosen(filters.event_types, whole.event_types, "type") or "all"]
+    if layers := _chosen(filters.layers, whole.layers, "layer"):
+        parts.append(layers)
+    if filters.max_border_km is not None and filters.max_border_km != whole.max_border_km:
+        parts.append(f"within-{filters.max_border_km:g}km")
+    if filters.corroborated_only and not whole.corroborated_only:
+        parts.append("corroborated")
+    if not filters.include_undated and whole.include_undated:
+        parts.append("dated-only")
+    if filters.text.strip() and filters.text != whole.text:
+        parts.append("search-" + _name_part(filters.text)[:24].strip("-"))
+    suffix = ("-hxl" if hxl else "") + "." + _name_part(extension)
+    stem = re.sub(r"[^a-z0-9_.-]", "", "_".join(part for part in parts if part))
+    return stem[:NAME_MAX - len(suffix)].rstrip("_-.") + suffix
 
 
 def _private_folder(unusable: Path, problem: str) -> Path:
@@ -246,7 +301,7 @@ def download_file(dataset: Prepared, rows: np.ndarray, fmt: str, *, cache_dir: P
     if len(positions) and (positions.min() < 0 or positions.max() >= len(dataset.frame)):
         raise ValueError(f"row positions outside the dataset's {len(dataset.frame):,} rows")
     folder = _writable_folder(cache_dir)
-    target = folder / download_name(dataset.digest, positions, fmt)
+    target = folder / cache_name(dataset.digest, positions, fmt)
     if _used(target):
         return target
     if target.name in _too_large:
@@ -351,8 +406,10 @@ def write_download(source: str, digest: str, rows: np.ndarray, fmt: str, target:
     """(Runs in the child process.) Read the prepared copy at `source` (for content `digest`), take the rows
     at positions `rows` and write them in `fmt` to `target` atomically; the file's size and this process's
     peak memory (`seconds` 0: the caller times it). Raises PreparedCopyUnreadable when the copy is missing
-    or not trusted, ExportTooLarge past `max_bytes`. Runs at BUILD_NICENESS lower CPU priority."""
+    or not trusted, ExportTooLarge past `max_bytes`. Runs at the idle CPU priority (see BUILD_NICENESS)."""
     os.nice(BUILD_NICENESS)
+    if hasattr(os, "SCHED_IDLE"):  # Linux: below every nice value; lowering one's own class needs no privilege
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     frame = read_prepared(Path(source), digest)
     if frame is None:
         raise PreparedCopyUnreadable(f"no readable prepared copy at {source}")

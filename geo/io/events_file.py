@@ -6,10 +6,12 @@ frame) imports no format, and each format (geo.io.geojson, geo.io.geoparquet) kn
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from geo.events.dataset import (
     EVENTS_KIND,
@@ -17,10 +19,11 @@ from geo.events.dataset import (
     DatasetError,
     convert_advice,
     frame_from_collection,
+    frame_from_features,
     read_json,
 )
 from geo.events.schema import Problem
-from geo.io.geojson import CollectionSource, EventsFile, EventsSource
+from geo.io.geojson import EventsFile, EventsSource
 
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 """File name endings read as GeoParquet (geo.io.geoparquet); any other events file is read as GeoJSON."""
@@ -44,12 +47,12 @@ def read_events_file(path: Path) -> Any:
 
 
 def events_source(path: Path) -> EventsSource:
-    """The events file at `path` as a source: GeoParquet by its suffix (read whole, geo.io.geoparquet; raises
-    DatasetError when it cannot be read), any other file as GeoJSON read feature by feature."""
+    """The events file at `path` as a source: GeoParquet by its suffix (its table read whole, its features made a
+    batch at a time: geo.io.geoparquet.ParquetEvents), any other file as GeoJSON read feature by feature."""
     if is_parquet(path):
-        from geo.io.geoparquet import read_collection
+        from geo.io.geoparquet import ParquetEvents
 
-        return CollectionSource(read_collection(path), str(path))
+        return ParquetEvents(path)
     return EventsFile(path)
 
 
@@ -63,7 +66,26 @@ def validate_file(path: Path) -> list[Problem]:
         return error.problems
 
 
-def load_events(path: Path) -> gpd.GeoDataFrame:
+def load_events(path: Path, progress: Callable[[str], None] | None = None) -> gpd.GeoDataFrame:
     """Read, validate and load an events file (GeoJSON, or GeoParquet by suffix); raises DatasetError
-    listing every problem."""
-    return frame_from_collection(read_events_file(path), str(path))
+    listing every problem. A GeoParquet file is read into Arrow once and turned into events, checked and
+    framed a batch at a time (geo.io.geoparquet.ParquetEvents): a million events never exist at once as
+    Python dicts. `progress` is told "Validating N events…" once their number is known."""
+    say = progress or (lambda message: None)
+    if not is_parquet(path):
+        data = read_events_file(path)
+        count = len(data["features"]) if isinstance(data, dict) and isinstance(data.get("features"), list) else 0
+        say(f"Validating {count:,} events…")
+        return frame_from_collection(data, str(path))
+    from geo.io.geoparquet import ParquetEvents
+
+    pieces: list[gpd.GeoDataFrame] = []
+    source = ParquetEvents(path, started=lambda count: say(f"Validating {count:,} events…"))
+    problems = source.stream(lambda batch, members: pieces.append(frame_from_features(batch)))
+    if problems:
+        raise DatasetError(problems)
+    if len(pieces) <= 1:
+        return pieces[0] if pieces else frame_from_features([])
+    frame = pd.concat(pieces)
+    frame.index = pd.Index(frame.index, dtype=object)  # as one frame's (pandas would infer its own text dtype)
+    return frame

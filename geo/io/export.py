@@ -52,14 +52,15 @@ FORMAT_OPENED_IN: dict[str, str] = {"gpkg": "QGIS", "kml": "Google Earth"}
 """The program a reader opens a format in, where naming it helps them choose."""
 
 GPKG_LAYER = "events"
-NESTED = ("sources", "figures", "status_history", "via")
+NESTED = ("sources", "figures", "status_history", "via", "crossings")
 ANALYSIS = ("country_found", "province", "distance_to_border_km", "nearest_crossing", "nearest_crossing_km")
 TEXT_FIELDS = tuple(f for f in PROPERTY_FIELDS if f not in (*NESTED, "matches", "date_inferred"))
 KML_NS = "http://www.opengis.net/kml/2.2"
 
 HXL_TAGS: dict[str, str] = {
     "id": "#event+id", "layer": "#event+layer", "event_type": "#event+type", "title": "#event+name",
-    "summary": "#description", "place": "#loc+name", "location_precision": "#geo+precision",
+    "summary": "#description", "place": "#loc+name", "crossings": "#loc+crossings",
+    "location_precision": "#geo+precision",
     "date_start": "#date+start", "date_end": "#date+end", "date_precision": "#date+precision",
     "date_inferred": "#date+inferred", "date_note": "#description+date", "status": "#status",
     "longitude": "#geo+lon", "latitude": "#geo+lat", "geometry_wkt": "#geo+wkt", "country_found": "#country+code",
@@ -101,7 +102,8 @@ def check_format(fmt: str) -> None:
 def flat_table(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One row per event with only plain columns: text, numbers, booleans, dates as datetime64 (missing: NaT),
     `sources` as one citation text, `figures` as text with figure_low/figure_high, and the nested
-    properties again as JSON text (`sources_json`, `figures_json`, `status_history_json`, `via_json`);
+    properties again as JSON text (`sources_json`, `figures_json`, `status_history_json`, `via_json`,
+    `crossings_json`);
     geography columns when the frame carries geo.reference.geography's analysis."""
     rows = records(frame)
     out: dict[str, list[Any]] = {name: [row.get(name) for row in rows] for name in TEXT_FIELDS}
@@ -121,10 +123,11 @@ def flat_table(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_gpkg(frame: gpd.GeoDataFrame, target: Path | io.BytesIO) -> None:
-    """The events as the GeoPackage layer `events` (mixed points and lines, null geometries kept)."""
+    """The events as the GeoPackage layer `events` (mixed points, multipoints and lines, null geometries kept)."""
     import pyogrio
 
-    pyogrio.write_dataframe(flat_table(frame), target, layer=GPKG_LAYER, driver="GPKG", geometry_type="Unknown")
+    pyogrio.write_dataframe(flat_table(frame), target, layer=GPKG_LAYER, driver="GPKG", geometry_type="Unknown",
+                            promote_to_multi=False)  # a Point stays a Point beside an event's MultiPoint
 
 
 def _kml_color(hex_rgb: str, alpha: str = "ff") -> str:
@@ -147,11 +150,16 @@ def _element(tag: str, text: str | None) -> str:
 
 
 def _kml_geometry(geometry: Any) -> str:
-    """A Point, LineString or MultiGeometry of LineStrings; nothing for a missing or empty geometry."""
+    """A Point, LineString, or MultiGeometry of Points or of LineStrings; nothing for a missing or empty
+    geometry."""
     if not has_location(geometry):
         return ""
     if geometry.geom_type == "Point":
         return f"<Point>{_element('coordinates', f'{geometry.x:.6f},{geometry.y:.6f}')}</Point>"
+    if geometry.geom_type == "MultiPoint":
+        points = "".join(f"<Point>{_element('coordinates', f'{point.x:.6f},{point.y:.6f}')}</Point>"
+                         for point in geometry.geoms)
+        return f"<MultiGeometry>{points}</MultiGeometry>"
     if geometry.geom_type == "LineString":
         return f"<LineString>{_element('coordinates', _coordinates(geometry))}</LineString>"
     lines = "".join(f"<LineString>{_element('coordinates', _coordinates(line))}</LineString>"
@@ -181,7 +189,7 @@ def _kml_placemark(row: dict[str, Any]) -> str:
     ExtendedData, then its geometry (none when the location is unknown). Every text is XML-escaped, and the
     description's dataset text HTML-escaped before that (geo.report.details), so no text from the data becomes
     markup."""
-    parts = ["<Placemark>", _element("name", row["title"]), _element("description", details_html(row))]
+    parts = ["<Placemark>", _element("name", row["title"]), _element("description", details_html(row, archived=False))]
     start, end = row.get("date_start"), row.get("date_end")
     if start or end:
         parts += ["<TimeSpan>", _element("begin", start) if start else "", _element("end", end) if end else "",

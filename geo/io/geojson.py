@@ -114,6 +114,20 @@ class CollectionSource:
         return []
 
 
+class CleanSoFar:
+    """A feature validator (`validate_one`, default the events contract) that remembers whether every feature it
+    has checked was valid (`clean`): a source hands features on to its sink only while they all were."""
+
+    def __init__(self, validate_one: Validator | None = None):
+        self._check = validate_one or validate_feature
+        self.clean = True
+
+    def __call__(self, feature: Any, index: int, file: str) -> list[Problem]:
+        problems = self._check(feature, index, file)
+        self.clean = self.clean and not problems
+        return problems
+
+
 class _Features(list):  # a list on purpose: validate_collection asks isinstance(features, list)
     """The `features` of a collection being read: `validate_collection` iterates it once, and each feature is
     read from the file as it asks for it. Nothing is stored in the list itself."""
@@ -438,15 +452,7 @@ class EventsFile:
               known: dict[str, Any] | None) -> tuple[list[Problem] | None, Members]:
         """Read the file once: its problems (None when the features came before the collection's "type", so
         were not checked) and its members. `known`: every member, from an earlier read."""
-        check = validate_one or validate_feature
-        clean = True
-
-        def validate(feature: Any, index: int, file: str) -> list[Problem]:
-            nonlocal clean
-            problems = check(feature, index, file)
-            clean = clean and not problems
-            return problems
-
+        validate = CleanSoFar(validate_one)
         members: Members = []
         problems: list[Problem] | None = None
         with _Bytes(self.path, self.file, self.chunk_bytes) as text:
@@ -460,7 +466,8 @@ class EventsFile:
                 if value is _FEATURES:
                     collection = {**(known or dict(members))}
                     if known is not None or "type" in collection:
-                        collection["features"] = _Features(self._features(events, sink, members, lambda: clean))
+                        features = self._features(events, sink, members, lambda: validate.clean)
+                        collection["features"] = _Features(features)
                         data = collection
                     break
             else:  # an object with no features array to stream: every member has been read

@@ -11,11 +11,10 @@ A property missing from a feature is a null cell; one given as JSON null is list
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
-import json
-import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,16 @@ import pyarrow.parquet as pq
 import shapely
 
 from geo.events.dataset import MAX_DEPTH, DatasetError, to_feature_collection
-from geo.events.schema import MAX_PROBLEMS, EventProperties, Problem, nested_deeper_than
+from geo.events.nested import NESTED_COLUMNS, json_text, json_value
+from geo.events.schema import (
+    MAX_PROBLEMS,
+    EventProperties,
+    Problem,
+    nested_deeper_than,
+    validate_collection,
+)
 from geo.io.atomic import write_atomically
+from geo.io.geojson import CleanSoFar, Sink, Validator, _Features
 
 GEOMETRY = "geometry"
 NULLS = "__nulls__"
@@ -54,12 +61,7 @@ MAX_FOOTER_BYTES = 64_000_000
 checked from the file's last 8 bytes before it is parsed."""
 
 
-def _nested_fields() -> tuple[str, ...]:
-    return tuple(name for name, field in EventProperties.model_fields.items()
-                 if typing.get_origin(field.annotation) in (list, dict))
-
-
-NESTED_FIELDS: tuple[str, ...] = _nested_fields()
+NESTED_FIELDS: tuple[str, ...] = NESTED_COLUMNS
 """The event properties whose values are lists or objects (stored as JSON text)."""
 
 
@@ -77,14 +79,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def json_text(value: Any) -> str:
-    """`value` as compact JSON text (keys in their order, non-ASCII kept)."""
-    try:
-        return orjson.dumps(value).decode("utf-8")
-    except TypeError:  # an integer beyond 64 bits, or a key that is not text
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 @functools.cache
@@ -205,15 +199,6 @@ def _is_wgs84(crs: Any) -> tuple[bool, str]:
     return parsed.equals(CRS.from_epsg(4326), ignore_axis_order=True), name
 
 
-def _loads(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        def reject(name: str) -> Any:
-            raise ValueError(f"{name} is not allowed in JSON")
-        return json.loads(text, parse_constant=reject)  # orjson refuses integers beyond 64 bits; json does not
-
-
 def _python(column: pa.ChunkedArray) -> list[Any]:
     """A column's values as JSON-like Python values (dates and times as ISO text)."""
     values = column.to_pylist()
@@ -223,23 +208,27 @@ def _python(column: pa.ChunkedArray) -> list[Any]:
 
 
 class _Problems:
-    """Problems of one file, at most MAX_PROBLEMS listed and the rest counted."""
+    """Problems of one file in the order reading it whole lists them — field by field in `fields`' order (a field
+    not named there after them), each field's row by row — however many batches it is read in: at most MAX_PROBLEMS
+    listed and the rest counted."""
 
-    def __init__(self, file: str):
-        self.file, self.listed, self.more = file, [], 0
+    def __init__(self, file: str, fields: Iterable[str] = ()):
+        self.file, self.found = file, 0
+        self._fields: dict[str, list[Problem]] = {field: [] for field in fields}
 
     def add(self, field: str, message: str, index: int | None = None, feature_id: Any = None) -> None:
-        if len(self.listed) < MAX_PROBLEMS:
+        self.found += 1
+        listed = self._fields.setdefault(field, [])
+        if len(listed) < MAX_PROBLEMS:  # each field's first MAX_PROBLEMS hold the first MAX_PROBLEMS of all
             fid = feature_id if isinstance(feature_id, str) else None
-            self.listed.append(Problem(self.file, field, message, index, fid))
-        else:
-            self.more += 1
+            listed.append(Problem(self.file, field, message, index, fid))
 
     def all(self) -> list[Problem]:
-        if self.more:
-            return self.listed + [Problem(self.file, "features", f"{self.more} more problems not listed "
-                                                                  f"(only the first {MAX_PROBLEMS} are)")]
-        return self.listed
+        listed = [problem for problems in self._fields.values() for problem in problems][:MAX_PROBLEMS]
+        if self.found > len(listed):
+            return listed + [Problem(self.file, "features", f"{self.found - len(listed)} more problems not listed "
+                                                             f"(only the first {MAX_PROBLEMS} are)")]
+        return listed
 
 
 def _fail(file: str, field: str, message: str) -> Exception:
@@ -395,7 +384,7 @@ def _metadata_json(schema: pa.Schema, key: bytes, file: str, field: str) -> Any:
         text = raw.decode("utf-8")
         if nested_deeper_than(text, MAX_DEPTH):
             raise ValueError(f"arrays and objects nested more than {MAX_DEPTH} deep")
-        return _loads(text)
+        return json_value(text)
     except (ValueError, RecursionError) as error:
         raise _fail(file, field, f"the file's {name!r} metadata is not valid JSON ({_first_line(error)[:200]})") \
             from None
@@ -429,12 +418,13 @@ def _geometry_column(schema: pa.Schema, file: str) -> str:
     return column
 
 
-def _geojson_geometries(raw: list[Any], ids: list[Any], problems: _Problems) -> list[Any]:
-    """WKB cells as GeoJSON geometry dicts (None for a null cell); a cell that is not WKB is a problem."""
+def _geojson_geometries(raw: list[Any], ids: list[Any], problems: _Problems, first: int = 0) -> list[Any]:
+    """WKB cells as GeoJSON geometry dicts (None for a null cell); a cell that is not WKB is a problem (`first`:
+    the file's row of the first cell)."""
     wkb = np.array(raw, dtype=object)
     geometries = shapely.from_wkb(wkb, on_invalid="ignore")
     for index in np.flatnonzero((wkb != None) & (geometries == None)):  # noqa: E711 (element-wise)
-        problems.add("geometry", "not valid WKB geometry", int(index), ids[index])
+        problems.add("geometry", "not valid WKB geometry", first + int(index), ids[index])
     texts = shapely.to_geojson(geometries)
     return [None if text is None else orjson.loads(text) for text in texts]
 
@@ -462,56 +452,132 @@ def read_collection(path: Path) -> dict[str, Any]:
     field where known) — when the file is not readable GeoParquet: too big, not Parquet, no geometry column,
     not WGS84, a cell that is not valid WKB or (in a JSON column) not valid JSON text."""
     with gc_paused():
-        return _read_collection(path)
+        layout = _Layout.of(path)
+        problems = layout.problems()
+        features = layout.features(0, layout.table.num_rows, problems)
+        if problems.found:
+            raise DatasetError(problems.all())
+        return layout.collection(features)
 
 
-def _read_collection(path: Path) -> dict[str, Any]:
-    file = str(path)
-    parquet = _open(path, file)
-    schema = parquet.schema_arrow
-    geometry = _geometry_column(schema, file)
-    meta = _metadata_json(schema, META_KEY, file, "metadata") or {}
-    if not isinstance(meta, dict) or not isinstance(meta.get("json_columns", []), list) \
-            or not isinstance(meta.get("collection", {}), dict):
-        raise _fail(file, "metadata", f"the file's {META_KEY.decode()!r} metadata is not an object with a "
-                                      f"json_columns list and a collection object")
-    json_columns = {name for name in meta.get("json_columns", []) if isinstance(name, str)}
-    extra = meta.get("collection", {})
-    index_columns = _pandas_index(schema, file)
-    table = checked_table(path, file, parquet)
-    problems = _Problems(file)
-    names = [n for n in table.column_names if n not in (geometry, NULLS, MEMBERS, *index_columns)]
-    ids = _python(table.column("id")) if "id" in names else [None] * table.num_rows
-    columns = []
-    for name in names:
-        column = table.column(name)
-        values = _python(column)
-        textual = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-        if textual and (name in json_columns or (not meta and name in NESTED_FIELDS)):
-            values = _decoded(values, too_deep_rows(column), f"properties.{name}", ids, problems)
-        elif pa.types.is_nested(column.type):  # native lists and structs (GeoDataFrame.to_parquet writes them)
-            values = [_without_nulls(value) for value in values]
-        columns.append(values)
-    nulls = _decoded(_python(table.column(NULLS)), too_deep_rows(table.column(NULLS)), NULLS, ids, problems) \
-        if NULLS in table.column_names else None
-    members = _decoded(_python(table.column(MEMBERS)), too_deep_rows(table.column(MEMBERS)), MEMBERS, ids, problems) \
-        if MEMBERS in table.column_names else None
-    geometries = _geojson_geometries(_python(table.column(geometry)), ids, problems)
-    if problems.listed:
-        raise DatasetError(problems.all())
-    features = []
-    for row, cells in enumerate(zip(*columns, strict=True) if columns else ((),) * table.num_rows):
-        properties = {name: value for name, value in zip(names, cells, strict=True) if value is not None}
-        if nulls is not None and isinstance(nulls[row], list):
-            properties.update(dict.fromkeys((n for n in nulls[row] if isinstance(n, str)), None))
-        feature: dict[str, Any] = {"type": "Feature"}
-        if members is not None and isinstance(members[row], dict):
-            feature.update({k: v for k, v in members[row].items() if k not in ("type", "geometry", "properties")})
-        feature["geometry"] = geometries[row]
-        feature["properties"] = properties
-        features.append(feature)
-    return {"type": "FeatureCollection", **{k: v for k, v in extra.items() if k not in ("type", "features")},
-            "features": features}
+@dataclasses.dataclass(frozen=True)
+class _Layout:
+    """An events GeoParquet file's table (read within checked_table's limits) and how its columns are read."""
+
+    file: str
+    table: pa.Table
+    geometry: str
+    names: list[str]
+    """The property columns, in order."""
+    json_names: set[str]
+    extra: dict[str, Any]
+    """The collection's members other than its type and features."""
+
+    @classmethod
+    def of(cls, path: Path) -> _Layout:
+        """The file at `path` checked and read; DatasetError (one problem) when it cannot be."""
+        file = str(path)
+        parquet = _open(path, file)
+        schema = parquet.schema_arrow
+        geometry = _geometry_column(schema, file)
+        meta = _metadata_json(schema, META_KEY, file, "metadata") or {}
+        if not isinstance(meta, dict) or not isinstance(meta.get("json_columns", []), list) \
+                or not isinstance(meta.get("collection", {}), dict):
+            raise _fail(file, "metadata", f"the file's {META_KEY.decode()!r} metadata is not an object with a "
+                                          f"json_columns list and a collection object")
+        json_columns = {name for name in meta.get("json_columns", []) if isinstance(name, str)}
+        extra = {k: v for k, v in meta.get("collection", {}).items() if k not in ("type", "features")}
+        index_columns = _pandas_index(schema, file)
+        table = checked_table(path, file, parquet)
+        names = [n for n in table.column_names if n not in (geometry, NULLS, MEMBERS, *index_columns)]
+        textual = {n for n in names if pa.types.is_string(table.schema.field(n).type)
+                   or pa.types.is_large_string(table.schema.field(n).type)}
+        json_names = {n for n in textual if n in json_columns or (not meta and n in NESTED_FIELDS)}
+        return cls(file, table, geometry, names, json_names, extra)
+
+    def problems(self) -> _Problems:
+        """An empty list of this file's problems, ordered as reading the file whole orders them."""
+        return _Problems(self.file, [*(f"properties.{n}" for n in self.names if n in self.json_names),
+                                     NULLS, MEMBERS, "geometry"])
+
+    def members(self) -> list[tuple[str, Any]]:
+        """The collection's members in order, `features` standing for the features (as geo.io.geojson gives)."""
+        return [("type", "FeatureCollection"), *self.extra.items(), ("features", None)]
+
+    def collection(self, features: list[Any]) -> dict[str, Any]:
+        return {"type": "FeatureCollection", **self.extra, "features": features}
+
+    def features(self, first: int, stop: int, problems: _Problems) -> list[dict[str, Any]]:
+        """The features of rows `first` to `stop` (not included), as GeoJSON dicts; each cell that cannot be read
+        is added to `problems` (and read as missing)."""
+        table = self.table.slice(first, stop - first)
+        ids = _python(table.column("id")) if "id" in self.names else [None] * table.num_rows
+        columns = []
+        for name in self.names:
+            column = table.column(name)
+            values = _python(column)
+            if name in self.json_names:
+                values = _decoded(values, too_deep_rows(column), f"properties.{name}", ids, problems, first)
+            elif pa.types.is_nested(column.type):  # native lists and structs (GeoDataFrame.to_parquet writes them)
+                values = [_without_nulls(value) for value in values]
+            columns.append(values)
+        nulls, members = (_decoded(_python(table.column(name)), too_deep_rows(table.column(name)), name, ids,
+                                   problems, first) if name in table.column_names else None
+                          for name in (NULLS, MEMBERS))
+        geometries = _geojson_geometries(_python(table.column(self.geometry)), ids, problems, first)
+        features = []
+        for row, cells in enumerate(zip(*columns, strict=True) if columns else ((),) * table.num_rows):
+            properties = {name: value for name, value in zip(self.names, cells, strict=True) if value is not None}
+            if nulls is not None and isinstance(nulls[row], list):
+                properties.update(dict.fromkeys((n for n in nulls[row] if isinstance(n, str)), None))
+            feature: dict[str, Any] = {"type": "Feature"}
+            if members is not None and isinstance(members[row], dict):
+                feature.update({k: v for k, v in members[row].items() if k not in ("type", "geometry", "properties")})
+            feature["geometry"] = geometries[row]
+            feature["properties"] = properties
+            features.append(feature)
+        return features
+
+
+PARQUET_BATCH_FEATURES = 20_000
+"""Rows of a GeoParquet events file turned into features at a time (about 60 MB of Python objects)."""
+
+
+class ParquetEvents:
+    """An events GeoParquet file as a geo.io.geojson EventsSource: its table read once (checked_table), then
+    turned into features and checked a batch at a time, so only one batch of features is ever held as Python
+    objects; `started` is told how many there are once the table is read. `stream` gives exactly the problems
+    `read_collection` and then `validate_collection` give the file read whole (a cell that cannot be read:
+    those problems alone)."""
+
+    def __init__(self, path: Path, batch_features: int | None = None, started: Callable[[int], None] | None = None):
+        self.path, self.file, self.started = Path(path), str(path), started
+        self.batch_features = batch_features or PARQUET_BATCH_FEATURES
+        self.members: list[tuple[str, Any]] = []
+        self.count = 0
+
+    def stream(self, sink: Sink | None = None, validate_one: Validator | None = None) -> list[Problem]:
+        """See geo.io.geojson.EventsSource.stream."""
+        try:
+            layout = _Layout.of(self.path)
+        except DatasetError as error:
+            return error.problems
+        self.members, self.count = layout.members(), layout.table.num_rows
+        if self.started:
+            self.started(self.count)
+        unreadable = layout.problems()
+        validate = CleanSoFar(validate_one)
+
+        def features() -> Iterator[dict[str, Any]]:
+            for first in range(0, self.count, self.batch_features):
+                batch = layout.features(first, min(first + self.batch_features, self.count), unreadable)
+                yield from batch  # each is checked as it is asked for; the batch is handed on once all were
+                if sink is not None and validate.clean and not unreadable.found:
+                    sink(batch, self.members)
+
+        with gc_paused():
+            problems = validate_collection(layout.collection(_Features(features())), self.file, validate)
+        return unreadable.all() if unreadable.found else problems
 
 
 def too_deep_rows(column: pa.ChunkedArray) -> set[int]:
@@ -525,9 +591,10 @@ def too_deep_rows(column: pa.ChunkedArray) -> set[int]:
     return {int(row) for row in many if nested_deeper_than(column[int(row)].as_py(), MAX_DEPTH)}
 
 
-def _decoded(values: Iterable[Any], too_deep: set[int], field: str, ids: list[Any], problems: _Problems) -> list[Any]:
+def _decoded(values: Iterable[Any], too_deep: set[int], field: str, ids: list[Any], problems: _Problems,
+             first: int = 0) -> list[Any]:
     """JSON text cells decoded (None stays None); a cell that is not valid JSON text, or whose rows are in
-    `too_deep` (never parsed), is a problem."""
+    `too_deep` (never parsed), is a problem (`first`: the file's row of the first cell)."""
     out = []
     for index, value in enumerate(values):
         if value is None:
@@ -536,8 +603,8 @@ def _decoded(values: Iterable[Any], too_deep: set[int], field: str, ids: list[An
         try:
             if index in too_deep:
                 raise ValueError(f"arrays and objects nested more than {MAX_DEPTH} deep")
-            out.append(_loads(value))
+            out.append(json_value(value))
         except (ValueError, TypeError, RecursionError) as error:
-            problems.add(field, f"not valid JSON text ({_first_line(error)[:200]})", index, ids[index])
+            problems.add(field, f"not valid JSON text ({_first_line(error)[:200]})", first + index, ids[index])
             out.append(None)
     return out

@@ -10,15 +10,21 @@ rebuilt; it is never trusted, and is read within the limits of any GeoParquet fi
 (geo.io.geoparquet.checked_table: its decoded size known before it is decoded, its JSON cells nested at most
 geo.events.dataset.MAX_DEPTH deep before they are parsed), so a damaged or planted copy costs no more memory than a
 real one. Writes are atomic, so a reader never sees half a file.
+
+The events' nested values (geo.events.nested) are kept as the JSON text they are and read back as that text, each
+cell checked to open and close as a list or object but parsed only when its row is read; `search_text` is one
+Arrow string array. A million events then take about 2 GB once read, not 3.7 GB.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,7 @@ import pyarrow.compute as pc
 import shapely
 
 from geo.events.dataset import MAX_DEPTH
+from geo.events.nested import NestedArray
 from geo.events.schema import nested_deeper_than
 from geo.io.atomic import write_atomically
 from geo.io.geoparquet import (
@@ -45,11 +52,17 @@ from geo.io.geoparquet import (
 )
 from geo.paths import BASEMAP_PATH, CACHE_DIR, CROSSINGS_PATH, TOWNS_PATH
 
-PREPARED_FORMAT = 1
+PREPARED_FORMAT = 2
 """Version of the cached layout and of what `prepare` computes; raise it when either changes."""
 REFERENCE_FILES = (BASEMAP_PATH, CROSSINGS_PATH, TOWNS_PATH)
 """The reference data the analysis depends on: editing any of them misses the cache."""
 DERIVED_COLUMNS = ("independent_sources", "search_text")
+DERIVED_ROWS = 50_000
+"""Rows whose derived columns are computed at a time (their sources decoded, their search text built as Python
+strings): at 1,000,000 events, all at once cost about 0.5 GB more at the first open's peak."""
+SEARCH_TEXT_DTYPE = pd.StringDtype("pyarrow", np.nan)
+"""search_text is kept in one Arrow array (a few bytes a row beyond its text, not a Python string each), which
+pandas searches in Arrow (`str.contains`)."""
 CACHE_ENV = "BORDER_CACHE"
 KEPT_FILES = 8
 """Prepared copies kept in the cache folder; older ones (of earlier versions of a dataset) are removed."""
@@ -108,13 +121,21 @@ def cache_path(digest: str, cache_dir: Path | None = None) -> Path:
 
 def with_derived(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """`frame` with DERIVED_COLUMNS (re)computed: independent_sources (int, geo.events.evidence) and search_text
-    (the casefolded text geo.view.filters.by_text searches)."""
+    (the casefolded text geo.view.filters.by_text searches, as SEARCH_TEXT_DTYPE)."""
     from geo.events.evidence import independent_witnesses
     from geo.view.filters import search_text
 
     base = frame.drop(columns=[c for c in DERIVED_COLUMNS if c in frame.columns])
-    return base.assign(independent_sources=base["sources"].map(independent_witnesses).astype("int64"),
-                       search_text=search_text(base))
+    witnesses, texts = [], []
+    for first in range(0, len(base), DERIVED_ROWS):  # a slice at a time: its sources decoded, its texts as objects
+        part = base.iloc[first:first + DERIVED_ROWS]
+        witnesses.append(np.fromiter(map(independent_witnesses, part["sources"]), dtype=np.int64, count=len(part)))
+        texts.append(pa.array(search_text(part).to_numpy(dtype=object), type=pa.large_string()))
+    return base.assign(
+        independent_sources=pd.Series(np.concatenate(witnesses) if witnesses else np.zeros(0, np.int64),
+                                      index=base.index),
+        search_text=pd.Series(pd.array(pa.chunked_array(texts, type=pa.large_string()), dtype=SEARCH_TEXT_DTYPE),
+                              index=base.index))
 
 
 def prepare(path: Path | str, *, cache_dir: Path | None = None,
@@ -127,11 +148,6 @@ def prepare(path: Path | str, *, cache_dir: Path | None = None,
     works. Raises geo.events.dataset.DatasetError listing every problem when the data is not a valid events dataset
     (an invalid one is never cached), and geo.store.StoreError when a database cannot be used. A cache that
     cannot be written (read-only folder, full disk) only means the next start prepares again."""
-    global _builds
-    from geo.events.dataset import frame_from_collection
-    from geo.io.events_file import read_events_file
-    from geo.reference.crossings import load_crossings
-    from geo.reference.geography import load_geography, with_analysis
     from geo.store import is_database_url, open_store
 
     say = progress or (lambda message: None)
@@ -139,6 +155,19 @@ def prepare(path: Path | str, *, cache_dir: Path | None = None,
     path = store.label if store else Path(path)
     digest = store.digest() if store else file_digest(path)
     cached = cache_path(digest, cache_dir)
+    with one_preparer(cached.parent):  # several servers seeing a new version at once: one prepares, the rest read
+        return _prepare_or_read(path, store, digest, cached, say)
+
+
+def _prepare_or_read(path: Path | str, store: Any, digest: str, cached: Path,
+                     say: Callable[[str], None]) -> Prepared:
+    """`prepare`'s work, under `one_preparer`: read the intact prepared copy, else prepare and keep it."""
+    global _builds
+    from geo.events.dataset import frame_from_collection
+    from geo.io.events_file import load_events
+    from geo.reference.crossings import load_crossings
+    from geo.reference.geography import load_geography, with_analysis
+
     if cached.is_file():
         say("Reading the prepared copy…")
         with gc_paused():
@@ -147,16 +176,16 @@ def prepare(path: Path | str, *, cache_dir: Path | None = None,
             return Prepared(frame, digest, path, True)
         say(f"The prepared copy could not be read; preparing the {'database' if store else 'file'} again…")
     say(f"Reading {store.name if store else path.name}…")
-    if store:  # the content and its digest from one snapshot: the cache is named by what it holds
-        data, digest = store.read()
-        cached = cache_path(digest, cache_dir)
-    else:
-        data = read_events_file(path)
-    count = len(data["features"]) if isinstance(data, dict) and isinstance(data.get("features"), list) else 0
-    say(f"Validating {count:,} events…")
     with gc_paused():
-        frame = frame_from_collection(data, str(path))
-    del data
+        if store:  # the content and its digest from one snapshot: the cache is named by what it holds
+            data, digest = store.read()
+            cached = cache_path(digest, cached.parent)
+            count = len(data["features"]) if isinstance(data, dict) and isinstance(data.get("features"), list) else 0
+            say(f"Validating {count:,} events…")
+            frame = frame_from_collection(data, str(path))
+            del data
+        else:  # GeoParquet a batch at a time (geo.io.events_file.load_events)
+            frame = load_events(path, progress=say)
     _builds += 1
     say("Measuring distances to the border…")
     frame = with_derived(with_analysis(frame, load_geography(load_crossings())))
@@ -168,6 +197,27 @@ def prepare(path: Path | str, *, cache_dir: Path | None = None,
     except OSError:
         pass
     return Prepared(frame, digest, path, False)
+
+
+@contextmanager
+def one_preparer(cache_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `cache_dir`'s `.preparing.lock` (waiting for another process's), so servers that
+    start together, or see a new version at the same moment, prepare it once and the others then read the copy.
+    Without a writable cache folder there is no lock: each prepares on its own, as before."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(cache_dir / ".preparing.lock", "a+")  # noqa: SIM115 (held across the yield below)
+    except OSError:
+        handle = None
+    if handle is None:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- the cached copy --------------------------------------------------------------------------------------------
@@ -194,10 +244,16 @@ def _kind(values: np.ndarray) -> tuple[str, str]:
     return "json", marker
 
 
+_ARRAYS = ("nested", "arrow_text")  # kinds decoded to a pandas extension array, not to Python objects
 _ARROW = {"text": pa.string(), "bool": pa.bool_(), "float": pa.float64(), "int": pa.int64(), "json": pa.string()}
 
 
 def _encode(series: pd.Series) -> tuple[pa.Array, dict[str, str]]:
+    if isinstance(series.array, NestedArray):  # kept as the JSON text it already is
+        return series.array.text, {"kind": "nested"}
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        return pa.array(series.array), {"kind": "arrow_text", "na": "nan" if series.dtype.na_value is not pd.NA
+                                        else "na"}
     if series.dtype != object:
         return pa.array(series, from_pandas=True), {"kind": "native", "dtype": str(series.dtype)}
     values = series.to_numpy(dtype=object)
@@ -215,6 +271,18 @@ def _json_cell(text: str) -> Any:
 
 def _decode(column: pa.ChunkedArray, spec: dict[str, str]) -> Any:
     kind = spec["kind"]
+    if kind in ("nested", "arrow_text") and not pa.types.is_string(column.type) \
+            and not pa.types.is_large_string(column.type):
+        raise ValueError(f"a {kind} column holds {column.type}")
+    if kind == "nested":  # the text as it is: each cell is decoded only when read (geo.events.nested)
+        if too_deep_rows(column):
+            raise ValueError(f"a JSON cell nested more than {MAX_DEPTH} deep")
+        if not _bracketed(column):
+            raise ValueError("a JSON cell that is not a whole list or object")
+        return NestedArray(column)
+    if kind == "arrow_text":
+        return pd.array(column.combine_chunks(), dtype=pd.StringDtype("pyarrow", np.nan if spec.get("na") == "nan"
+                                                                      else pd.NA))
     if kind == "native":
         return column.to_pandas().astype(spec["dtype"]).to_numpy()
     if kind == "json" and too_deep_rows(column):
@@ -236,6 +304,16 @@ def _decode(column: pa.ChunkedArray, spec: dict[str, str]) -> Any:
     if len(nulls):
         values[nulls] = float("nan") if spec.get("missing") == "nan" else None
     return values
+
+
+def _bracketed(column: pa.ChunkedArray) -> bool:
+    """Whether every cell of a nested column is text that opens and closes as a list or an object: checked in
+    Arrow for the whole column at once (parsing a million cells took about 3 s), so a cut or overwritten cell
+    is caught; the cells are parsed only when their rows are read."""
+    present = pc.drop_null(column)
+    opens = pc.or_(pc.starts_with(present, "["), pc.starts_with(present, "{"))
+    closes = pc.or_(pc.ends_with(present, "]"), pc.ends_with(present, "}"))
+    return bool(pc.all(pc.and_(opens, closes)).as_py() is not False)
 
 
 SHARE_AT_MOST = 0.5  # distinct values per row below which a text or JSON column is decoded value by value
@@ -270,7 +348,9 @@ def write_prepared(frame: gpd.GeoDataFrame, path: Path, digest: str) -> None:
         else:
             columns[name], specs[name] = _encode(frame[name])
     meta = {"format": PREPARED_FORMAT, "digest": digest, "columns": names, "geometry": geometry, "specs": specs,
-            "crs": frame.crs.to_string() if frame.crs is not None else None, "index_name": frame.index.name}
+            "crs": frame.crs.to_string() if frame.crs is not None else None, "index_name": frame.index.name,
+            "index_is_id": "id" in names and frame.index.dtype == object and frame["id"].dtype == object
+            and bool((frame.index.to_numpy() == frame["id"].to_numpy()).all())}
     table = pa.table(columns).replace_schema_metadata({
         b"geo": json.dumps(geo_metadata(geometries, geometry)).encode(), META_KEY: json_text(meta).encode()})
     write_atomically(path, lambda temporary: write_table(table, temporary))
@@ -289,12 +369,16 @@ def read_prepared(path: Path, digest: str) -> gpd.GeoDataFrame | None:
         if meta["format"] != PREPARED_FORMAT or meta["digest"] != digest:
             return None
         specs, geometry = meta["specs"], meta["geometry"]
-        index = pd.Index(_decode(table.column(_INDEX), specs[_INDEX]), name=meta["index_name"],
-                         dtype=None if specs[_INDEX]["kind"] == "native" else object)
+        decoded = {"id": _decode(table.column("id"), specs["id"])} if meta.get("index_is_id") is True else {}
+        index = pd.Index(decoded["id"] if decoded else _decode(table.column(_INDEX), specs[_INDEX]),  # ids once
+                         name=meta["index_name"], dtype=object if decoded or specs[_INDEX]["kind"] != "native"
+                         else None)
         data = {name: gpd.GeoSeries(shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False)),
                                     index=index, crs=meta["crs"]) if name == geometry
-                else pd.Series(_decode(table.column(name), specs[name]), index=index,
-                               dtype=specs[name].get("dtype", object), copy=False)
+                else pd.Series(decoded[name] if name in decoded else _decode(table.column(name), specs[name]),
+                               index=index,
+                               dtype=specs[name].get("dtype", None if specs[name]["kind"] in _ARRAYS else object),
+                               copy=False)
                 for name in meta["columns"]}
         return gpd.GeoDataFrame(data, geometry=geometry, crs=meta["crs"], copy=False)
     except Exception:  # noqa: BLE001 — any failure means the copy is not trusted; the caller rebuilds it

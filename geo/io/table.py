@@ -133,6 +133,9 @@ class RowResult:
     feature: dict[str, Any] | None
     problems: list[Problem] = field(default_factory=list)
     note: str = ""
+    summary_given: bool = True
+    """Whether the sheet gives the event's summary; if not, the feature's is a stand-in made from its type, place
+    and date, which the review page does not offer as the reviewer's words."""
 
 
 @dataclass
@@ -152,6 +155,11 @@ class TableImport:
     @property
     def problems(self) -> list[Problem]:
         return [p for r in self.rows for p in r.problems]
+
+    @property
+    def unwritten_summaries(self) -> list[str]:
+        """The ids of the features whose summary the sheet does not give (a stand-in fills it)."""
+        return [r.feature["properties"]["id"] for r in self.rows if r.feature is not None and not r.summary_given]
 
     def collection(self) -> dict[str, Any]:
         """The valid rows' features as a FeatureCollection."""
@@ -448,7 +456,7 @@ def row_feature(file: str, number: int, cells: dict[str, Any], columns: dict[str
                "properties": {k: v for k, v in props.items() if v is not None}}
     problems = validated(feature, file, number, columns)
     note = f"{location.report}; {when}"
-    return RowResult(number, None if problems else feature, problems, note)
+    return RowResult(number, None if problems else feature, problems, note, summary_given=bool(row.text("summary")))
 
 
 def import_sheet(sheet: Sheet, overrides: dict[str, str] | None = None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -28,17 +29,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import folium
+from branca.element import Element
 from folium.elements import JSCSSMixin
 
-from geo.map.folium_parts import ScriptMacro
+from geo.io.atomic import write_bytes_atomically
+from geo.map.folium_parts import ScriptMacro, walk
 from geo.paths import PROJECT_ROOT
 
 VENDOR_DIR = Path("static") / "vendor"
 MANIFEST_NAME = "manifest.json"
-STREAMLIT_BASE_URL = "/app/static/vendor"  # Streamlit serves ./static at /app/static/ (enableStaticServing)
+STATIC_URL = "/app/static"  # where Streamlit serves ./static (enableStaticServing)
+STREAMLIT_BASE_URL = f"{STATIC_URL}/vendor"
 OWN_JS_DIR = Path("static") / "js"
 """Our own front-end scripts (tracked in git, not installed): served at OWN_JS_URL, inlined in exports."""
-OWN_JS_URL = "/app/static/js"
+OWN_JS_URL = f"{STATIC_URL}/js"
+BUNDLE_DIR = VENDOR_DIR / "bundle"
+"""Where the live map's one script (bundle_scripts) is written, named by its content; rebuilt when absent."""
+BUNDLE_NAME = "geo_map_bundle"
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,9 @@ JS_ASSETS: tuple[Asset, ...] = (
     Asset("jquery", "jquery", "dist/jquery.min.js"),
     Asset("bootstrap", "bootstrap", "dist/js/bootstrap.bundle.min.js"),
     Asset("awesome_markers", "leaflet.awesome-markers", "dist/leaflet.awesome-markers.js"),
+    # Not folium's: the event pins' clusters (static/js/geoclusters.js), after Leaflet, in this order.
+    Asset("markercluster", "leaflet.markercluster", "dist/leaflet.markercluster.js"),
+    Asset("featuregroup_subgroup", "leaflet.featuregroup.subgroup", "dist/leaflet.featuregroup.subgroup.js"),
 )
 CSS_ASSETS: tuple[Asset, ...] = (
     Asset("leaflet_css", "leaflet", "dist/leaflet.css", _LEAFLET_IMAGES),
@@ -90,6 +100,7 @@ CSS_ASSETS: tuple[Asset, ...] = (
         "dist/leaflet.awesome-markers.css",
         _AWESOME_MARKER_IMAGES,
     ),
+    Asset("markercluster_css", "leaflet.markercluster", "dist/MarkerCluster.css"),
 )
 DROPPED_CSS = ("glyphicons_css", "awesome_rotate_css")
 # folium loads these scripts by default, but our maps never call them (DivIcon pins, no folium.Icon, no
@@ -103,7 +114,24 @@ LICENSES = {
     "bootstrap": "LICENSE",
     "leaflet.awesome-markers": "LICENSE",
     "@fortawesome/fontawesome-free": "LICENSE.txt",
+    "leaflet.markercluster": "MIT-LICENCE.txt",
+    "leaflet.featuregroup.subgroup": "LICENSE",
 }
+CLUSTER_CDN = {
+    "markercluster": "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js",
+    "featuregroup_subgroup":
+        "https://cdn.jsdelivr.net/npm/leaflet.featuregroup.subgroup@1.0.2/dist/leaflet.featuregroup.subgroup.js",
+    "markercluster_css": "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/MarkerCluster.css",
+}
+"""Where a map with no local assets (folium's CDN defaults) loads the cluster files: the versions
+package.json pins."""
+
+
+def icon_font_link(base_url: str = STREAMLIT_BASE_URL) -> str:
+    """A <link> loading the pins' icon font (Font Awesome, vendored) into a page outside the map, such as the
+    dashboard's legend under the map."""
+    font = next(asset for asset in CSS_ASSETS if asset.name == "awesome_markers_font_css")
+    return f'<link rel="stylesheet" href="{base_url.rstrip("/")}/{font.package}/{font.path}">'
 
 
 def vendored_files() -> list[str]:
@@ -190,14 +218,26 @@ class DefaultIconPath(ScriptMacro):
 def use_local_assets(m: folium.Map, base_url: str = STREAMLIT_BASE_URL) -> None:
     """Make this map (only this instance) load folium's front-end files from ``base_url``.
 
-    Call it before adding markers. Plugins with their own assets (MarkerCluster, Timeline...) still
-    name their CDN URLs.
+    Call it before adding markers. The event pins' cluster files (leaflet.markercluster and
+    leaflet.featuregroup.subgroup) are among them; other plugins with their own assets still name
+    their CDN URLs.
     """
     base = base_url.rstrip("/")
     m.default_js = [(asset.name, f"{base}/{asset.package}/{asset.path}") for asset in JS_ASSETS
                     if asset.name not in UNUSED_JS]
     m.default_css = [(asset.name, f"{base}/{asset.package}/{asset.path}") for asset in CSS_ASSETS]
     m.add_child(DefaultIconPath(f"{base}/leaflet/dist/images/"), name="default_icon_path")
+
+
+def use_cluster_cdn(m: folium.Map) -> None:
+    """Make a map that loads folium's defaults from CDNs load the cluster files from CDNs too (CLUSTER_CDN)."""
+    names = {asset.name for asset in JS_ASSETS}
+    js, css = list(m.default_js), list(m.default_css)  # folium's lists are class attributes: never mutate them
+    for name, url in CLUSTER_CDN.items():
+        target = js if name in names else css
+        if all(entry[0] != name for entry in target):
+            target.append((name, url))
+    m.default_js, m.default_css = js, css
 
 
 def own_js_base(asset_base_url: str | None) -> str | None:
@@ -235,6 +275,70 @@ def add_own_script(m: folium.Map, name: str, base_url: str | None = None) -> Non
 def own_scripts() -> list[Path]:
     """Every one of our scripts (``static/js/*.js``)."""
     return sorted((PROJECT_ROOT / OWN_JS_DIR).glob("*.js"))
+
+
+def _bundle_source(url: str, vendor_url: str, own_url: str, root: Path) -> Path | None:
+    """The file that `url` names: a vendored file under `root`, or one of our scripts (which ship with this
+    code, as in standalone_html); None for any other URL or an absent file."""
+    for prefix, folder in ((vendor_url + "/", root / VENDOR_DIR), (own_url + "/", PROJECT_ROOT / OWN_JS_DIR)):
+        if url.startswith(prefix):
+            path = folder / url[len(prefix):]
+            return path if path.is_file() and folder.resolve() in path.resolve().parents else None
+    return None
+
+
+_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=8)
+def _bundle_name(sources: tuple[tuple[str, int, int], ...], root: Path) -> str:
+    parts = []
+    for path, _mtime_ns, _size in sources:
+        code = _SOURCE_MAP.sub("", Path(path).read_text(encoding="utf-8"))  # no .map files are served
+        parts.append(f"/* {Path(path).parent.name}/{Path(path).name} */\n{code}")
+    data = "\n;\n".join(parts).encode("utf-8")
+    name = f"map-{hashlib.sha256(data).hexdigest()[:16]}.js"
+    if not (root / BUNDLE_DIR / name).is_file():
+        (root / BUNDLE_DIR).mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(root / BUNDLE_DIR / name, data)
+    return name
+
+
+def bundle_scripts(m: folium.Map, vendor_url: str = STREAMLIT_BASE_URL, root: Path = PROJECT_ROOT) -> bool:
+    """Make `m` load the scripts it and its elements name (Leaflet, its plugins, our static/js) as ONE file,
+    in the same order. streamlit-folium loads a map's scripts one after another, and each costs a round trip
+    (about 45 ms on a kept-alive connection here); one file costs one.
+
+    The file is written under ``static/vendor/bundle`` (``vendor_url``/bundle), named by its content. Only
+    files this app serves from ``vendor_url`` and the ``js`` folder beside it are bundled: when any script is
+    another (a CDN URL) or absent, nothing changes and the answer is False. Call it after the elements whose
+    scripts it should carry are added; ``unbundle_scripts`` undoes it."""
+    unbundle_scripts(m)  # bundled twice: the second bundle is made from the scripts, not from the first bundle
+    vendor_url = vendor_url.rstrip("/")
+    own_url = own_js_base(vendor_url) or OWN_JS_URL
+    declaring = [element for element in walk(m) if isinstance(element, JSCSSMixin) and element.default_js]
+    urls = list(dict.fromkeys(url for element in declaring for _, url in element.default_js))  # as st_folium does
+    files = [_bundle_source(url, vendor_url, own_url, root) for url in urls]
+    if not files or None in files:
+        return False
+    stats = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
+    name = _bundle_name(stats, root)
+    if not (root / BUNDLE_DIR / name).is_file():  # removed since (a new install): written again
+        _bundle_name.cache_clear()
+        name = _bundle_name(stats, root)
+    unbundled: list[tuple[Element, list[tuple[str, str]]]] = [(element, element.default_js) for element in declaring]
+    for element in declaring:
+        element.default_js = []
+    m.default_js = [(BUNDLE_NAME, f"{vendor_url}/{BUNDLE_DIR.relative_to(VENDOR_DIR).as_posix()}/{name}")]
+    m.geo_unbundled_js = unbundled
+    return True
+
+
+def unbundle_scripts(m: folium.Map) -> None:
+    """Give `m` and its elements back the scripts they named before ``bundle_scripts`` (no-op otherwise)."""
+    for element, entries in getattr(m, "geo_unbundled_js", None) or ():
+        element.default_js = entries
+    m.geo_unbundled_js = None
 
 
 def _main(argv: list[str]) -> int:
@@ -286,6 +390,7 @@ def standalone_html(m: folium.Map, root: Path = PROJECT_ROOT) -> str:
     broken = missing(root)
     if broken:
         raise FileNotFoundError(f"run scripts/install_assets; missing or modified: {', '.join(broken)}")
+    unbundle_scripts(m)
     use_local_assets(m, INLINE_PREFIX)
     html = m.get_root().render()
     vendor = root / VENDOR_DIR

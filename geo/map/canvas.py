@@ -5,7 +5,11 @@ A folium Marker with its popup costs ~830 bytes per event (DESIGN.md §5) and ev
 are re-sent through the websocket on every rerun. Here the pack is written once per dataset version and
 fetched once by a layer on the (stable) base map; a filter change sends only `mask_group`: one bit per
 pack row, base64 (125 KB at 1,000,000 events), plus one byte per route line for its status on the map
-date. An exported map embeds the pack itself (`embedded_pack_layer`), so it stays one offline file.
+date. An exported map embeds the pack itself (`embedded_pack_layer`), with each event's title, place and
+confidence for its popups, so it stays one offline file.
+
+The layer groups nearby points into numbered clusters per zoom, and tells streamlit-folium which event
+was clicked by a hidden "[#<row>]" at the end of its click text (geo.map.popups.feature_id_from_tooltip).
 
 Python passes only data and parameters; the JavaScript lives in static/js/geopack.js.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +27,49 @@ import folium
 import geopandas as gpd
 import numpy as np
 
+from geo.events.evidence import confidence_label
 from geo.events.schema import EVENT_TYPES, LAYERS, LOCATION_PRECISIONS, ROUTE_STATUSES
 from geo.map.folium_parts import ScriptMacro, derived_id, set_id
 from geo.map.pack import NO_STATUS, PackRows, located, pack_bytes, pack_rows, row_ids, view_arrays
 from geo.map.style import EVENT_STYLE, STATUS_STYLE, UNCERTAINTY_RADIUS_M
+from geo.report.details import where_label
 
-DETAILS_NOTE = "Dates, place and sources: see Details below the map."
+JINJA_OPENING = re.compile(r"\{(?=[{%#])")
+DETAILS_NOTE = "Full evidence and sources: Details, below the map."
 SCRIPT = "geopack.js"
 
 
 def script_json(value: Any) -> str:
-    """`value` as JSON that is safe inside an HTML <script> (no '<', '>' or '&' characters)."""
+    """`value` as JSON that is safe inside an HTML <script> (no '<', '>' or '&' characters) and inside a
+    Jinja template (no "{{", "{%" or "{#": folium renders a script's text as a template once more, so a
+    title "{{7*7}}" would reach the page as "49")."""
     text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return JINJA_OPENING.sub("\\\\u007b", text)  # only inside strings: JSON's own "{" is followed by '"' or "}"
 
 
-def layer_options(version: str, ids: list[str] | None = None, note: str | None = DETAILS_NOTE) -> dict[str, Any]:
-    """The options of `new L.GeoPack(...)`: styles from geo.map.style, in the pack's code order."""
+def row_texts(frame: gpd.GeoDataFrame) -> list[list[str]]:
+    """[title, place, confidence] in plain words for each located row of `frame`, in pack order (what an
+    exported map's popups and cluster lists show)."""
+    rows = located(frame)
+    counted = rows["independent_sources"].tolist() if "independent_sources" in rows.columns else None
+    texts = []
+    columns = ["title", "place", "via", "crossings", "country"] + (["sources"] if counted is None else [])
+    for n, row in enumerate(rows.reindex(columns=columns).to_dict("records")):
+        row = {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}  # a missing column: NaN
+        if counted is not None:
+            confidence = (f"corroborated by {int(counted[n])} independent sources" if counted[n] >= 2
+                          else "single source")
+        else:
+            confidence = confidence_label(list(row["sources"] or []))
+        texts.append([str(row["title"] or ""), where_label(row), confidence])
+    return texts
+
+
+def layer_options(version: str, ids: list[str] | None = None, note: str | None = DETAILS_NOTE,
+                  texts: list[list[str]] | None = None) -> dict[str, Any]:
+    """The options of `new L.GeoPack(...)`: styles from geo.map.style, in the pack's code order; `ids` and
+    `texts` (row_texts), when given, one per pack row."""
     return {
         "version": version,
         "types": [[label, EVENT_STYLE[t][0]] for t, label in EVENT_TYPES.items()],
@@ -46,6 +77,7 @@ def layer_options(version: str, ids: list[str] | None = None, note: str | None =
         "statuses": [[label, STATUS_STYLE[s]["color"], STATUS_STYLE[s]["weight"], STATUS_STYLE[s]["opacity"],
                       STATUS_STYLE[s]["dash_array"]] for s, label in ROUTE_STATUSES.items()],
         "ids": ids,
+        "texts": texts,
         "note": note or "",
     }
 
@@ -79,12 +111,12 @@ def pack_layer(url: str, version: str | None = None, note: str | None = DETAILS_
 
 
 def embedded_pack_layer(frame: gpd.GeoDataFrame, note: str | None = None) -> PackLayer:
-    """A layer carrying the pack of exactly the located rows of `frame` (base64) and their ids, so the
-    page needs no fetch (exported maps). Its version is a hash of the pack."""
+    """A layer carrying the pack of exactly the located rows of `frame` (base64), their ids and their
+    texts (row_texts), so the page needs no fetch (exported maps). Its version is a hash of the pack."""
     data = pack_bytes(frame)
     version = hashlib.sha1(data).hexdigest()[:16]
     return PackLayer({"base64": base64.b64encode(data).decode("ascii")},
-                     layer_options(version, ids=row_ids(frame), note=note))
+                     layer_options(version, ids=row_ids(frame), note=note, texts=row_texts(frame)))
 
 
 class PackMask(ScriptMacro):
@@ -153,4 +185,4 @@ def embedded_layers(frame: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
 
 __all__ = ["DETAILS_NOTE", "NO_STATUS", "SCRIPT", "PackLayer", "PackMask", "embedded_layers",
            "embedded_pack_layer", "layer_options", "mask_group", "mask_groups", "pack_layer", "pack_version",
-           "script_json", "view_groups"]
+           "row_texts", "script_json", "view_groups"]

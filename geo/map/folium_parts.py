@@ -11,20 +11,23 @@ tests/test_folium_parts.py fails first when an upgrade changes any of it):
 - A child knows its parent as `_parent` (`parent_name`).
 - A MacroElement draws itself through the `script` macro of its class's `_template` (folium's documented
   way to extend a map): `ScriptMacro` builds that template from a class's SCRIPT text, and
-  `element_scripts` calls the macros the way streamlit-folium does for `feature_group_to_add`.
+  `element_scripts` calls the macros the way streamlit-folium does for `feature_group_to_add`. `with_script`
+  gives a subclass of a folium element (e.g. a FeatureGroup drawn by our own JavaScript) its own macro.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, TypeVar
 
 from branca.element import Element, MacroElement
 from folium.template import Template
 from jinja2 import UndefinedError
 
-__all__ = ["ScriptMacro", "children", "derived_id", "element_scripts", "header_children", "parent_name",
+E = TypeVar("E", bound=Element)
+
+__all__ = ["ScriptMacro", "children", "with_script", "derived_id", "element_scripts", "header_children", "parent_name",
            "rekey_children", "set_id", "set_name", "stable_ids", "walk"]
 
 
@@ -121,3 +124,14 @@ class ScriptMacro(MacroElement):
     def parent_name(self) -> str:
         """The JavaScript name of what this element was added to."""
         return parent_name(self)
+
+
+def with_script(script: str) -> Callable[[type[E]], type[E]]:
+    """A class decorator: the element class's `script` macro becomes `script` (Jinja text in which `this` is the
+    element), in place of the one it inherits; nothing else of the class changes."""
+
+    def decorate(cls: type[E]) -> type[E]:
+        cls._template = Template("{% macro script(this, kwargs) %}" + script + "{% endmacro %}")
+        return cls
+
+    return decorate

@@ -28,11 +28,13 @@ import numpy as np
 import pandas as pd
 
 from geo.events.dataset import located_mask
+from geo.events.schema import EVENT_TYPES
 from geo.map.base import base_map
 from geo.map.canvas import mask_groups, pack_version
 from geo.map.crossings import crossings_layer
 from geo.map.layers import COMPACT_ABOVE, event_layers
 from geo.map.layerscript import scripted_layers
+from geo.map.legend import legend_html
 from geo.map.pack import PackRows, mask_view
 from geo.view.filters import Filters, apply_filters
 from geo.view.time import as_of
@@ -60,10 +62,12 @@ class ServedPack:
 @dataclass(frozen=True)
 class MapParts:
     """What a map of a view draws: the base map (the same for every view of a dataset when given the same
-    bounds) and its layers, the event layers then the crossings."""
+    bounds) and its layers, the event layers then the crossings; `types`, the event types of the located
+    events drawn (in vocabulary order), for the legend of a standalone map."""
 
     base: folium.Map
     layers: list[folium.FeatureGroup]
+    types: tuple[str, ...] = ()
 
     @staticmethod
     def layer_control() -> folium.LayerControl:
@@ -71,17 +75,22 @@ class MapParts:
         return folium.LayerControl(collapsed=True)
 
     def standalone(self) -> folium.Map:
-        """The base map with the layers and the layer control added: one complete map (call once)."""
+        """The base map with the layers, the layer control and the legend of the types drawn (folded) added:
+        one complete map (call once)."""
         for layer in self.layers:
             layer.add_to(self.base)
         self.layer_control().add_to(self.base)
+        legend = legend_html(self.types, collapsed=True)
+        self.base.get_root().html.add_child(folium.Element(f'<div class="geo-export-legend">{legend}</div>'))
         return self.base
 
 
 def map_parts(frame: gpd.GeoDataFrame, places: gpd.GeoDataFrame, day: dt.date | None = None,
               crossings: gpd.GeoDataFrame | None = None, *, shown: np.ndarray | None = None,
               statuses: pd.Series | None = None, bounds: Bounds | None = None, asset_base_url: str | None = None,
-              pack: ServedPack | None = None, scripts: MutableMapping[tuple, str] | None = None) -> MapParts:
+              pack: ServedPack | None = None, scripts: MutableMapping[tuple, str] | None = None,
+              opening: tuple[tuple[float, float], float] | None = None,
+              script_keys: np.ndarray | None = None) -> MapParts:
     """The map of a view of `frame`: the rows where `shown` is true (bool per row; default every row), each
     with its status from `statuses` (per row, e.g. geo.view.time.as_of_mask; default its own), `places`
     labelled, and `crossings` (if given) in their status on `day` (default today). Rows without a location
@@ -92,24 +101,30 @@ def map_parts(frame: gpd.GeoDataFrame, places: gpd.GeoDataFrame, day: dt.date | 
     `asset_base_url`: where Leaflet and our scripts load from (geo.map.base.base_map; None: CDNs and inline).
     Live-only inputs: `pack`, the dataset's pack the browser fetches once (`frame` must be the frame it was
     written from); else `scripts`, each event's ready-made script for this dataset version
-    (geo.map.layerscript). With neither, the layers are plain folium objects (for exports).
+    (geo.map.layerscript), kept under `script_keys` (per row; default the ids, then `scripts` must belong to this
+    version). With neither, the layers are plain folium objects (for exports).
+    `opening` ((lat, lon), zoom): where the map opens instead of the border (a shared link's view).
     """
+    located = located_mask(frame).to_numpy() & (True if shown is None else np.asarray(shown, dtype=bool))
+    present = set(frame["event_type"].to_numpy()[located])
+    types = tuple(t for t in EVENT_TYPES if t in present)
     if bounds is None:
-        drawn = frame if shown is None else frame[shown]
-        located = drawn[located_mask(drawn)]
-        bounds = tuple(located.total_bounds) if len(located) else None
-    base = base_map(places, asset_base_url, bounds, pack_url=pack.url if pack is not None else None)
+        bounds = tuple(frame.geometry[located].total_bounds) if located.any() else None
+    base = base_map(places, asset_base_url, bounds, pack_url=pack.url if pack is not None else None,
+                    opening=opening)
     if pack is not None:
         keep = np.ones(len(frame), dtype=bool) if shown is None else shown
         mask, line_statuses = mask_view(pack.rows, keep, frame["status"] if statuses is None else statuses)
         layers = mask_groups(mask, line_statuses, pack.rows, pack.version)
+    elif scripts is not None:
+        layers = scripted_layers(frame, scripts, shown, statuses, script_keys)
     else:
         rows = frame if shown is None else frame[shown].assign(
             status=(frame["status"] if statuses is None else statuses)[shown])
-        layers = event_layers(rows) if scripts is None else scripted_layers(rows, scripts)
+        layers = event_layers(rows)
     if crossings is not None:
         layers = [*layers, crossings_layer(crossings, day or dt.date.today())]
-    return MapParts(base, layers)
+    return MapParts(base, layers, types)
 
 
 def on_map(frame: gpd.GeoDataFrame, filters: Filters, day: dt.date) -> gpd.GeoDataFrame:

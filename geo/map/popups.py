@@ -1,6 +1,8 @@
-"""What hovering over and clicking an event on the map shows: its tooltip, which ends with the event's
-id so a click names the event (`feature_id_from_tooltip`), and its popup. All dataset text is
-HTML-escaped before it reaches markup."""
+"""What hovering over and clicking an event on the map shows: its tooltip (title and date in plain words),
+which ends with the event's id in a hidden span so a click names the event (`feature_id_from_tooltip`:
+streamlit-folium reports a clicked marker's tooltip as its text content, hidden parts included), and its
+short popup (title, date, place, confidence; the full evidence is in the details below the map). No id
+is ever shown. All dataset text is HTML-escaped before it reaches markup."""
 
 from __future__ import annotations
 
@@ -10,15 +12,21 @@ from typing import Any
 
 from geo.events.evidence import confidence_label
 from geo.events.schema import EVENT_TYPES, ROUTE_STATUSES
-from geo.report.details import geography_label, source_html, when_label, where_label
+from geo.report.details import LOCATION_PRECISION_WORDS, date_known_label, when_label, where_label
 from geo.report.markup import escape
 
-__all__ = ["feature_id_from_tooltip", "popup_html", "tooltip_text"]
+__all__ = ["MORE_LINE", "POPUP_WIDTH", "feature_id_from_tooltip", "popup_html", "tooltip_text"]
+
+POPUP_WIDTH = 260
+"""A popup's maximum width in pixels: it fits a 390 px wide phone with its close button in view."""
+MORE_LINE = "Full evidence and sources: Details, below the map."
 
 
 def tooltip_text(row: dict[str, Any]) -> str:
-    """Tooltip shown on hover; ends with the feature id in brackets so clicks can be traced."""
-    return f"{escape(row['title'])} [{escape(row['id'])}]"
+    """Tooltip shown on hover: the title and date; it ends with the id in brackets in a hidden span (not
+    shown, not read by screen readers) so a click names the event."""
+    return (f"<b>{escape(row['title'])}</b><br>{escape(when_label(row))} "
+            f"<span hidden>[{escape(row['id'])}]</span>")
 
 
 TOOLTIP_ID = re.compile(r"\[([a-z0-9]+(?:-[a-z0-9]+)*)\]\s*$")
@@ -44,20 +52,17 @@ def feature_id_from_tooltip(text: str | None, ids: Sequence[str] | None = None) 
 
 
 def popup_html(row: dict[str, Any]) -> str:
-    """Popup body: what, where, when (with precision), how precise the location, who says so."""
-    where = where_label(row)
-    when = when_label(row)
+    """Short popup body: the title; type and date with its precision in words; the place and how precisely
+    it is known; a route's status; the confidence; and where the full evidence is. No id, summary or
+    source list (they are in the details panel)."""
     status = row.get("status")
-    status_html = (f"<div class='meta'>Status: {escape(ROUTE_STATUSES[status])}</div>" if status else "")
-    sources = "".join(source_html(s) for s in row["sources"])
-    geo = geography_label(row)
-    geo_html = f"<div class='meta'>{escape(geo)}</div>" if geo else ""
+    status_html = f"<div class='meta'>Status: {escape(ROUTE_STATUSES[status])}</div>" if status else ""
+    precision = LOCATION_PRECISION_WORDS.get(row.get("location_precision") or "unknown", "")
     return (
         f"<div class='geo-popup'><h4>{escape(row['title'])}</h4>"
-        f"<div class='meta'>{escape(EVENT_TYPES[row['event_type']])} · {escape(where)} "
-        f"(location: {escape(row['location_precision'])})</div>"
-        f"<div class='meta'>When: {escape(when)}</div>{status_html}{geo_html}"
-        f"<p>{escape(row['summary'])}</p>"
-        f"<div><b>Sources</b> ({escape(confidence_label(row['sources']))})<ol>{sources}</ol></div>"
-        f"<div class='meta'>id: {escape(row['id'])}</div></div>"
+        f"<div class='meta'>{escape(EVENT_TYPES[row['event_type']])}, {escape(when_label(row))} "
+        f"({escape(date_known_label(row))})</div>"
+        f"<div class='meta'>{escape(where_label(row))} ({escape(precision)})</div>{status_html}"
+        f"<div class='meta'>Confidence: {escape(confidence_label(row['sources']))}</div>"
+        f"<div class='geo-popup-more'>{escape(MORE_LINE)}</div></div>"
     )

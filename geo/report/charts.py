@@ -21,7 +21,9 @@ import pandas as pd
 
 from geo.events.vocabulary import EVENT_TYPES, ROUTE_STATUSES
 from geo.map.style import EVENT_STYLE, STATUS_STYLE
+from geo.reference.trade import EXPORTS, IMPORTS, TOTAL, figure_kind, millions
 from geo.report.details import when_label
+from geo.report.table import DATE_KNOWN_TO
 
 _DAY = "%Y-%m-%d"  # the dataset's dates are ISO days by contract (geo.events.schema)
 _ISO = "%Y-%m-%dT%H:%M:%S"  # how dates are written into the charts' data (as Altair wrote them)
@@ -72,6 +74,8 @@ def event_intervals(frame: gpd.GeoDataFrame, horizon: dt.date) -> pd.DataFrame:
         "kind": kind, "precision": dated["date_precision"], "inferred": dated["date_inferred"].astype(bool),
     })
     out["when"] = _when_labels(dated) if len(start) <= BARS_MAX else ""
+    out["known_to"] = out["precision"].map(DATE_KNOWN_TO).fillna("not known")
+    out["inferred_words"] = np.where(out["inferred"], "yes", "no")
     return out.reset_index(drop=True)
 
 
@@ -93,11 +97,51 @@ def policy_periods(frame: gpd.GeoDataFrame, horizon: dt.date) -> pd.DataFrame:
                 "route": row["title"], "id": row["id"], "status": change["status"],
                 "status_label": ROUTE_STATUSES[change["status"]],
                 "start": pd.Timestamp(start), "end": pd.Timestamp(end),
-                "inferred": bool(change.get("inferred")),
+                "inferred": bool(change.get("inferred")), "inferred_words": "yes" if change.get("inferred") else "no",
                 "sources": "; ".join(sorted({s["publisher"] for s in row["sources"]})),
+                "note": change.get("note") or "",
             })
     return pd.DataFrame(rows, columns=["route", "id", "status", "status_label", "start", "end", "inferred",
-                                       "sources"])
+                                       "inferred_words", "sources", "note"])
+
+
+def sealed_spans(periods: pd.DataFrame) -> list[dict[str, str]]:
+    """The spans (`start`, `end` exclusive, ISO text) in which every route whose history had begun was closed:
+    the border shut to all the traffic the routes carry. Not the span of any one closure: a route that runs
+    again ends the shading, though another stays closed."""
+    bounds = np.array(sorted(set(periods["start"]) | set(periods["end"])), dtype="datetime64[ns]")
+    if len(bounds) < 2:
+        return []
+    start, end = (periods[name].to_numpy(dtype="datetime64[ns]") for name in ("start", "end"))
+    closed = periods["status"].to_numpy() == "closed"
+    firsts = bounds[:-1, None]
+    covering = (start[None, :] <= firsts) & (end[None, :] > firsts)  # each span between bounds × each period
+    sealed = covering.any(axis=1) & ~(covering & ~closed[None, :]).any(axis=1)
+    spans: list[dict[str, str]] = []
+    for first, after in zip(bounds[:-1][sealed], bounds[1:][sealed], strict=True):
+        first_text, after_text = (pd.Timestamp(day).strftime(_ISO) for day in (first, after))
+        if spans and spans[-1]["end"] == first_text:
+            spans[-1]["end"] = after_text
+        else:
+            spans.append({"status_label": ROUTE_STATUSES["closed"], "start": first_text, "end": after_text})
+    return spans
+
+
+@dataclass(frozen=True)
+class RouteHistory:
+    """What the timeline draws of the routes, whatever the filters: each route's status periods (`policy_periods`
+    of the first PERIOD_ROUTES_MAX routes), as chart rows, and the spans when every route was closed."""
+
+    periods: pd.DataFrame
+    rows: list[dict[str, Any]]
+    sealed: list[dict[str, str]]
+
+
+def route_history(all_events: gpd.GeoDataFrame, horizon: dt.date) -> RouteHistory:
+    """The RouteHistory of `all_events` up to `horizon`: one per dataset version and horizon is enough."""
+    routes = np.flatnonzero(all_events["status_history"].map(bool).to_numpy())[:PERIOD_ROUTES_MAX]
+    periods = policy_periods(all_events.iloc[routes], horizon)  # the first routes, without copying the rest
+    return RouteHistory(periods, _rows(periods), sealed_spans(periods))
 
 
 BARS_MAX = 400  # above this many events the chart counts them per month instead of one bar each
@@ -130,7 +174,8 @@ def _colour(field: str, domain: list[str], colours: list[str], title: str | None
     channel: Spec = {"field": field, "type": "nominal", "scale": {"domain": domain, "range": colours}}
     if title is not None:
         channel["title"] = title
-        channel["legend"] = {"orient": "bottom"} | ({"columns": columns} if columns else {})
+        channel["legend"] = {"orient": "bottom", "labelLimit": 320, "titleLimit": 640} | (
+            {"columns": columns} if columns else {})
     return channel
 
 
@@ -139,12 +184,20 @@ def _labels(field: str) -> Spec:
     return {"field": field, "type": "nominal", "title": None, "axis": {"labelLimit": 300, "minExtent": 300}}
 
 
-def _nominal(*fields: str) -> list[Spec]:
-    return [{"field": field, "type": "nominal"} for field in fields]
+def _nominal(**fields: str) -> list[Spec]:
+    """Tooltip entries: each field (keyword) under the title a reader reads (value)."""
+    return [{"field": field, "type": "nominal", "title": title} for field, title in fields.items()]
 
 
-def _temporal(field: str, fmt: str) -> Spec:
-    return {"field": field, "type": "temporal", "format": fmt}
+def _temporal(field: str, fmt: str, title: str) -> Spec:
+    return {"field": field, "type": "temporal", "format": fmt, "title": title}
+
+
+def dash(status: str) -> list[int]:
+    """The status's line pattern on the map (geo.map.style.STATUS_STYLE's dash_array) as a Vega-Lite strokeDash:
+    closed dashed, partially resumed dotted, resumed solid."""
+    pattern = STATUS_STYLE[status]["dash_array"]
+    return [int(n) for n in pattern.split()] if pattern else [1, 0]
 
 
 def _spec(datasets: dict[str, list[dict[str, Any]]], **body: Any) -> Spec:
@@ -196,26 +249,27 @@ def months_of(frame: gpd.GeoDataFrame) -> Months:
 
 
 def timeline_charts(frame: gpd.GeoDataFrame | None, all_events: gpd.GeoDataFrame, horizon: dt.date,
-                    months: Months | None = None, keep: np.ndarray | None = None) -> tuple[Spec, Spec]:
+                    months: Months | None = None, keep: np.ndarray | None = None,
+                    routes: RouteHistory | None = None) -> tuple[Spec, Spec]:
     """(periods_spec, events_spec): two complete Vega-Lite v6 specs on one time axis, plain JSON-ready
     dicts (dates as ISO text, missing values as null) carrying their rows in top-level `datasets`, for
     `st.vega_lite_chart`. First the policy periods (each route's status over time), then the events as
-    bars over their possible dates, coloured by event type, over the shaded closures; above BARS_MAX
-    events, their count per month instead.
+    bars over their possible dates, coloured by event type, over the spans when every route was closed
+    (shaded); above BARS_MAX events, their count per month instead.
 
     `frame` is what the filters show; `all_events` supplies the policy periods (routes' status
     histories), so the context stays visible whatever is filtered. With `months` (`months_of(all_events)`,
     kept per dataset version) and `keep` (which of all_events `frame` holds), the counts come from those
     codes: above BARS_MAX events `frame` is then not read at all, and it may be None (then taken from
-    all_events where `keep` is true when needed).
+    all_events where `keep` is true when needed). `routes`: `route_history(all_events, horizon)`, when kept.
     """
     if months is None:  # counted from `frame` itself
         months, keep = months_of(frame), np.ones(len(frame), dtype=bool)
     monthly, dated, earliest, present = months.count(keep)
     many = dated > BARS_MAX  # then only monthly counts: no per-event intervals are built
     events = None if many else event_intervals(all_events[keep] if frame is None else frame, horizon)
-    routes = np.flatnonzero(all_events["status_history"].map(bool).to_numpy())[:PERIOD_ROUTES_MAX]
-    periods = policy_periods(all_events.iloc[routes], horizon)  # the first routes, without copying the rest
+    routes = route_history(all_events, horizon) if routes is None else routes
+    periods = routes.periods
     starts = [day for day in (earliest, pd.to_datetime(periods["start"]).min()) if pd.notna(day)]
     first = min(starts) if starts else pd.Timestamp(horizon)
     domain = [first.strftime(_ISO), pd.Timestamp(horizon + dt.timedelta(days=1)).strftime(_ISO)]
@@ -224,43 +278,139 @@ def timeline_charts(frame: gpd.GeoDataFrame | None, all_events: gpd.GeoDataFrame
     status_colours = [ROUTE_STATUSES[s] for s in STATUS_STYLE], [STATUS_STYLE[s]["color"] for s in STATUS_STYLE]
 
     lane_data: dict[str, list[dict[str, Any]]] = {}
-    lanes = _spec(lane_data, data=_data(lane_data, _rows(periods)), mark={"type": "bar", "height": 12}, encoding={
+    # Status by line pattern as well as colour (as the map draws routes), in one legend: colour and pattern share
+    # the field and the title.
+    pattern = {"field": "status_label", "type": "nominal", "title": "Route status", "legend": {"orient": "bottom"},
+               "scale": {"domain": status_colours[0], "range": [dash(s) for s in STATUS_STYLE]}}
+    lanes = _spec(lane_data, data=_data(lane_data, routes.rows),
+                  mark={"type": "rule", "strokeWidth": 9, "strokeCap": "butt"}, encoding={
         "x": _time_x("start", domain), "x2": {"field": "end"},
         "y": _labels("route"),
         "color": _colour("status_label", *status_colours, title="Route status"),
-        "tooltip": [*_nominal("route", "status_label"), _temporal("start", "%Y-%m-%d"),
-                    *_nominal("inferred", "sources")],
-    }, height={"step": 26}, title="Policy periods: each trade route's status")
+        "strokeDash": pattern,
+        "tooltip": [*_nominal(route="Route", status_label="Status"), _temporal("start", "%Y-%m-%d", "Since"),
+                    *_nominal(inferred_words="Date inferred", note="Report", sources="Sources")],
+    }, height={"step": 26}, title="Policy periods: each trade route's status (dashed = closed, dotted = partially "
+                                  "resumed, solid = resumed)")
 
-    closed = periods["status"].eq("closed")  # one status, so one label: the span of all closures
-    closures = [{"status_label": ROUTE_STATUSES["closed"], "start": periods["start"][closed].min().strftime(_ISO),
-                 "end": periods["end"][closed].max().strftime(_ISO)}] if closed.any() else []
     event_data: dict[str, list[dict[str, Any]]] = {}
-    shading = {"data": _data(event_data, closures),
+    shading = {"data": _data(event_data, routes.sealed),
                "mark": {"type": "rect", "color": STATUS_STYLE["closed"]["color"], "opacity": 0.07},
                "encoding": {"x": _time_x("start", domain), "x2": {"field": "end"}}}
     type_legend = _colour("type_label", *type_colours, title="Event type", columns=3)
     if many:  # one bar per event stops being readable (and sendable): count per month
         size = {"field": "size", "type": "quantitative"}
         counts = {"data": _data(event_data, _rows(monthly)), "mark": {"type": "bar"}, "encoding": {
-            "x": _time_x("month", domain), "y": size | {"title": "events"}, "color": type_legend,
-            "tooltip": [_temporal("month", "%Y-%m"), *_nominal("type_label"), size],
+            "x": _time_x("month", domain), "y": size | {"title": "Events"}, "color": type_legend,
+            "tooltip": [_temporal("month", "%Y-%m", "Month"), *_nominal(type_label="Type"), size | {"title": "Events"}],
         }}
         # fit-x: fitted in height too, Streamlit's 260 px would hold only the 7-row legend and no bars
         return lanes, _spec(event_data, layer=[shading, counts], height=260,
                             autosize={"type": "fit-x", "contains": "padding"},
                             title=f"Events per month of their earliest possible day ({dated:,} events: "
-                                  f"too many to draw one bar each); shaded = a trade route closed")
+                                  f"too many to draw one bar each); shaded = every trade route closed")
     rows = _rows(events)
     y = _labels("title") | {"sort": {"field": "start"}}
     spans = {"data": _data(event_data, [row for row in rows if row["kind"] != "by"]),
              "mark": {"type": "bar", "height": 10, "cornerRadius": 3}, "encoding": {
                  "x": _time_x("start", domain), "x2": {"field": "end"}, "y": y, "color": type_legend,
-                 "tooltip": _nominal("title", "type_label", "when", "precision", "inferred", "id")}}
+                 "tooltip": _nominal(title="Event", type_label="Type", when="Date", known_to="Date known to",
+                                     inferred_words="Date inferred")}}
     by_marks = {"data": _data(event_data, [row for row in rows if row["kind"] == "by"]),
                 "mark": {"type": "point", "shape": "triangle-left", "size": 90, "filled": True, "opacity": 1},
                 "encoding": {"x": _time_x("start", domain), "y": y, "color": _colour("type_label", *type_colours),
-                             "tooltip": _nominal("title", "type_label", "when", "id")}}
+                             "tooltip": _nominal(title="Event", type_label="Type", when="Date",
+                                                 inferred_words="Date inferred")}}
     return lanes, _spec(event_data, layer=[shading, spans, by_marks], height={"step": 24},
                         title="Events: bar = earliest to latest possible day; ◀ = known only to be on or before; "
-                              "shaded = a trade route closed")
+                              "shaded = every trade route closed")
+
+
+# --- China's monthly trade with North Korea, under the timeline (geo.reference.trade) ----------------------------
+TRADE_FLOWS: dict[str, tuple[str, str]] = {
+    EXPORTS: ("China's exports to North Korea", "#0072B2"),
+    IMPORTS: ("China's imports from North Korea", "#E69F00"),
+    TOTAL: ("Total trade (the page gives no split)", "#8C8C8C"),
+}
+"""Each dollar column the bars draw: its name for readers and its colour (colour-blind safe, as the map's)."""
+NO_FIGURE = "no cited figure"
+_GAP_LABEL, _GAP_COLOUR = "No cited figure", "#E6E6E6"
+_MAP_DATE_COLOUR = "#333333"
+
+
+def trade_bars(series: pd.DataFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(bars, gaps) of the series: one bar row per figure drawn (`start`/`end` of its month, `flow` label, `low`/
+    `high` in US$ million, stacked exports under imports; a month the page gives as a total only is one total bar),
+    and one gap row per month with no figure at all. A missing figure is never drawn as zero. Each row carries its
+    tooltip words: month, each figure (or 'no cited figure'), source, and whether the figures are preliminary or
+    revised."""
+    columns = [name for name in TRADE_FLOWS if name in series.columns]
+    bars, gaps = [], []
+    for row in _records({name: series[name] for name in series.columns}):
+        figures = {name: row[name] for name in columns if row[name] is not None}
+        words = {
+            "month_label": f"{pd.Timestamp(row['start']):%B %Y}",
+            "start": row["start"], "end": row["end"],
+            **{f"{name}_words": millions(row[name]) or NO_FIGURE for name in columns},
+            "source": (f"{row['source_title']}, published {pd.Timestamp(row['published']):%Y-%m-%d}"
+                       if row.get("source_title") and row.get("published") else NO_FIGURE),
+            "kind": figure_kind(row.get("note")).capitalize() or "As reported",
+        }
+        if not figures:
+            gaps.append(words | {"flow": _GAP_LABEL, "kind": NO_FIGURE})
+            continue
+        drawn = [EXPORTS, IMPORTS] if EXPORTS in figures and IMPORTS in figures else \
+            [TOTAL] if TOTAL in figures else list(figures)[:1]
+        low = 0.0
+        for name in drawn:
+            high = low + figures[name] / 1e6
+            bars.append(words | {"flow": TRADE_FLOWS[name][0], "low": low, "high": high})
+            low = high
+    return bars, gaps
+
+
+def time_domain(spec: Spec) -> list[str]:
+    """The time axis's [first, last) of a timeline spec (timeline_charts' periods or events spec), so a chart drawn
+    beside it shares its axis."""
+    for part in [spec, *spec.get("layer", [])]:
+        domain = part.get("encoding", {}).get("x", {}).get("scale", {}).get("domain")
+        if domain:
+            return list(domain)
+    raise ValueError("the spec has no time axis with a set domain")
+
+
+def trade_chart(series: pd.DataFrame, map_day: dt.date | None, domain: list[str]) -> Spec:
+    """China's monthly trade with North Korea (geo.reference.trade's frame) as bars in US$ million on the time axis
+    `domain` (time_domain of the timeline beside it), with a rule at the map date. Months with no cited figure are
+    pale grey bands, never zero bars. A complete Vega-Lite v6 spec for `st.vega_lite_chart`."""
+    bars, gaps = trade_bars(series)
+    columns = [name for name in TRADE_FLOWS if name in series.columns]
+    flows = [TRADE_FLOWS[name] for name in columns] + [(_GAP_LABEL, _GAP_COLOUR)]
+    colour = _colour("flow", [label for label, _ in flows], [c for _, c in flows], title="China's trade with "
+                     "North Korea, as China's customs reported it", columns=2)
+    tooltip = [*_nominal(month_label="Month"),
+               *[{"field": f"{name}_words", "type": "nominal", "title": TRADE_FLOWS[name][0]} for name in columns],
+               *_nominal(source="Source", kind="Figures")]
+    x = _time_x("start", domain)
+    data: dict[str, list[dict[str, Any]]] = {}
+    layers: list[Spec] = [
+        {"data": _data(data, _rows(pd.DataFrame(gaps))) if gaps else {"values": []},
+         "mark": {"type": "rect", "opacity": 0.6, "clip": True},
+         "encoding": {"x": x, "x2": {"field": "end"}, "color": colour, "tooltip": tooltip}},
+        {"data": _data(data, _rows(pd.DataFrame(bars))) if bars else {"values": []},
+         "mark": {"type": "bar", "clip": True},
+         "encoding": {"x": x, "x2": {"field": "end"},
+                      "y": {"field": "low", "type": "quantitative", "title": None,
+                            "axis": {"minExtent": 300, "format": ",.0f"}},
+                      "y2": {"field": "high"}, "color": colour, "tooltip": tooltip}},
+    ]
+    if map_day is not None:
+        layers.append({"data": {"values": [{"day": pd.Timestamp(map_day).strftime(_ISO), "label": "Map date",
+                                            "day_words": f"{map_day:%Y-%m-%d}"}]},
+                       "mark": {"type": "rule", "color": _MAP_DATE_COLOUR, "strokeWidth": 2},
+                       "encoding": {"x": _time_x("day", domain),
+                                    "tooltip": _nominal(label="Line", day_words="Date")}})
+    # fit-x: Streamlit's default "fit" squeezes the plot to nothing under a two-row legend
+    return _spec(data, layer=layers, height=160, autosize={"type": "fit-x", "contains": "padding"},
+                 title="China's trade with North Korea per month, US$ million (pale grey: no cited figure for that "
+                       "month; dark line: the map date)")

@@ -121,13 +121,20 @@ def kept_as(spec: Spec, change_id: str) -> str:
     return open_store(spec).kept_as(change_id)
 
 
+SUGGESTION_FIELDS = ("suggested", "suggested_reason")
+"""A candidate's properties that are the review's, not the event's (geo.ingest.suggest.CANDIDATE_ONLY)."""
+
+
 def append_features(spec: Spec, features: list[dict[str, Any]], *, editor: str,
                     expected_digest: str | None = None) -> Change:
     """Append `features` to the dataset as `editor`; returns the recorded change.
 
     Raises ConflictError when the dataset is no longer at `expected_digest`, and DatasetError when there
     are more than MAX_APPEND_FEATURES, or the new features (or the result) break the data contract or a
-    size limit; in each case nothing is written."""
+    size limit; in each case nothing is written. A candidate's suggestion (`suggested`, `suggested_reason`:
+    the review's, geo.ingest.suggest) is never stored."""
+    features = [{**f, "properties": {k: v for k, v in f["properties"].items() if k not in SUGGESTION_FIELDS}}
+                if isinstance(f, dict) and isinstance(f.get("properties"), dict) else f for f in features]
     return open_store(spec).append_features(features, editor=editor, expected_digest=expected_digest)
 
 

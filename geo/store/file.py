@@ -42,6 +42,18 @@ def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def file_stamp(path: Path, absent: str) -> str:
+    """What changes whenever the file at `path` may have (`absent` when it cannot be read): its inode, ctime, mtime
+    and size. Each safe write makes a new inode, and no one can set a ctime, so two contents of the same size
+    written in one clock tick, or a copy that kept its mtime, still differ (mtime and size alone did not: servers
+    then disagreed about the version)."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return absent
+    return f"{stat.st_ino}:{stat.st_ctime_ns}:{stat.st_mtime_ns}:{stat.st_size}"
+
+
 def backup_path(path: Path, change_id: str) -> Path:
     """Where the version that change `change_id` replaced is kept: `<name>.bak.<change id>`."""
     path = Path(path)
@@ -162,25 +174,16 @@ class FileStore:
         return data, self.digest()
 
     def stamp(self) -> str:
-        """Changes whenever the file may have: its mtime and size (no read)."""
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return "missing"
-        return f"{stat.st_mtime_ns}:{stat.st_size}"
+        """Changes whenever the file may have, on every server reading it (no read): `file_stamp`."""
+        return file_stamp(self.path, "missing")
 
     def history(self) -> list[Change]:
         """The change log beside the file, oldest first (raises changelog.ChangeLogError when unreadable)."""
         return changelog.read_changes(self.path)
 
     def history_stamp(self) -> str:
-        """Changes whenever the change log may have (its mtime and size)."""
-        log = changelog.log_path(self.path)
-        try:
-            stat = log.stat()
-        except OSError:
-            return "none"
-        return f"{stat.st_mtime_ns}:{stat.st_size}"
+        """Changes whenever the change log may have: `file_stamp`."""
+        return file_stamp(changelog.log_path(self.path), "none")
 
     def kept_as(self, change_id: str) -> str:
         """Where the version that change `change_id` replaced is kept: the backup file's name."""

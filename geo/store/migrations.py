@@ -135,8 +135,18 @@ BEGIN
 END $$;
 """ + "".join(_TOUCH.format(table=table) for table in ("events", "sources", "status_history", "figures"))
 
+V2 = """
+ALTER TABLE sources ADD COLUMN url text;  -- the publisher's address of a report whose ref is the stored copy
+"""
+
+V3 = """
+ALTER TABLE events ADD COLUMN crossings jsonb;  -- the crossings (ids) a MultiPoint event's points stand for
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "events, sources, status history, figures, change log", V1),
+    Migration(2, "a source's publisher address beside its stored copy", V2),
+    Migration(3, "the crossings an event at several places was at", V3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

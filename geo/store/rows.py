@@ -1,6 +1,7 @@
 """How an event feature is laid out in the PostGIS tables, and back, exactly.
 
-One row in `events` per feature (its scalar properties as typed columns, `via` as jsonb, the geometry as
+One row in `events` per feature (its scalar properties as typed columns, `via` and `crossings` as jsonb, the
+geometry (a Point, MultiPoint, LineString or MultiLineString) as
 `geometry(Geometry, 4326)`), one row per source in `sources`, per status change in `status_history`, per
 figure in `figures`, each numbered by its position. `keys` keeps the property names a feature (or source,
 status change, figure) has, in their order, so an absent property stays absent, an explicit null stays
@@ -22,10 +23,10 @@ from shapely.geometry import mapping, shape
 EVENT_SCALARS = ("layer", "event_type", "title", "summary", "place", "place_text", "evidence", "country",
                  "location_precision", "location_note", "date_start", "date_end", "date_precision",
                  "date_inferred", "date_note", "status", "matches")
-EVENT_JSON = ("via",)
+EVENT_JSON = ("via", "crossings")
 CHILDREN = {  # property -> (table, columns)
     "sources": ("sources", ("publisher", "title", "published", "ref", "author", "note", "original",
-                            "attributed_to", "claim")),
+                            "attributed_to", "claim", "url")),
     "status_history": ("status_history", ("status", "since", "precision", "inferred", "note")),
     "figures": ("figures", ("quantity", "value", "value_max", "qualifier", "source")),
 }

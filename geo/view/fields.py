@@ -9,20 +9,22 @@ and the dashboard turns it into a widget.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from geo.events.vocabulary import EVENT_TYPES, LAYERS
 
 MAX_TEXT = 200  # longest search text, in the search box and in a link
-DATES_KEY = "dates"
-"""The one range control that sets both `since` and `until`."""
 BORDER_CHOICES: tuple[float | None, ...] = (1, 5, 10, 25, 50, 100, 250, 500, None)
 """The distances (km) the border control offers; None: any distance."""
 VERSION = re.compile(r"[0-9a-f]{8,64}")
+MAP_LAT, MAP_LON = 85.0, 180.0  # the map's centre lies within ±MAP_LAT latitude and ±MAP_LON longitude
+MAP_ZOOMS = (3, 18)  # the zooms a link may ask for, as the base map allows (geo.map.base)
+MAP_DECIMALS = 4  # a centre's degrees in a link: 4 decimals place it within about 10 m
 KEEP = object()
 """What a field's `read` gives for a value it ignores: the view keeps its default."""
 
@@ -36,27 +38,52 @@ class Whole(Enum):
     LAST_DAY = "the data's last date"
 
 
+class MapView(NamedTuple):
+    """Where the map looks: its centre (degrees) and zoom, as a link carries them (`map=40.1,124.4,8`)."""
+
+    lat: float
+    lon: float
+    zoom: int
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """(lat, lon), as folium and st_folium take a centre."""
+        return self.lat, self.lon
+
+
+def bounded_map_view(lat: float, lon: float, zoom: float) -> MapView:
+    """The map view nearest to (lat, lon, zoom) that a link may carry: latitude clamped to ±MAP_LAT, longitude
+    wrapped into −180..180 (a map panned round the world reports 484.3 for 124.3), zoom rounded and clamped to
+    MAP_ZOOMS, degrees rounded to MAP_DECIMALS. Raises ValueError for a value that is not a finite number."""
+    if not all(math.isfinite(value) for value in (lat, lon, zoom)):
+        raise ValueError("a map view needs finite numbers")
+    lon = (lon + MAP_LON) % (2 * MAP_LON) - MAP_LON if not -MAP_LON <= lon <= MAP_LON else lon
+    return MapView(round(min(max(lat, -MAP_LAT), MAP_LAT), MAP_DECIMALS) + 0.0, round(lon, MAP_DECIMALS) + 0.0,
+                   int(min(max(round(zoom), MAP_ZOOMS[0]), MAP_ZOOMS[1])))
+
+
 @dataclass(frozen=True)
 class Control:
     """What the dashboard shows for a field (plain data; the dashboard makes the widget).
 
     kind: "layer checkboxes" (one checkbox per layer, labelled with its name, keyed `<key>.<layer>`),
-    "multiselect" (of the event types in the data), "date range" (a slider over the data's dates),
-    "checkbox", "choice slider" (over `choices`), "text", "month slider" (over the map's months) or
-    "selectbox" (of the events shown).
+    "multiselect" (of the event types in the data), "date" (a typed date bounded to the data's dates, whose
+    calendar steps by month), "checkbox", "choice slider" (over `choices`), "text", "month slider" (over the
+    map's months) or "selectbox" (of the events shown).
     place: "sidebar", "timeline" (above the map) or "details" (beside it); `order` is its position there.
+    help: the control's tooltip, in plain words.
     """
 
     kind: str
     label: str
     place: str
     order: int
-    key: str = ""  # its session-state key, when not its field's link parameter (the date range sets two fields)
     format: str = ""
     choices: tuple[Any, ...] = ()
     none_label: str = ""
     placeholder: str = ""
     max_chars: int | None = None
+    help: str = ""
 
     def choice_label(self, value: Any) -> str:
         """How a choice reads on the control: `none_label` for None, else `format` filled with it."""
@@ -119,16 +146,14 @@ class ViewField:
     write: Callable[[Any], str | None]
     default: Any
     control: Control | None = None
-    slot: int | None = None  # which item of its control's value (the date range holds since and until)
     flag: Flag | None = None
     always: bool = False
     settle: Callable[[dict[str, Any], Mapping[str, Any], list[str]], None] | None = None
 
     @property
     def session(self) -> str | None:
-        """Its widget's key in the session state: its link parameter, unless the control names another
-        (None: no widget)."""
-        return (self.control.key or self.url) if self.control else None
+        """Its widget's key in the session state: its link parameter (None: no widget)."""
+        return self.url if self.control else None
 
 
 # --- Reading a link's values (each notice says what was ignored, naming the parameter) -----------------
@@ -210,6 +235,27 @@ def _version(raw: str, _default: Any, reading: Reading) -> Any:
     return KEEP
 
 
+MAP_TEXT = re.compile(r"(-?\d{1,3}(?:\.\d{1,12})?),(-?\d{1,3}(?:\.\d{1,12})?),(\d{1,2}(?:\.\d{1,12})?)")
+"""A map view in a link: latitude,longitude,zoom (more decimals than MAP_DECIMALS are read, and rounded)."""
+
+
+def _map_view(raw: str, _default: Any, reading: Reading) -> Any:
+    """The map view a link's `map` asks for; KEEP (the default framing) with a notice when it is malformed,
+    and a notice when it had to be moved into bounds. Bounded for hostile links: at most 64 characters are
+    looked at."""
+    match = MAP_TEXT.fullmatch(raw) if len(raw) <= 64 else None
+    if match is None:
+        reading.notices.append(f"Ignored 'map' '{raw[:30]}' in the link: expected latitude,longitude,zoom "
+                               "(e.g. 40.1,124.4,8).")
+        return KEEP
+    lat, lon, zoom = (float(part) for part in match.groups())
+    view = bounded_map_view(lat, lon, zoom)
+    if (abs(lat) > MAP_LAT or abs(lon) > MAP_LON or not MAP_ZOOMS[0] <= zoom <= MAP_ZOOMS[1]):
+        reading.notices.append(f"The link's map position {raw} is outside what the map shows; using "
+                               f"{_map_text(view)}.")
+    return view
+
+
 def _whole_range_if_reversed(chosen: dict[str, Any], defaults: Mapping[str, Any], notices: list[str]) -> None:
     if chosen.get("since", defaults["since"]) > chosen.get("until", defaults["until"]):
         notices.append("The link's 'since' is after its 'until'; showing the whole date range.")
@@ -234,6 +280,15 @@ def _km(km: float | None) -> str | None:
     return None if km is None else f"{km:g}"
 
 
+def _degrees(value: float) -> str:
+    text = f"{value:.{MAP_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _map_text(view: MapView | None) -> str | None:
+    return None if view is None else f"{_degrees(view.lat)},{_degrees(view.lon)},{view.zoom}"
+
+
 def _unless_empty(text: str | None) -> str | None:
     return text or None
 
@@ -242,7 +297,8 @@ def _verbatim(text: str) -> str:
     return text
 
 
-DATES = Control("date range", "Dates (events overlapping this range)", "sidebar", 3, key=DATES_KEY, format="YYYY-MM-DD")
+DATE_HELP = ("Events whose possible dates overlap the range from this day to the other are shown. Type a date "
+             "as YYYY-MM-DD, or pick one: the calendar steps by month.")
 
 FIELDS: tuple[ViewField, ...] = (
     ViewField("layers", "layers", "filters", _names("layer"), _joined, Whole.LAYERS,
@@ -252,44 +308,44 @@ FIELDS: tuple[ViewField, ...] = (
               Control("multiselect", "Event types", "sidebar", 2),
               flag=Flag("--event-type", f"repeatable; one of {', '.join(EVENT_TYPES)}", "T",
                         choices=tuple(EVENT_TYPES), repeat=True)),
-    ViewField("since", "since", "filters", _date("'since' date"), _iso, Whole.FIRST_DAY, DATES, slot=0,
+    ViewField("since", "since", "filters", _date("'since' date"), _iso, Whole.FIRST_DAY,
+              Control("date", "From", "sidebar", 3, format="YYYY-MM-DD", help=DATE_HELP),
               flag=Flag("--since", None, "YYYY-MM-DD", "date")),
-    ViewField("until", "until", "filters", _date("'until' date"), _iso, Whole.LAST_DAY, DATES, slot=1,
+    ViewField("until", "until", "filters", _date("'until' date"), _iso, Whole.LAST_DAY,
+              Control("date", "To", "sidebar", 4, format="YYYY-MM-DD", help=DATE_HELP),
               flag=Flag("--until", None, "YYYY-MM-DD", "date"), settle=_whole_range_if_reversed),
     ViewField("text", "q", "filters", _text, _verbatim, "",
-              Control("text", "Search text", "sidebar", 7, placeholder="e.g. Hunchun, defection, Shanghai",
+              Control("text", "Search text", "sidebar", 8, placeholder="e.g. Hunchun, defection, Shanghai",
                       max_chars=MAX_TEXT)),
     ViewField("include_undated", "undated", "filters", _flag("'undated'"), _one_or_zero, True,
-              Control("checkbox", "Include events with no known date", "sidebar", 4)),
+              Control("checkbox", "Include events with no known date", "sidebar", 5)),
     ViewField("corroborated_only", "corroborated", "filters", _flag("'corroborated'"), _one_or_zero, False,
-              Control("checkbox", "Only events corroborated by two or more independent sources", "sidebar", 5)),
+              Control("checkbox", "Only events corroborated by two or more independent sources", "sidebar", 6)),
     ViewField("max_border_km", "border", "filters", _distance, _km, None,
-              Control("choice slider", "Within this distance of the China–DPRK border", "sidebar", 6,
+              Control("choice slider", "Within this distance of the China–DPRK border", "sidebar", 7,
                       format="{} km", choices=BORDER_CHOICES, none_label="any distance")),
     ViewField("as_of", "asof", "view", _date("map date"), _iso, None,
               Control("month slider", "Map date: events pile up to this month; routes show their status then",
                       "timeline", 1, format="%Y-%m")),
     ViewField("selected", "event", "view", _event, _unless_empty, None,
               Control("selectbox", "Event (click a pin or line on the map, or choose here)", "details", 1)),
+    ViewField("map_view", "map", "view", _map_view, _map_text, None),
     ViewField("version", "v", "view", _version, _unless_empty, None, always=True),
 )
 """Every part of the view, in the order a link lists them (and `parse` reads them)."""
 
 FIELD: dict[str, ViewField] = {field.name: field for field in FIELDS}
 KEYS: dict[str, str] = {field.name: field.url for field in FIELDS}
-"""Each part of the view and its link parameter; for every part but the layers and the dates, also its
-widget's key in the session state and its name in the cache keys."""
+"""Each part of the view and its link parameter; for every part with a control but the layers (one checkbox
+each: `geo.view.link.layer_key`), also its widget's key in the session state; and its name in the cache keys."""
 PARAMS = tuple(KEYS.values())
 
 
 def controls(place: str) -> tuple[ViewField, ...]:
-    """The fields whose controls `place` ("sidebar", "timeline", "details") shows, in the order it shows them:
-    one per control (the date range by its first field, `since`; its key is `session`)."""
-    first: dict[Control, ViewField] = {}
-    for field in FIELDS:
-        if field.control and field.control.place == place:
-            first.setdefault(field.control, field)
-    return tuple(sorted(first.values(), key=lambda field: field.control.order))
+    """The fields whose controls `place` ("sidebar", "timeline", "details") shows, in the order it shows them
+    (each field has its own control, keyed `session`)."""
+    return tuple(sorted((field for field in FIELDS if field.control and field.control.place == place),
+                        key=lambda field: field.control.order))
 
 
 def snap_to_choice(value: float | None, choices: Sequence[float | None]) -> float | None:

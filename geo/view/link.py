@@ -1,4 +1,5 @@
-"""The view in the page URL: every filter, the map date and the chosen event, as query parameters.
+"""The view in the page URL: every filter, the map date, the chosen event and where the map looks, as query
+parameters.
 
 `parse` reads a URL's parameters against what the dataset allows and never fails: unknown or stale
 values are dropped (or clamped) and each is reported as a notice for the page to show. `encode`
@@ -15,35 +16,37 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from geo.view.fields import (
-    DATES_KEY,
     FIELD,
     FIELDS,
     KEEP,
     KEYS,
     MAX_TEXT,
     PARAMS,
-    Control,
+    MapView,
     Reading,
     ViewField,
     Whole,
+    bounded_map_view,
     snap_to_choice,
 )
 from geo.view.filters import Filters
 
-__all__ = ["DATES_KEY", "KEYS", "MAX_TEXT", "PARAMS", "View", "cache_key", "dataset_view", "default_view",
-           "encode", "layer_key", "parse", "snap_to_choice", "view_from_link", "view_from_state", "widget_keys",
-           "widget_state"]  # the names of the view's parts are geo.view.fields' (FIELDS), re-exported here
+__all__ = ["KEYS", "MAX_TEXT", "PARAMS", "MapView", "View", "cache_key", "dataset_view", "date_order_notice",
+           "default_view", "encode", "layer_key", "map_view_from", "parse", "snap_to_choice", "view_from_link",
+           "view_from_state", "widget_keys", "widget_state"]  # the view's parts: geo.view.fields' (FIELDS)
 FIELD_PART = {field.name: field.part for field in FIELDS}
 MAX_NOTICES = 10  # notices a link gets at most: a crafted one may carry thousands of unknown names
 
 
 @dataclass(frozen=True)
 class View:
-    """What a link reproduces: the filters, the date the map shows, and the selected event."""
+    """What a link reproduces: the filters, the date the map shows, the selected event and where the map looks
+    (None: the opening view, which frames the border)."""
 
     filters: Filters
     as_of: dt.date | None = None
     selected: str | None = None
+    map_view: MapView | None = None
     version: str | None = None  # the dataset version (geo.store.changelog.version) the link was made on
 
 
@@ -122,15 +125,9 @@ def layer_key(layer: str) -> str:
     return f"{FIELD['layers'].session}.{layer}"
 
 
-def _slots(control: Control, view: View) -> tuple[Any, ...]:
-    """The value of a control that sets several fields (the date range: since and until)."""
-    return tuple(_value(field, view) for field in sorted((f for f in FIELDS if f.control is control),
-                                                         key=lambda f: f.slot))
-
-
 def widget_state(view: View, layers: Sequence[str]) -> dict[str, Any]:
-    """The widgets' values for `view`, keyed as the widgets are (geo.view.fields: `layer_key`, `DATES_KEY`,
-    the others' keys); a distance snaps to a choice its control offers. The chosen event is left out, since
+    """The widgets' values for `view`, keyed as the widgets are (`layer_key`, the others' `session` keys in
+    geo.view.fields); a distance snaps to a choice its control offers. The chosen event is left out, since
     its chooser only exists once events are shown."""
     state: dict[str, Any] = {}
     for field in FIELDS:
@@ -141,8 +138,6 @@ def widget_state(view: View, layers: Sequence[str]) -> dict[str, Any]:
             state.update({layer_key(layer): layer in (value or ()) for layer in layers})
         elif control.kind == "multiselect":
             state[field.session] = list(value or ())
-        elif field.slot is not None:
-            state[field.session] = _slots(control, view)
         else:
             state[field.session] = control.snap(value)
     return state
@@ -155,7 +150,9 @@ def widget_keys(layers: Sequence[str]) -> tuple[str, ...]:
 
 def view_from_state(state: Mapping[str, Any], layers: Sequence[str], version: str | None = None) -> View:
     """The view the widgets show (the inverse of `widget_state`); text is cut to MAX_TEXT, since a
-    crafted client ignores the search box's own limit."""
+    crafted client ignores the search box's own limit. A From date after the To date is read as the range
+    between them (`date_order_notice` says so); an emptied date field filters nothing on that side. The map
+    view is not a widget's: the page adds it (`map_view_from`)."""
     values: dict[str, Any] = {"version": version}
     for field in FIELDS:
         control = field.control
@@ -165,15 +162,42 @@ def view_from_state(state: Mapping[str, Any], layers: Sequence[str], version: st
             values[field.name] = tuple(layer for layer in layers if state.get(layer_key(layer)))
         elif control.kind == "multiselect":
             values[field.name] = tuple(state[field.session])
-        elif field.slot is not None:
-            values[field.name] = state[field.session][field.slot]
         elif control.kind == "checkbox":
             values[field.name] = bool(state[field.session])
         elif control.kind == "text":
             values[field.name] = str(state.get(field.session) or "")[:control.max_chars]
         else:
             values[field.name] = state.get(field.session)
+    if _reversed(values.get("since"), values.get("until")):
+        values["since"], values["until"] = values["until"], values["since"]
     return _view(values)
+
+
+def _reversed(since: Any, until: Any) -> bool:
+    return isinstance(since, dt.date) and isinstance(until, dt.date) and since > until
+
+
+def date_order_notice(state: Mapping[str, Any]) -> str | None:
+    """One plain line when the widgets' From date is after their To date (the filters then use the range
+    between them), else None."""
+    since, until = state.get(FIELD["since"].session), state.get(FIELD["until"].session)
+    if not _reversed(since, until):
+        return None
+    return f"“From” ({_day(since)}) is after “To” ({_day(until)}): showing events from {_day(until)} to {_day(since)}."
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def map_view_from(returned: Mapping[str, Any] | None) -> MapView | None:
+    """Where the map looks, from what st_folium returned (`center` {"lat", "lng"} and `zoom`), bounded and
+    rounded as a link carries it (geo.view.fields.bounded_map_view); None when it returned no position."""
+    try:
+        centre, zoom = (returned or {}).get("center"), (returned or {}).get("zoom")
+        return bounded_map_view(float(centre["lat"]), float(centre["lng"]), float(zoom))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def cache_key(filters: Filters, as_of: dt.date | None = None) -> str:
