@@ -9,16 +9,24 @@
  * pin for exact points, pins on top); without WebGL the same is drawn on a 2D canvas. Route lines are
  * 2D canvas polylines under the points, styled by route status.
  *
- * Hover shows the event type and dates; a click opens a popup and hands streamlit-folium a tooltip
- * text ending in "[#<row>]", which Python maps back to the event id (geo.map.layers.feature_id_from_tooltip).
- * Dataset text only ever reaches the page through textContent or escapeHtml.
+ * Clusters: points closer than one cell of `clusterPx` screen pixels (cells fixed in world pixels per zoom,
+ * so a pan does not regroup them) are drawn as one numbered circle, like Leaflet.markercluster's; a point
+ * alone in its cell is drawn as its pin (or disc). A click on a cluster zooms to its members, or, at the
+ * map's last zoom or when they all share one point, lists them (up to `maxListed`), each selectable.
+ *
+ * Hover shows the event in plain words; a click opens a short popup and hands streamlit-folium a tooltip
+ * whose text ends in "[#<row>]" (hidden from view), which Python maps back to the event id
+ * (geo.map.popups.feature_id_from_tooltip). Dataset text only ever reaches the page through textContent or
+ * escapeHtml.
  *
  * WebGL is used unless the browser only has a software rasterizer (SwiftShader on a machine without a
  * GPU, headless Chromium): there the 2D canvas is far faster (measured: a mask over 100,000 points
  * takes ~2.6 s with SwiftShader WebGL, ~50 ms on the 2D canvas).
  *
  * Debug properties for tests: renderer ('webgl' | 'canvas'), rendererInfo (the WebGL renderer's name),
- * drawnCount (rows shown), ready (a Promise resolved once the pack is loaded), screenPoint(row).
+ * drawnCount (rows shown), ready (a Promise resolved once the pack is loaded), screenPoint(row),
+ * clusters (the clusters of the last drawing: {count, x, y} in container pixels) and singles (rows drawn
+ * alone).
  */
 (function () {
     'use strict';
@@ -29,6 +37,11 @@
     // Above these counts (in view) the 2D canvas is drawn pixel by pixel (see "Dense drawing"): Chromium's
     // software rasterizer takes ~9 s for a path of 900,000 arcs and ~8 s for 50,000 dashed lines.
     var DENSE_POINTS_ABOVE = 20000, DENSE_LINES_ABOVE = 2000, DENSE_CELL_PX = 2;
+    // Cluster circles as Leaflet.markercluster draws them (small, medium, large: outer ring, inner disc).
+    var CLUSTER_STYLES = [[10, 'rgba(181, 226, 140, 0.6)', 'rgba(110, 204, 57, 0.6)'],
+                          [100, 'rgba(241, 211, 87, 0.6)', 'rgba(240, 194, 12, 0.6)'],
+                          [Infinity, 'rgba(253, 156, 115, 0.6)', 'rgba(241, 128, 23, 0.6)']];
+    var CLUSTER_RADIUS = 20, CLUSTER_INNER = 15;
 
     function readPack(buffer) {
         var view = new DataView(buffer), magic = '';
@@ -66,6 +79,15 @@
 
     function isoDay(day) {
         return new Date(day * 86400000).toISOString().slice(0, 10);
+    }
+
+    /** A count as a cluster circle shows it: 1234, 12k. */
+    function shortCount(count) {
+        return count < 10000 ? String(count) : Math.round(count / 1000) + 'k';
+    }
+
+    function plural(count, one, many) {
+        return count.toLocaleString('en') + ' ' + (count === 1 ? one : many);
     }
 
     function mercX(lon) { return lon / 360 + 0.5; }
@@ -240,7 +262,10 @@
             radii: [],      // uncertainty radius (m) per location precision code; 0: a pin
             statuses: [],   // [label, colour, weight, opacity, dashArray] per route status code
             ids: null,      // event id per row, when the page carries them (exported maps)
+            texts: null,    // [title, place, confidence] per row, when the page carries them (exported maps)
             note: '',       // a line under the popup's label
+            clusterPx: 40,  // cluster cell size in screen pixels; 0 draws every point
+            maxListed: 20,  // events a cluster's list names
             webgl: 'auto',  // 'auto' | 'always' | 'never' (see onAdd)
             pane: 'overlayPane'
         },
@@ -260,11 +285,16 @@
         onAdd: function (map) {
             this._lines = L.DomUtil.create('canvas', 'geo-pack-lines leaflet-zoom-hide');
             this._points = L.DomUtil.create('canvas', 'geo-pack-points leaflet-zoom-hide');
-            [this._lines, this._points].forEach(function (canvas) {
+            this._badges = L.DomUtil.create('canvas', 'geo-pack-clusters leaflet-zoom-hide');
+            [this._lines, this._points, this._badges].forEach(function (canvas) {
                 canvas.style.pointerEvents = 'none';
                 canvas.style.position = 'absolute';
+                canvas.setAttribute('aria-hidden', 'true');
                 this.getPane().appendChild(canvas);
             }, this);
+            // One accessible name for what the three canvases draw; none of them is a tab stop.
+            this._badges.removeAttribute('aria-hidden');
+            this._badges.setAttribute('role', 'img');
             this._gl = null;
             // 'auto': WebGL unless it is a software rasterizer (SwiftShader, llvmpipe: a machine without a
             // GPU), where the 2D canvas is far faster; 'always' / 'never' force one. window.geoPackWebGL,
@@ -284,6 +314,7 @@
                     var fresh = L.DomUtil.create('canvas', 'geo-pack-points leaflet-zoom-hide');
                     fresh.style.pointerEvents = 'none';
                     fresh.style.position = 'absolute';
+                    fresh.setAttribute('aria-hidden', 'true');
                     this._points.parentNode.replaceChild(fresh, this._points);
                     this._points = fresh;
                 }
@@ -308,6 +339,7 @@
             this._unhover();
             L.DomUtil.remove(this._lines);
             L.DomUtil.remove(this._points);
+            L.DomUtil.remove(this._badges);
             this._gl = null;
         },
 
@@ -371,7 +403,7 @@
                 if (mask.statuses && !mask.statusBytes) { mask.statusBytes = decodeBase64(mask.statuses); }
                 masks.push(mask);
             }, this);
-            var n = pack.n, visible = this._visible || (this._visible = new Uint8Array(n));
+            var n = pack.n;
             var points = new Uint32Array(n), lines = [], count = 0, shown = 0;
             var status = new Uint8Array(pack.m), k;
             for (k = 0; k < pack.m; k++) { status[k] = pack.status[pack.lineRows[k]]; }
@@ -387,9 +419,7 @@
                 }
             });
             for (var i = 0; i < n; i++) {
-                var on = bytes[i >> 3] >> (i & 7) & 1;
-                visible[i] = on && !pack.isLine[i] ? 1 : 0;
-                if (on) {
+                if (bytes[i >> 3] >> (i & 7) & 1) {
                     shown++;
                     if (!pack.isLine[i]) { points[count++] = i; }
                 }
@@ -402,11 +432,6 @@
             this._shownLines = lines;
             this._lineStatus = status;
             this.drawnCount = shown;
-            if (this._gl) {
-                var gl = this._gl;
-                gl.bindBuffer(gl.ARRAY_BUFFER, this._glVisible);
-                gl.bufferSubData(gl.ARRAY_BUFFER, 0, visible);
-            }
             this._unhover();
             this.redraw();
         },
@@ -421,7 +446,7 @@
             var map = this._map;
             if (!map) { return; }
             var size = map.getSize(), ratio = window.devicePixelRatio || 1, topLeft = map.containerPointToLayerPoint([0, 0]);
-            [this._lines, this._points].forEach(function (canvas) {
+            [this._lines, this._points, this._badges].forEach(function (canvas) {
                 L.DomUtil.setPosition(canvas, topLeft);
                 if (canvas.width !== Math.round(size.x * ratio) || canvas.height !== Math.round(size.y * ratio)) {
                     canvas.width = Math.round(size.x * ratio); canvas.height = Math.round(size.y * ratio);
@@ -429,8 +454,95 @@
                 canvas.style.width = size.x + 'px'; canvas.style.height = size.y + 'px';
             });
             this._view = this._viewState();
+            this._cluster();
             this._drawLines(ratio);
             if (this._gl) { this._drawGl(ratio); } else { this._drawCanvas(ratio); }
+            this._drawClusters(ratio);
+            this._describe();
+        },
+
+        // --- Clusters --------------------------------------------------------------------------------
+        /** Group the shown points in view by cells of clusterPx screen pixels: this.singles (rows alone in
+         * their cell) and this._clusters ({cell, count, x, y: the members' mean in world units, same: all
+         * at one point}). Cells are counted from the world's origin, so a pan keeps the groups. */
+        _cluster: function () {
+            var pack = this._pack, view = this._view, rows = this._shownPoints, size = this.options.clusterPx;
+            this._clusters = [];
+            if (!pack || !rows) { this.singles = new Uint32Array(0); return; }
+            if (!size) { this.singles = rows; this._grid = null; return; }
+            var scale = view.scale, ox = Math.floor(view.left * scale / size) - 1, oy = Math.floor(view.top * scale / size) - 1;
+            var gw = Math.ceil(view.size.x / size) + 3, gh = Math.ceil(view.size.y / size) + 3, cells = gw * gh;
+            var count = new Int32Array(cells), first = new Int32Array(cells), sx = new Float64Array(cells),
+                sy = new Float64Array(cells), apart = new Uint8Array(cells), i, row, c;
+            this._grid = {size: size, ox: ox, oy: oy, gw: gw, gh: gh, scale: scale};
+            for (i = 0; i < rows.length; i++) {
+                row = rows[i];
+                var cx = Math.floor(pack.x[row] * scale / size) - ox, cy = Math.floor(pack.y[row] * scale / size) - oy;
+                if (cx < 0 || cy < 0 || cx >= gw || cy >= gh) { continue; }
+                c = cy * gw + cx;
+                if (count[c]++ === 0) { first[c] = row; }
+                else if (!apart[c] && (pack.lonlat[2 * row] !== pack.lonlat[2 * first[c]] ||
+                                       pack.lonlat[2 * row + 1] !== pack.lonlat[2 * first[c] + 1])) { apart[c] = 1; }
+                sx[c] += pack.x[row]; sy[c] += pack.y[row];
+            }
+            var singles = [];
+            for (c = 0; c < cells; c++) {
+                if (count[c] === 1) { singles.push(first[c]); }
+                else if (count[c] > 1) {
+                    this._clusters.push({cell: c, count: count[c], x: sx[c] / count[c], y: sy[c] / count[c], same: !apart[c]});
+                }
+            }
+            this.singles = Uint32Array.from(singles.sort(function (a, b) { return a - b; }));  // pack order: draw order
+        },
+
+        /** The clusters of the last drawing: count and container point of each. */
+        clusterList: function () {
+            var view = this._view;
+            return (this._clusters || []).map(function (c) {
+                return {count: c.count, x: (c.x - view.left) * view.scale, y: (c.y - view.top) * view.scale, same: c.same};
+            });
+        },
+
+        /** The shown rows in `cluster`, in pack order. */
+        members: function (cluster) {
+            var pack = this._pack, grid = this._grid, rows = this._shownPoints, out = [];
+            for (var i = 0; i < rows.length; i++) {
+                var row = rows[i], cx = Math.floor(pack.x[row] * grid.scale / grid.size) - grid.ox,
+                    cy = Math.floor(pack.y[row] * grid.scale / grid.size) - grid.oy;
+                if (cx >= 0 && cy >= 0 && cx < grid.gw && cy < grid.gh && cy * grid.gw + cx === cluster.cell) { out.push(row); }
+            }
+            return out;
+        },
+
+        _drawClusters: function (ratio) {
+            var ctx = this._badges.getContext('2d'), view = this._view, clusters = this._clusters || [];
+            ctx.setTransform(1, 0, 0, 1, 0, 0);
+            ctx.clearRect(0, 0, this._badges.width, this._badges.height);
+            if (!clusters.length) { return; }
+            ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+            ctx.font = '12px "Helvetica Neue", Arial, Helvetica, sans-serif';
+            ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
+            clusters.forEach(function (c) {
+                var x = (c.x - view.left) * view.scale, y = (c.y - view.top) * view.scale, style = CLUSTER_STYLES[0];
+                for (var k = 0; c.count >= CLUSTER_STYLES[k][0]; k++) { style = CLUSTER_STYLES[k + 1]; }
+                ctx.beginPath(); ctx.arc(x, y, CLUSTER_RADIUS, 0, 2 * Math.PI); ctx.fillStyle = style[1]; ctx.fill();
+                ctx.beginPath(); ctx.arc(x, y, CLUSTER_INNER, 0, 2 * Math.PI); ctx.fillStyle = style[2]; ctx.fill();
+                ctx.fillStyle = '#000000'; ctx.fillText(shortCount(c.count), x, y);
+            });
+        },
+
+        /** The canvases' accessible name: what is drawn, and where to find the events one by one. */
+        _describe: function () {
+            var clusters = this._clusters || [], grouped = 0;
+            clusters.forEach(function (c) { grouped += c.count; });
+            var text = plural(this.drawnCount, 'event', 'events') + ' drawn';
+            if (clusters.length) {
+                text += '; in view, ' + plural(grouped, 'event', 'events') + ' in ' +
+                    plural(clusters.length, 'numbered circle', 'numbered circles') + ' (a click zooms in) and ' +
+                    plural(this.singles.length, 'single pin', 'single pins');
+            }
+            text += '. The circles and pins drawn here cannot be reached by keyboard: the event list beside the map lists every event.';
+            this._badges.setAttribute('aria-label', text);
         },
 
         _viewState: function () {
@@ -502,9 +614,9 @@
             var ctx = this._points.getContext('2d'), pack = this._pack, view = this._view;
             ctx.setTransform(1, 0, 0, 1, 0, 0);
             ctx.clearRect(0, 0, this._points.width, this._points.height);
-            if (!pack || !this._shownPoints) { return; }
+            if (!pack || !this.singles) { return; }
             ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-            var discs = {}, pins = {}, rows = this._shownPoints, w = view.size.x, h = view.size.y, inView = 0;
+            var discs = {}, pins = {}, rows = this.singles, w = view.size.x, h = view.size.y, inView = 0;
             for (var i = 0; i < rows.length; i++) {
                 var row = rows[i], r = this._radiusPx(row), x = (pack.x[row] - view.left) * view.scale,
                     y = (pack.y[row] - view.top) * view.scale, pad = r || PIN_RADIUS + 1;
@@ -513,7 +625,7 @@
                 (group[type] = group[type] || []).push(x, y, r);
                 inView++;
             }
-            if (inView > DENSE_POINTS_ABOVE) { this._denseCanvas(ratio); return; }
+            if (inView > DENSE_POINTS_ABOVE) { this._denseCanvas(ratio, rows); return; }
             ctx.lineWidth = 1;
             Object.keys(discs).forEach(function (type) {  // discs first, pins on top
                 var colour = this.options.types[type][1], list = discs[type];
@@ -535,8 +647,8 @@
             }, this);
         },
 
-        _denseCanvas: function (ratio) {
-            var pack = this._pack, view = this._view, rows = this._shownPoints, buffer = new PixelBuffer(this._points);
+        _denseCanvas: function (ratio, rows) {
+            var pack = this._pack, view = this._view, buffer = new PixelBuffer(this._points);
             var s = view.scale * ratio, lat = this._map.getCenter().lat * Math.PI / 180, i;
             // One grid of cells per precision: pins in cells of DENSE_CELL_PX, discs in cells of half their
             // radius (discs closer than that look alike), so the work stays bounded however many overlap.
@@ -628,7 +740,12 @@
             gl.viewport(0, 0, this._points.width, this._points.height);
             gl.clearColor(0, 0, 0, 0);
             gl.clear(gl.COLOR_BUFFER_BIT);
-            if (!pack || !this._shownPoints || !this._shownPoints.length) { return; }
+            if (!pack || !this.singles || !this.singles.length) { return; }
+            var visible = this._visible || (this._visible = new Uint8Array(pack.n)), singles = this.singles;
+            visible.fill(0);
+            for (var i = 0; i < singles.length; i++) { visible[singles[i]] = 1; }
+            gl.bindBuffer(gl.ARRAY_BUFFER, this._glVisible);
+            gl.bufferSubData(gl.ARRAY_BUFFER, 0, visible);
             gl.useProgram(this._program);
             gl.bindVertexArray(this._vao);
             gl.enable(gl.BLEND);
@@ -647,19 +764,26 @@
          * a mask with it). */
         finish: function () {
             if (this._gl) { this._gl.readPixels(0, 0, 1, 1, this._gl.RGBA, this._gl.UNSIGNED_BYTE, new Uint8Array(4)); }
-            [this._lines].concat(this._gl ? [] : [this._points]).forEach(function (canvas) {
+            [this._lines, this._badges].concat(this._gl ? [] : [this._points]).forEach(function (canvas) {
                 if (canvas.width && canvas.height) { canvas.getContext('2d').getImageData(0, 0, 1, 1); }
             });
         },
 
         // --- Picking, hover and click ----------------------------------------------------------------
-        /** [row, score] of the event under container point `point`: a pin within 7 px (its squared
-         * distance), else a route line within reach (100), else a disc under the pointer (1000). */
+        /** [target, score] of what is under container point `point`: a cluster circle ({cluster}, its
+         * squared distance), a pin within 7 px (its row, its squared distance), else a route line within
+         * reach (its row, 1000), else a disc under the pointer (its row, 10000). */
         find: function (point) {
-            var pack = this._pack, view = this._view, rows = this._shownPoints;
+            var pack = this._pack, view = this._view, rows = this.singles;
             if (!pack || !view || !rows) { return null; }
+            var clusters = this._clusters || [], nearest = null, nearestGap = CLUSTER_RADIUS * CLUSTER_RADIUS, i;
+            for (i = 0; i < clusters.length; i++) {
+                var cx = (clusters[i].x - view.left) * view.scale - point.x, cy = (clusters[i].y - view.top) * view.scale - point.y;
+                if (cx * cx + cy * cy < nearestGap) { nearest = clusters[i]; nearestGap = cx * cx + cy * cy; }
+            }
+            if (nearest) { return [{cluster: nearest}, nearestGap]; }
             var best = -1, bestGap = PICK_PX * PICK_PX, disc = -1;
-            for (var i = 0; i < rows.length; i++) {
+            for (i = 0; i < rows.length; i++) {
                 var row = rows[i], dx = (pack.x[row] - view.left) * view.scale - point.x,
                     dy = (pack.y[row] - view.top) * view.scale - point.y;
                 if (Math.abs(dx) > 1e5 || Math.abs(dy) > 1e5) { continue; }
@@ -673,8 +797,8 @@
             }
             if (best >= 0) { return [best, bestGap]; }
             var line = this._findLine(point);
-            if (line >= 0) { return [line, 100]; }
-            return disc >= 0 ? [disc, 1000] : null;
+            if (line >= 0) { return [line, 1000]; }
+            return disc >= 0 ? [disc, 10000] : null;
         },
 
         _findLine: function (point) {
@@ -697,31 +821,47 @@
             return -1;
         },
 
-        /** The text shown for pack row `row`: type, route status, dates, and the id when known. */
-        label: function (row) {
+        /** The event type of pack row `row`, with its route status on the map date for a route. */
+        kind: function (row) {
             var pack = this._pack, text = (this.options.types[pack.type[row]] || ['Event'])[0];
             if (pack.isLine[row]) {
                 var k = Array.prototype.indexOf.call(pack.lineRows, row);
                 var status = this.options.statuses[this._lineStatus ? this._lineStatus[k] : pack.status[row]];
                 if (status) { text += ', route ' + status[0].toLowerCase(); }
             }
-            var start = pack.start[row], end = pack.end[row];
-            if (start !== NO_DAY || end !== NO_DAY) {
-                var first = start !== NO_DAY ? isoDay(start) : '?', last = end !== NO_DAY ? isoDay(end) : '?';
-                text += ' · ' + (first === last ? first : first + ' – ' + last);
-            }
-            if (this.options.ids) { text += ' [' + this.options.ids[row] + ']'; }
             return text;
         },
 
-        /** What a click hands streamlit-folium: the label, escaped, ending in [#row]. */
+        /** The dates of pack row `row` ('2021-03-01', '2021-03-01 – 2021-03-31'), or '' when unknown. */
+        dates: function (row) {
+            var start = this._pack.start[row], end = this._pack.end[row];
+            if (start === NO_DAY && end === NO_DAY) { return ''; }
+            var first = start !== NO_DAY ? isoDay(start) : 'date unknown', last = end !== NO_DAY ? isoDay(end) : 'date unknown';
+            return first === last ? first : first + ' – ' + last;
+        },
+
+        /** The text shown for pack row `row`, in plain words: its title when the page carries it, else its
+         * type, then its dates. No id. */
+        label: function (row) {
+            var texts = this.options.texts && this.options.texts[row];
+            var text = texts && texts[0] ? String(texts[0]) : this.kind(row), dates = this.dates(row);
+            return dates ? text + ' · ' + dates : text;
+        },
+
+        /** What a click hands streamlit-folium (as HTML; it reads its text): the label, escaped, then,
+         * hidden, "[<id>] [#<row>]" (the id when the page carries ids). */
         clickText: function (row) {
-            return escapeHtml(this.label(row) + ' [#' + row + ']');
+            var id = this.options.ids ? '[' + escapeHtml(this.options.ids[row]) + '] ' : '';
+            return escapeHtml(this.label(row)) + ' <span hidden>' + id + '[#' + row + ']</span>';
         },
 
         _at: function (row, latlng) {
             return this._pack.isLine[row] && latlng ? latlng
                 : L.latLng(this._pack.lonlat[2 * row + 1], this._pack.lonlat[2 * row]);
+        },
+
+        _clusterAt: function (cluster) {
+            return this._map.unproject(L.point(cluster.x * this._view.scale, cluster.y * this._view.scale), this._map.getZoom());
         },
 
         _nearest: function (point) {
@@ -737,16 +877,23 @@
             var hit = this._nearest(e.containerPoint), map = this._map;
             if (hit && hit[0] !== this) { return; }  // another pack owns the pointer
             map.getContainer().style.cursor = hit ? 'pointer' : '';
-            var key = hit ? hit[1] : -1;
+            var target = hit ? hit[1] : null, key = target === null ? -1 : typeof target === 'number' ? target : 'c' + target.cluster.cell;
             if (key === this._hoverRow) { return; }
             this._unhover();
-            if (hit) {
-                var text = document.createElement('span');
-                text.textContent = this.label(hit[1]);
-                this._hoverRow = hit[1];
-                this._tip = L.tooltip().setLatLng(this._at(hit[1], e.latlng)).setContent(text);
-                map.openTooltip(this._tip);
+            if (!hit) { return; }
+            var text = document.createElement('span'), at;
+            if (typeof target === 'number') {
+                text.textContent = this.label(target);
+                at = this._at(target, e.latlng);
+            } else {
+                var c = target.cluster, zoomed = c.same || map.getZoom() >= map.getMaxZoom();
+                text.textContent = plural(c.count, 'event', 'events') + (c.same ? ' at one place' : ' close together') +
+                    (zoomed ? ': click to list them' : ': click to zoom in');
+                at = this._clusterAt(c);
             }
+            this._hoverRow = key;
+            this._tip = L.tooltip().setLatLng(at).setContent(text);
+            map.openTooltip(this._tip);
         },
 
         _unhover: function () {
@@ -758,20 +905,71 @@
         _click: function (e) {
             var hit = this._nearest(e.containerPoint);
             if (!hit || hit[0] !== this) { return; }
-            this.open(hit[1], e);
+            if (typeof hit[1] === 'number') { this.open(hit[1], e); } else { this.expand(hit[1].cluster); }
         },
 
-        /** Open pack row `row`'s popup and tell streamlit-folium it was clicked. */
-        open: function (row, e) {
-            var at = this._at(row, e && e.latlng), body = document.createElement('div'), title = document.createElement('div');
-            title.textContent = this.label(row);
-            body.className = 'geo-popup';
-            body.appendChild(title);
-            if (this.options.note) {
-                var note = document.createElement('i');
-                note.textContent = this.options.note;
-                body.appendChild(note);
+        /** A click on `cluster`: zoom to its members, or list them when zooming cannot part them (they share
+         * one point, or the map is at its last zoom). */
+        expand: function (cluster) {
+            var map = this._map, pack = this._pack, rows = this.members(cluster), bounds = L.latLngBounds([]);
+            rows.forEach(function (row) { bounds.extend([pack.lonlat[2 * row + 1], pack.lonlat[2 * row]]); });
+            var zoom = Math.min(map.getBoundsZoom(bounds), map.getMaxZoom());
+            if (cluster.same || !rows.length || zoom <= map.getZoom()) {
+                this.list(rows, this._clusterAt(cluster));
+                return;
             }
+            this._unhover();
+            map.fitBounds(bounds, {animate: false, maxZoom: map.getMaxZoom()});
+        },
+
+        /** A popup at `at` listing pack rows `rows` (the first maxListed, then "and N more"), each a button
+         * that selects its event as a click on its pin does. */
+        list: function (rows, at) {
+            var body = document.createElement('div'), head = document.createElement('div'), items = document.createElement('ul');
+            body.className = 'geo-popup geo-pack-list';
+            head.textContent = plural(rows.length, 'event', 'events') + ' here:';
+            items.style.cssText = 'margin: 4px 0; padding-left: 16px; max-height: 220px; overflow-y: auto;';
+            rows.slice(0, this.options.maxListed).forEach(function (row) {
+                var item = document.createElement('li'), button = document.createElement('button');
+                button.type = 'button';
+                button.className = 'geo-pack-item';
+                button.style.cssText = 'border: 0; background: none; padding: 1px 0; color: #0645ad; text-align: left; cursor: pointer;';
+                button.textContent = this.label(row);
+                L.DomEvent.on(button, 'click', function (event) {
+                    L.DomEvent.stop(event);
+                    this.open(row, {latlng: at, originalEvent: event});
+                }, this);
+                item.appendChild(button);
+                items.appendChild(item);
+            }, this);
+            body.appendChild(head);
+            body.appendChild(items);
+            if (rows.length > this.options.maxListed) {
+                var more = document.createElement('div');
+                more.textContent = 'and ' + (rows.length - this.options.maxListed).toLocaleString('en') + ' more';
+                body.appendChild(more);
+            }
+            this._unhover();
+            L.popup({maxWidth: 340}).setLatLng(at).setContent(body).openOn(this._map);
+        },
+
+        /** Open pack row `row`'s short popup (title, type and dates, place, confidence, where to read
+         * more) and tell streamlit-folium it was clicked. */
+        open: function (row, e) {
+            var at = this._at(row, e && e.latlng), body = document.createElement('div'), texts = this.options.texts && this.options.texts[row];
+            body.className = 'geo-popup';
+            function line(tag, text) {
+                if (!text) { return; }
+                var part = document.createElement(tag);
+                part.textContent = text;
+                body.appendChild(part);
+            }
+            line('h4', texts && texts[0] ? String(texts[0]) : this.kind(row));
+            var dates = this.dates(row);
+            line('div', texts && texts[0] ? this.kind(row) + (dates ? ' · ' + dates : '') : dates);
+            line('div', texts && texts[1] ? String(texts[1]) : '');
+            line('div', texts && texts[2] ? 'Confidence: ' + texts[2] : '');
+            line('i', this.options.note);
             // streamlit-folium reads the clicked layer's tooltip: a bare tooltip object (not bindTooltip,
             // whose handlers need one LatLng) carrying this row's text.
             this._tooltip = (this._tooltip || L.tooltip()).setContent(this.clickText(row));
