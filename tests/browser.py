@@ -182,6 +182,22 @@ def wait_until_idle(page: Page) -> None:
         "data-test-script-state", "notRunning", timeout=RERUN_MS)
 
 
+def append_with_summary(page: Page, card: object, summary: str, editor: str) -> None:
+    """As an editor on the review page: write the accepted candidate `card`'s summary, append it, and wait until
+    the page says it was appended as one change by `editor`."""
+    import re
+
+    from playwright.sync_api import expect
+
+    box = card.get_by_role("textbox", name="Summary, in your own words")
+    box.fill(summary)
+    box.press("Control+Enter")
+    wait_until_idle(page)
+    page.get_by_role("button", name=re.compile("^Append 1 accepted")).click()
+    expect(page.get_by_text(re.compile(rf"^Appended 1 events as change \d+ by {editor}"))).to_be_visible(
+        timeout=RERUN_MS)
+
+
 def open_review_page(page: Page, url: str) -> None:
     """Open the dashboard at `url` and go on to the review page as a user does, by the sidebar's
     navigation; return once it has finished its run (its "Sign in" button shown)."""

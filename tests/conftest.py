@@ -40,6 +40,8 @@ SLOW_FIXTURES = {
 # Modules whose tests (all, or all but a few) start a server, a browser or AppTest.
 SLOW_MODULES = {
     "test_browser": "a browser against `streamlit run`",
+    "test_serve": "a browser against two `streamlit run` servers behind nginx",
+    "test_streamlit_server": "starts `streamlit run`",
     "test_browser_bench": "the browser benchmark",
     "test_dashboard": "AppTest",
     "test_dashboard_story": "a browser against `streamlit run`",
@@ -47,6 +49,7 @@ SLOW_MODULES = {
     "test_downloads_browser": "a browser against `streamlit run`",
     "test_geopack_browser": "a browser",
     "test_loadtest": "the load test against `streamlit run`",
+    "test_methodology": "AppTest (all but two)",
     "test_review": "AppTest",
     "test_review_browser": "a browser against `streamlit run`",
     "test_review_import_browser": "a browser against `streamlit run`",

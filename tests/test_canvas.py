@@ -47,3 +47,30 @@ def test_view_groups_are_one_mask_per_layer_over_the_packed_rows(events):
         chosen = set(rows.index[bits[:len(rows)].astype(bool)])
         assert chosen == set(shown[(shown["layer"] == layer) & shown.geometry.notna()].index)
         assert config["version"] == "v1" and config["count"] == len(rows)
+
+
+def test_an_exported_pack_carries_each_title_place_and_confidence_exactly_as_written_even_template_like_text(events):
+    import json
+
+    import folium
+
+    from geo.map.canvas import PackLayer, embedded_pack_layer, row_texts
+    from geo.map.pack import located
+
+    frame = events.copy()
+    first = located(frame).index[0]
+    hostile = "{{7*7}} {% if true %}x{% endif %} {# c #} </script><img src=x onerror=alert(1)> & \u2013"
+    frame.loc[first, "title"] = hostile
+    layer = embedded_pack_layer(frame)
+    fmap = folium.Map(tiles=None)
+    layer.add_to(fmap)
+    html = fmap.get_root().render()
+    config = json.loads(re.search(r"new L\.GeoPack\(\{.*?\}, (\{.*?\})\)\s*\.addTo", html, re.S).group(1))
+
+    assert isinstance(layer, PackLayer)
+    assert config["texts"] == row_texts(frame)
+    assert config["texts"][0][0] == hostile  # not "49", not markup
+    assert "</script><img" not in html and "{{7*7}}" not in html
+    rows = located(frame)
+    assert [t[0] for t in config["texts"]] == rows["title"].tolist()
+    assert all(t[2] == "single source" or t[2].startswith("corroborated by ") for t in config["texts"])

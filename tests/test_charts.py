@@ -13,11 +13,13 @@ from jsonschema import Draft7Validator
 
 from geo.events.dataset import read_json
 from geo.events.schema import EVENT_TYPES
+from geo.map.style import STATUS_STYLE
 from geo.report.charts import (
     BARS_MAX,
     event_intervals,
     months_of,
     policy_periods,
+    sealed_spans,
     timeline_charts,
 )
 from geo.view.filters import by_event_types
@@ -65,8 +67,9 @@ def test_undated_events_have_no_interval(events, collection, write_json):
 def test_policy_periods_come_from_the_routes_histories_with_their_sources(events):
     periods = policy_periods(events, HORIZON)
     rail = periods[periods["id"] == "rail-freight-dandong-sinuiju-partial-resumption"]
-    assert list(rail["status"]) == ["closed", "partially_resumed"]
-    assert rail.iloc[0]["end"] == rail.iloc[1]["start"] == pd.Timestamp("2022-12-01")
+    assert list(rail["status"]) == ["closed", "partially_resumed"] * 4  # the trains ran and stopped four times
+    assert rail.iloc[0]["end"] == rail.iloc[1]["start"] == pd.Timestamp("2021-04-17")
+    assert rail.iloc[-1]["start"] == pd.Timestamp("2022-09-26") and "Yonhap" in rail.iloc[-1]["note"]
     routes = {f["properties"]["id"]: f["properties"] for f in read_json(EVENTS_PATH)["features"]
               if f["properties"].get("status_history")}
     assert set(periods["id"]) == set(routes)  # every route with a history, and nothing else
@@ -76,6 +79,27 @@ def test_policy_periods_come_from_the_routes_histories_with_their_sources(events
         publishers = {source["publisher"] for source in route["sources"]}
         assert set(rows.iloc[0]["sources"].split("; ")) == publishers and rows["sources"].nunique() == 1
     assert "The Asia Business Daily (Asia Economy)" in rail.iloc[0]["sources"].split("; ")  # the founding article
+
+
+def test_the_border_closure_is_no_row_of_its_own_but_the_first_status_of_every_route(events):
+    periods = policy_periods(events, dt.date(2026, 3, 31))
+    assert "border-closure-2020-01" not in set(periods["id"])
+    firsts = periods.groupby("id").first()
+    assert set(firsts["status"]) == {"closed"} and set(firsts["start"]) == {pd.Timestamp("2020-01-01")}
+    assert not periods[periods["end"] > pd.Timestamp("2026-03-31")]["status"].eq("closed").any()  # none for ever
+
+
+def test_the_shading_is_where_every_route_was_closed_not_the_span_of_any_one_closure(events):
+    periods = policy_periods(events, dt.date(2026, 3, 31))
+    spans = [(row["start"][:10], row["end"][:10]) for row in sealed_spans(periods)]
+    assert spans[0] == ("2020-01-01", "2020-03-23")  # until trucks crossed the Friendship Bridge again
+    assert ("2022-04-29", "2022-09-26") in spans  # the trains' five-month halt, the trucks not yet back
+    assert spans[-1][1] <= "2022-09-26"  # nothing shaded once the trains ran again, though passengers waited
+    _, events_chart = timeline_charts(events, events, dt.date(2026, 3, 31))
+    shading = layers(events_chart)[0]
+    assert shading["rows"] == sealed_spans(periods) and "every trade route closed" in events_chart["title"]
+    reopened = periods.assign(status="resumed")
+    assert sealed_spans(reopened) == [] and sealed_spans(periods.iloc[:0]) == []
 
 
 def test_the_chart_follows_the_filters_and_keeps_the_policy_context(events):
@@ -116,19 +140,21 @@ def test_both_timeline_specs_are_valid_vega_lite_and_plain_json_even_with_missin
 
 def test_the_specs_draw_lanes_then_shading_bars_and_marks_sorted_by_start(events):
     periods_chart, events_chart = timeline_charts(events, events, HORIZON)
-    assert periods_chart["height"] == {"step": 26} and periods_chart["mark"] == {"type": "bar", "height": 12}
-    assert periods_chart["encoding"]["color"]["legend"] == {"orient": "bottom"}
+    assert periods_chart["height"] == {"step": 26} and periods_chart["mark"]["type"] == "rule"
+    assert periods_chart["encoding"]["color"]["legend"]["orient"] == "bottom"
     rail = [row for row in layers(periods_chart)[0]["rows"]
             if row["id"] == "rail-freight-dandong-sinuiju-partial-resumption"]
-    assert [(row["status"], row["start"], row["end"]) for row in rail] == [
-        ("closed", "2020-01-01T00:00:00", "2022-12-01T00:00:00"),
-        ("partially_resumed", "2022-12-01T00:00:00", "2023-04-01T00:00:00")]
+    assert [(row["status"], row["start"], row["end"]) for row in rail[-3:]] == [
+        ("partially_resumed", "2022-01-16T00:00:00", "2022-04-29T00:00:00"),
+        ("closed", "2022-04-29T00:00:00", "2022-09-26T00:00:00"),
+        ("partially_resumed", "2022-09-26T00:00:00", "2023-04-01T00:00:00")]
     shading, spans, by_marks = layers(events_chart)
     assert events_chart["height"] == {"step": 24}
     marks = shading["mark"]["type"], spans["mark"]["type"], by_marks["mark"]["shape"]
     assert marks == ("rect", "bar", "triangle-left")
     assert spans["encoding"]["y"]["sort"] == by_marks["encoding"]["y"]["sort"] == {"field": "start"}
-    assert spans["encoding"]["color"]["legend"] == {"orient": "bottom", "columns": 3}
+    legend = spans["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["columns"] == 3
     assert {row["kind"] for row in spans["rows"]} <= {"span", "from"}
     assert {row["kind"] for row in by_marks["rows"]} == {"by"}
     assert len(spans["rows"]) + len(by_marks["rows"]) == len(event_intervals(events, HORIZON))
@@ -166,3 +192,120 @@ def test_the_chart_from_codes_and_a_mask_is_the_chart_of_the_filtered_frame(even
     months = months_of(frame)
     for keep in (frame["layer"].ne("incidents").to_numpy(), frame["event_type"].eq("disappearance").to_numpy()):
         assert timeline_charts(None, frame, HORIZON, months, keep) == timeline_charts(frame[keep], frame, HORIZON)
+
+
+def test_route_status_reads_by_line_pattern_as_well_as_colour_as_on_the_map(events):
+    periods_chart, _ = timeline_charts(events, events, HORIZON)
+    colour, pattern = periods_chart["encoding"]["color"], periods_chart["encoding"]["strokeDash"]
+    assert colour["field"] == pattern["field"] and colour["title"] == pattern["title"]  # one legend for both
+    assert colour["scale"]["domain"] == pattern["scale"]["domain"] == ["Closed", "Partially resumed", "Resumed",
+                                                                        "Unknown"]
+    assert colour["scale"]["range"] == [style["color"] for style in STATUS_STYLE.values()]
+    closed, partial, resumed, _ = pattern["scale"]["range"]
+    assert closed == [10, 8] and partial == [2, 8] and resumed == [1, 0]  # dashed, dotted, solid as on the map
+    assert len({tuple(d) for d in pattern["scale"]["range"]}) == 4  # each status its own pattern
+
+
+def tooltips(spec: dict) -> list[dict]:
+    return [entry for layer in spec.get("layer", [spec]) for entry in layer["encoding"].get("tooltip", [])]
+
+
+def test_tooltips_and_titles_are_in_plain_words(events):
+    for frame in (events, many_events(events)):
+        for spec in timeline_charts(frame, events, HORIZON):
+            for entry in tooltips(spec):
+                assert entry.get("title") and "_" not in entry["title"] and entry["field"] != "id"
+            text = json.dumps([spec.get("title"), [e["title"] for e in tooltips(spec)]])
+            assert "status_label" not in text and "inferred false" not in text.lower()
+    periods_chart, events_chart = timeline_charts(events, events, HORIZON)
+    assert {e["title"] for e in tooltips(periods_chart)} == {"Route", "Status", "Since", "Date inferred", "Report",
+                                                             "Sources"}
+    assert {e["title"] for e in tooltips(events_chart)} == {"Event", "Type", "Date", "Date known to", "Date inferred"}
+    _, spans, _ = layers(events_chart)
+    rail = [r for r in spans["rows"] if r["id"] == "rail-freight-dandong-sinuiju-partial-resumption"]
+    assert [(r["known_to"], r["inferred_words"]) for r in rail] == [("season", "yes")]
+
+
+# --- China's monthly trade under the timeline (trade_chart), from the real data/trade_monthly.csv ---------------
+def trade_layers(spec: dict) -> dict[str, list[dict]]:
+    """The trade chart's rows by mark: 'rect' (months with no figure), 'bar' (figures), 'rule' (the map date)."""
+    return {layer["mark"]["type"]: spec["datasets"][layer["data"]["name"]] if "name" in layer["data"]
+            else layer["data"]["values"] for layer in spec["layer"]}
+
+
+def test_the_trade_bars_are_the_files_figures_and_months_without_one_stay_gaps():
+    import csv
+
+    from geo.paths import TRADE_PATH
+    from geo.reference.trade import load_trade
+    from geo.report.charts import TRADE_FLOWS, trade_chart
+
+    with TRADE_PATH.open(encoding="utf-8-sig", newline="") as file:
+        raw = {row["month"]: row for row in csv.DictReader(file)}  # the file's own text, not the loader's frame
+    spec = trade_chart(load_trade(TRADE_PATH), dt.date(2022, 4, 15), ["2019-01-01T00:00:00", "2026-04-01T00:00:00"])
+    rows = trade_layers(spec)
+    drawn: dict[str, dict[str, float]] = {}
+    for bar in rows["bar"]:
+        drawn.setdefault(bar["start"][:7], {})[bar["flow"]] = bar["high"] - bar["low"]
+    gaps = {gap["start"][:7] for gap in rows["rect"]}
+    names = {label: name for name, (label, _) in TRADE_FLOWS.items()}
+    for month, row in raw.items():
+        given = {name: int(row[name]) for name in TRADE_FLOWS if row.get(name)}
+        if not given:
+            assert month in gaps and month not in drawn, month  # a gap, never a zero bar
+            continue
+        assert month not in gaps
+        bars = {names[label]: height for label, height in drawn[month].items()}
+        for name, height in bars.items():
+            assert abs(height - given[name] / 1e6) < 1e-6, (month, name)
+        if row["china_exports_usd"] and row["china_imports_usd"]:
+            assert set(bars) == {"china_exports_usd", "china_imports_usd"}  # stacked, never summed by us
+        elif row.get("total_usd"):
+            assert set(bars) == {"total_usd"}
+    assert gaps and drawn
+    assert rows["rule"] == [{"day": "2022-04-15T00:00:00", "label": "Map date", "day_words": "2022-04-15"}]
+
+
+def test_the_trade_chart_is_valid_vega_lite_on_the_timelines_time_axis(events):
+    from geo.reference.trade import load_trade
+    from geo.report.charts import time_domain, trade_chart
+
+    periods, _ = timeline_charts(events, events, HORIZON)
+    spec = trade_chart(load_trade(), HORIZON, time_domain(periods))
+    validator = Draft7Validator(json.loads(VEGA_LITE_SCHEMA.read_text(encoding="utf-8")))
+    assert not [error.message for error in validator.iter_errors(spec)]
+    assert json.loads(json.dumps(spec, allow_nan=False)) == spec
+    assert {tuple(layer["encoding"]["x"]["scale"]["domain"]) for layer in spec["layer"]} == {
+        tuple(periods["encoding"]["x"]["scale"]["domain"])}
+    assert "map date" not in json.dumps(trade_chart(load_trade(), None, time_domain(periods))["layer"])
+    # Streamlit sizes a chart to "fit" by default, which squeezed the plot under its two-row legend to 0 px
+    # (seen in Chromium): the bars keep their height and only the width is fitted.
+    assert spec["height"] == 160 and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+
+
+def test_the_trade_tooltips_say_month_figures_source_and_kind_in_plain_words():
+    from geo.reference.trade import figure_kind, load_trade, millions
+    from geo.report.charts import trade_chart
+
+    series = load_trade()
+    rows = trade_layers(trade_chart(series, None, ["2019-01-01T00:00:00", "2026-04-01T00:00:00"]))
+    for layer in trade_chart(series, HORIZON, ["2019-01-01T00:00:00", "2026-04-01T00:00:00"])["layer"]:
+        for entry in layer["encoding"].get("tooltip", []):
+            assert entry["title"] and "_" not in entry["title"]
+    first = series[series["china_exports_usd"].notna()].iloc[0]
+    [bar, *_] = [bar for bar in rows["bar"] if bar["start"].startswith(f"{first['start']:%Y-%m}")]
+    assert bar["month_label"] == f"{first['start']:%B %Y}"
+    assert bar["china_exports_usd_words"] == millions(int(first["china_exports_usd"]))
+    assert bar["source"] == f"{first['source_title']}, published {first['published']:%Y-%m-%d}"
+    assert bar["kind"] == (figure_kind(first["note"]).capitalize() or "As reported")
+    assert {gap["china_exports_usd_words"] for gap in rows["rect"]} == {"no cited figure"}
+
+
+def test_the_route_history_kept_per_version_gives_the_same_timeline_as_one_worked_out_at_each_filter(events):
+    from geo.report.charts import route_history
+
+    last = dt.date(2026, 12, 31)
+    keep = (events["layer"] != "trade_routes").to_numpy()
+    kept = route_history(events, last)
+    assert timeline_charts(events[keep], events, last, routes=kept) == timeline_charts(events[keep], events, last)
+    assert kept.sealed == sealed_spans(kept.periods) and len(kept.rows) == len(kept.periods) > 0

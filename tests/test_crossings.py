@@ -15,6 +15,7 @@ from shapely.geometry import Point
 from geo.events.dataset import DatasetError, read_json
 from geo.map.style import UNCERTAINTY_RADIUS_M
 from geo.reference.crossings import CROSSINGS_PATH, crossing_status_at, load_crossings, validate_crossings
+from tests.conftest import EVENTS_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
 BASEMAP_PATH = ROOT / "data" / "basemap.geojson"
@@ -32,8 +33,11 @@ NAMED_CROSSINGS = {
     "kaishantun-sambong": ("Kaishantun", "Sambong"),
     "linjiang-chunggang": ("Linjiang", "Chunggang"),
 }
-# Crossings the founding article reports reopening; every other one stays as sealed in January 2020.
-REOPENED = {"dandong-sinuiju-friendship-bridge", "quanhe-wonjong-tumen-river-bridge"}
+# Crossings the dataset's dated events report open again (trains, trucks, exports, workers crossing), and the
+# status each ends in; every other one is closed from January 2020 and of unknown status once the border
+# reopened to people (late August 2023), or, for the New Yalu River Bridge, never opened.
+REOPENED = {"dandong-sinuiju-friendship-bridge": "resumed", "quanhe-wonjong-tumen-river-bridge": "resumed",
+            "changbai-hyesan": "resumed", "tumen-namyang": "partially_resumed", "nanping-musan": "partially_resumed"}
 MAX_BORDER_DISTANCE_M = 3000
 
 
@@ -126,7 +130,7 @@ def test_only_the_new_yalu_bridge_lies_beyond_the_end_of_the_land_border(
 def test_both_bridges_in_places_have_exactly_the_same_coordinates(crossings: gpd.GeoDataFrame) -> None:
     places = {f["properties"]["name"]: f["geometry"]["coordinates"] for f in read_json(PLACES_PATH)["features"]}
     linked = crossings[crossings["place"].notna() & (crossings["location_precision"] == "exact")]
-    assert set(linked.index) == REOPENED
+    assert set(linked.index) == {"dandong-sinuiju-friendship-bridge", "quanhe-wonjong-tumen-river-bridge"}
     for cid, row in linked.iterrows():
         assert [row.geometry.x, row.geometry.y] == places[row["place"]], cid
 
@@ -157,25 +161,51 @@ def test_every_crossing_was_closed_from_january_2020_citing_the_seed(crossings: 
         assert closure[0]["sources"][0]["ref"] == "seeds/000_c849781cc78fe4c5.txt"
 
 
-def test_nothing_but_the_two_reported_crossings_is_marked_reopened(crossings: gpd.GeoDataFrame) -> None:
+def test_only_the_crossings_reported_open_again_are_marked_reopened(crossings: gpd.GeoDataFrame) -> None:
     for cid, row in crossings.iterrows():
         statuses = {row["status"]} | {c["status"] for c in row["status_history"]}
         if cid not in REOPENED:
             assert statuses <= {"closed", "unknown"}, cid
-    assert crossings.loc["dandong-sinuiju-friendship-bridge", "status"] == "partially_resumed"
-    assert crossings.loc["quanhe-wonjong-tumen-river-bridge", "status"] == "resumed"
+    assert {cid: crossings.loc[cid, "status"] for cid in REOPENED} == REOPENED
+
+
+def test_a_crossing_no_report_reopens_is_of_unknown_status_once_the_border_reopened_to_people(
+    crossings: gpd.GeoDataFrame,
+) -> None:
+    for cid in set(crossings.index) - set(REOPENED) - {"dandong-sinuiju-new-yalu-river-bridge"}:
+        row = crossings.loc[cid]
+        assert crossing_status_at(row, "2023-08-26") == "closed", cid
+        assert crossing_status_at(row, "2026-03-31") == "unknown", cid
+        assert row["status_history"][-1]["sources"][0]["publisher"] == "The Korea Herald"
 
 
 def test_the_status_on_a_day_follows_the_history(crossings: gpd.GeoDataFrame) -> None:
     bridge = crossings.loc["dandong-sinuiju-friendship-bridge"]
     assert crossing_status_at(bridge, dt.date(2019, 6, 1)) == "unknown"
     assert crossing_status_at(bridge, "2020-01-01") == "closed"
-    assert crossing_status_at(bridge, dt.date(2022, 11, 30)) == "closed"
-    assert crossing_status_at(bridge, dt.date(2023, 3, 1)) == "partially_resumed"
+    assert crossing_status_at(bridge, dt.date(2022, 1, 15)) == "closed"
+    assert crossing_status_at(bridge, dt.date(2022, 1, 16)) == "partially_resumed"  # the first train of 2022
+    assert crossing_status_at(bridge, dt.date(2022, 6, 1)) == "closed"  # trains halted from 29 April
+    assert crossing_status_at(bridge, dt.date(2022, 9, 26)) == "partially_resumed"
+    assert crossing_status_at(bridge, dt.date(2026, 3, 12)) == "resumed"  # passenger trains too
     quanhe = crossings.loc["quanhe-wonjong-tumen-river-bridge"]
-    assert crossing_status_at(quanhe, "2023-02-22") == "closed"
-    assert crossing_status_at(quanhe, "2023-02-23") == "resumed"
+    assert crossing_status_at(quanhe, "2023-02-15") == "closed"
+    assert crossing_status_at(quanhe, "2023-02-16") == "resumed"  # Nikkei Asia's report
+    hyesan = crossings.loc["changbai-hyesan"]
+    assert [crossing_status_at(hyesan, day) for day in ("2023-09-30", "2023-10-01", "2025-01-01")] == [
+        "unknown", "partially_resumed", "resumed"]  # imports from late 2023, exports from January 2025
     assert crossing_status_at(crossings.loc["dandong-sinuiju-new-yalu-river-bridge"], "2015-06-01") == "unknown"
+
+
+def test_every_change_after_the_closure_cites_the_sources_of_the_event_it_follows(
+    crossings: gpd.GeoDataFrame,
+) -> None:
+    """Each later status change cites pages the events dataset already cites (no source of its own)."""
+    cited = {(s["publisher"], s["ref"]) for f in read_json(EVENTS_PATH)["features"] for s in f["properties"]["sources"]}
+    for cid, row in crossings.iterrows():
+        for change in row["status_history"]:
+            if change["since"] > "2020-01-01":
+                assert {(s["publisher"], s["ref"]) for s in change["sources"]} <= cited, (cid, change["since"])
 
 
 def _feature(document: dict[str, Any], cid: str) -> tuple[int, dict[str, Any]]:

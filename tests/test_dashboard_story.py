@@ -57,12 +57,12 @@ def test_the_timeline_spans_2020_to_2026(app, open_session, events):
     with app.log_on_failure():
         page.goto(app.url)
         charts = page.locator("[data-testid='stVegaLiteChart']")
-        expect(charts).to_have_count(2, timeout=LOAD_MS)
+        expect(charts).to_have_count(3, timeout=LOAD_MS)  # routes' status, China's monthly trade, events
         wait_until_idle(page)
-        axis = charts.nth(1).locator("text").evaluate_all("nodes => nodes.map(n => n.textContent || '')")
+        axis = charts.nth(2).locator("text").evaluate_all("nodes => nodes.map(n => n.textContent || '')")
         years = {label[:4] for label in axis if label[:4].isdigit() and label[4:5] == "-"}
         assert {"2020", "2026"} <= years, years
-        charts.nth(1).scroll_into_view_if_needed()
+        charts.nth(2).scroll_into_view_if_needed()
         page.screenshot(path=str(SCREENSHOTS / "timeline-2020-2026.png"))
     session.assert_no_outside_request_and_no_js_error()
 

@@ -72,3 +72,11 @@ def test_figure_columns_give_each_events_lowest_and_highest_number_and_nothing_w
     assert [None if v is pd.NA else v for v in columns["figure_high"]] == [600, None, None, 7]
     assert all(str(column.dtype) == "Int64" for column in columns.values())
     assert all(len(column) == 0 for column in figure_columns([]).values())
+
+
+def test_an_outlets_usual_spellings_are_one_witness_but_a_name_that_only_mentions_it_is_not():
+    assert independent_witnesses([source("KBS World", original="Yonhap"), source("Yonhap News Agency"),
+                                  source("CNA", original="Reuters", attributed_to="the Yonhap news agency")]) == 1
+    assert independent_witnesses([source("Radio Free Asia"), source("Daily8", original="RFA")]) == 1
+    assert independent_witnesses([source("Radio Free Asia"),
+                                  source("American Military News (reprint of Radio Free Asia)")]) == 2

@@ -5,7 +5,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from geo.view.fields import BORDER_CHOICES, DATES_KEY, FIELD, FIELDS, KEEP, KEYS, MAX_TEXT, Reading, controls
+import pytest
+
+from geo.view.fields import (
+    BORDER_CHOICES,
+    FIELD,
+    FIELDS,
+    KEEP,
+    KEYS,
+    MAX_TEXT,
+    MapView,
+    Reading,
+    bounded_map_view,
+    controls,
+)
 from geo.view.filters import Filters
 from geo.view.link import View
 
@@ -24,19 +37,24 @@ def test_each_field_has_its_own_link_parameter_and_keys_is_read_from_the_table()
     assert KEYS == {field.name: field.url for field in FIELDS}
 
 
-def test_only_since_and_until_share_a_control_the_date_range():
-    shared: dict[str, list] = {}
-    for field in FIELDS:
-        if field.control:
-            shared.setdefault(field.session, []).append((field.slot, field.name))
-    assert shared.pop(DATES_KEY) == [(0, "since"), (1, "until")]
-    assert all(len(names) == 1 for names in shared.values())
+def test_every_control_sets_one_field_under_its_link_parameter():
+    with_controls = [field for field in FIELDS if field.control]
+    assert [field.session for field in with_controls] == [field.url for field in with_controls]
+    assert len({field.control for field in with_controls}) == len(with_controls)
+
+
+def test_the_date_range_is_two_typed_date_fields_from_and_to():
+    since, until = FIELD["since"].control, FIELD["until"].control
+    assert (since.kind, since.label, until.kind, until.label) == ("date", "From", "date", "To")
+    assert since.format == until.format == "YYYY-MM-DD"
+    assert "calendar steps by month" in since.help and "YYYY-MM-DD" in until.help
 
 
 def test_each_field_reads_back_what_it_writes():
     samples = {"layers": ("incidents",), "event_types": ("defection", "escape"), "since": dt.date(2021, 5, 1),
                "until": dt.date(2022, 5, 1), "text": "Hunchun", "include_undated": False, "corroborated_only": True,
-               "max_border_km": 7.5, "as_of": dt.date(2022, 2, 28), "selected": "some-event", "version": "0a1b2c3d"}
+               "max_border_km": 7.5, "as_of": dt.date(2022, 2, 28), "selected": "some-event", "version": "0a1b2c3d",
+               "map_view": MapView(40.1, -124.4567, 8)}
     allowed = {"layers": ("trade_routes", "incidents"), "event_types": ("defection", "escape")}
     for field in FIELDS:
         reading = Reading(BOUNDS, ["some-event"], [])
@@ -54,11 +72,11 @@ def test_a_value_a_field_cannot_read_is_kept_at_the_default_with_a_notice_naming
 
 def test_the_sidebar_shows_its_controls_in_the_dashboards_order_with_the_dashboards_words():
     sidebar = controls("sidebar")
-    assert [f.control.kind for f in sidebar] == ["layer checkboxes", "multiselect", "date range", "checkbox",
+    assert [f.control.kind for f in sidebar] == ["layer checkboxes", "multiselect", "date", "date", "checkbox",
                                                  "checkbox", "choice slider", "text"]
-    assert [f.session for f in sidebar] == ["layers", "types", DATES_KEY, "undated", "corroborated", "border", "q"]
-    dates, search = sidebar[2].control, sidebar[-1].control
-    assert dates.label == "Dates (events overlapping this range)" and dates.format == "YYYY-MM-DD"
+    assert [f.session for f in sidebar] == ["layers", "types", "since", "until", "undated", "corroborated", "border",
+                                            "q"]
+    search = sidebar[-1].control
     assert search.max_chars == MAX_TEXT and search.placeholder == "e.g. Hunchun, defection, Shanghai"
     assert [f.session for f in controls("timeline")] == ["asof"]
     assert [f.session for f in controls("details")] == ["event"]
@@ -75,3 +93,46 @@ def test_the_command_line_flags_are_the_filters_with_one():
     flags = {field.name: field.flag for field in FIELDS if field.flag}
     assert [flag.name for flag in flags.values()] == ["--layer", "--event-type", "--since", "--until"]
     assert flags["event_types"].dest == "event_type" and flags["layers"].repeat and flags["since"].type == "date"
+
+
+def test_the_map_view_reads_latitude_longitude_and_zoom_and_is_absent_by_default():
+    field = FIELD["map_view"]
+    assert field.url == "map" and field.default is None and field.control is None and field.write(None) is None
+    reading = Reading(BOUNDS, [], [])
+    assert field.read("40.10,124.40,8", None, reading) == MapView(40.1, 124.4, 8) and reading.notices == []
+    assert field.write(MapView(40.1, 124.4, 8)) == "40.1,124.4,8"
+    assert field.write(MapView(-0.0, 0.5, 3)) == "0,0.5,3"
+    assert field.read("40.123456789,124.98765,8", None, reading) == MapView(40.1235, 124.9877, 8)
+
+
+@pytest.mark.parametrize("raw", ["", "40.1,124.4", "40.1;124.4;8", "north,east,8", "40.1,124.4,8,9", "nan,1,8",
+                                 "40.1,124.4,-8", "1e308,1,8", "40.1, 124.4, 8", "[x](http://example.org)"])
+def test_a_malformed_map_view_is_ignored_with_one_notice(raw):
+    reading = Reading(BOUNDS, [], [])
+    assert FIELD["map_view"].read(raw, None, reading) is KEEP
+    assert len(reading.notices) == 1 and reading.notices[0].startswith("Ignored 'map' ")
+    assert "latitude,longitude,zoom" in reading.notices[0]
+
+
+def test_a_map_view_outside_the_map_is_brought_within_it_with_a_notice():
+    reading = Reading(BOUNDS, [], [])
+    assert FIELD["map_view"].read("89.5,190,25", None, reading) == MapView(85.0, -170.0, 18)
+    assert reading.notices == ["The link's map position 89.5,190,25 is outside what the map shows; using "
+                               "85,-170,18."]
+    assert FIELD["map_view"].read("10,20,1", None, reading) == MapView(10.0, 20.0, 3)
+
+
+def test_a_hostile_map_view_is_read_in_bounded_time_and_quoted_short():
+    hostile = ["1" * 5_000_000, "1," * 2_000_000, "-" * 3_000_000 + "1,1,8", "40." + "0" * 1_000_000 + "1,1,8"]
+    for raw in hostile:
+        reading = Reading(BOUNDS, [], [])
+        assert FIELD["map_view"].read(raw, None, reading) is KEEP
+        assert len(reading.notices[0]) < 200
+
+
+def test_a_map_panned_round_the_world_is_wrapped_back_and_rounded():
+    assert bounded_map_view(40.123456, 484.3, 8.4) == MapView(40.1235, 124.3, 8)
+    assert bounded_map_view(-90, -190, 0) == MapView(-85.0, 170.0, 3)
+    assert bounded_map_view(0, 180, 18) == MapView(0.0, 180.0, 18)
+    with pytest.raises(ValueError):
+        bounded_map_view(float("nan"), 0, 8)

@@ -209,3 +209,19 @@ def test_a_filter_that_keeps_everything_gives_a_frame_whose_changes_do_not_reach
     assert list(shown.index) == list(events.index) and shown is not events
     shown["title"] = "changed"
     assert (events["title"] != "changed").all()
+
+
+def test_an_event_at_several_crossings_is_as_far_from_the_border_as_its_nearest_point(events):
+    import geopandas as gpd
+
+    from geo.reference.crossings import load_crossings
+    from geo.reference.geography import load_geography, with_analysis
+
+    geography = load_geography(load_crossings())
+    enriched = with_analysis(events, geography)
+    event = "repatriation-mass-2023-10-09"
+    points = gpd.GeoDataFrame(geometry=list(events.geometry[event].geoms), crs=events.crs)
+    each = with_analysis(points.assign(place="", country=None), geography)["distance_to_border_km"].astype(float)
+    assert each.max() > each.min()  # the points are not all as near
+    assert float(enriched.loc[event, "distance_to_border_km"]) == each.min()
+    assert event in apply_filters(enriched, Filters(max_border_km=each.min() + 0.01)).index

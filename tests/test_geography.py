@@ -143,3 +143,19 @@ def test_the_vectorised_countries_and_route_provinces_equal_a_row_by_row_referen
     assert result.at["sea-route", "province"] is None
     assert result.at["two-part-route", "province"] == "North Hamgyong / Rason"
     assert result.at["rail-freight-dandong-sinuiju-partial-resumption", "province"] == "Liaoning / P'yŏngan-bukto"
+
+
+def test_the_geography_is_read_once_while_its_files_and_crossings_stay_the_same(tmp_path):
+    import shutil
+
+    from geo.paths import TOWNS_PATH
+
+    crossings = load_crossings()
+    assert load_geography(crossings) is load_geography(load_crossings())
+    towns = tmp_path / "towns.csv"
+    shutil.copy(TOWNS_PATH, towns)
+    other = load_geography(crossings, towns_path=towns)  # another file: read
+    assert other is not load_geography(crossings) and other.towns.equals(load_geography(crossings).towns)
+    fewer = crossings.iloc[1:]
+    assert len(load_geography(fewer).crossings) == len(crossings[crossings.geometry.notna()]) - \
+        int(crossings.geometry.iloc[:1].notna().sum())

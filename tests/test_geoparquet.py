@@ -41,6 +41,8 @@ def problems_of(path: Path) -> list[str]:
 
 def test_the_curated_dataset_goes_to_parquet_and_back_to_geojson_unchanged(tmp_path):
     original = read_json(EVENTS_PATH)
+    kinds = {f["geometry"]["type"] for f in original["features"] if f["geometry"]}
+    assert kinds >= {"Point", "MultiPoint", "LineString"}  # the event at several crossings goes through too
     write_events(original, tmp_path / "events.parquet")
     again = read_collection(tmp_path / "events.parquet")
     assert len(again["features"]) == len(original["features"])
@@ -278,7 +280,8 @@ def test_a_dictionary_bomb_is_refused_in_one_line_before_its_memory_is_spent(tmp
 
 def test_a_column_in_an_encoding_whose_decoded_size_is_unknowable_is_refused_by_name(tmp_path):
     path = tmp_path / "delta.parquet"
-    table = with_column(events_table(), "summary", pa.array(["x" * 100_000] * 69))
+    events = events_table()
+    table = with_column(events, "summary", pa.array(["x" * 100_000] * events.num_rows))
     pq.write_table(table, path, compression="zstd", use_dictionary=False,
                    column_encoding={"summary": "DELTA_BYTE_ARRAY"})
     line, peak = validate_in_a_process(path)
@@ -395,3 +398,66 @@ def test_a_footer_over_its_limit_is_refused_before_it_is_parsed(tmp_path, monkey
     monkeypatch.setattr(geoparquet.pq, "ParquetFile", None)  # never reached
     [line] = problems_of(path)
     assert line.startswith(f"{path}: file: the Parquet footer is ") and "over the limit of 1,000" in line
+
+
+def _problems_read_whole(path: Path) -> list[str]:
+    """What reading the file whole and then validating it gives (the reference the batches must equal)."""
+    from geo.events.schema import validate_collection
+
+    try:
+        collection = read_collection(path)
+    except DatasetError as error:
+        return [str(p) for p in error.problems]
+    return [str(p) for p in validate_collection(collection, str(path))]
+
+
+def _broken_in_many_batches(path: Path) -> None:
+    """A 2,000-event file with unreadable cells in several columns and rows far apart (over the problem limit)."""
+    from geo.events.schema import MAX_PROBLEMS
+
+    write_events(rich_collection(), path)
+    table = pq.read_table(path)
+    sources, geometry = table.column("sources").to_pylist(), table.column("geometry").to_pylist()
+    for row in range(5, 2_000, 2_000 // (MAX_PROBLEMS - 10)):
+        sources[row] = "[{'publisher': 'single quotes'"
+    for row in (1, 999, 1_998):
+        geometry[row] = b"\x01\x01\x00"
+    table = table.set_column(table.schema.get_field_index("sources"), "sources", pa.array(sources, pa.string()))
+    table = table.set_column(table.schema.get_field_index("geometry"), "geometry", pa.array(geometry, pa.binary()))
+    pq.write_table(table, path)
+
+
+@pytest.mark.parametrize("batch", [1, 7, 500, 2_000, 10_000])
+def test_a_file_checked_in_batches_gets_exactly_the_problems_of_the_file_read_whole(tmp_path, batch):
+    from geo.io.geoparquet import ParquetEvents
+
+    unreadable, invalid = tmp_path / "unreadable.parquet", tmp_path / "invalid.parquet"
+    _broken_in_many_batches(unreadable)
+    collection = rich_collection()
+    for n in range(3, 2_000, 97):  # contract problems in every batch, and an id used again far from the first
+        collection["features"][n]["properties"]["layer"] = "no such layer"
+    collection["features"][1_900]["properties"]["id"] = collection["features"][2]["properties"]["id"]
+    write_events(collection, invalid)
+    for path in (unreadable, invalid):
+        expected = _problems_read_whole(path)
+        handed: list[int] = []
+        source = ParquetEvents(path, batch_features=batch)
+        found = [str(p) for p in source.stream(lambda features, members, handed=handed: handed.append(len(features)))]
+        assert found == expected and len(expected) > 10
+        assert sum(handed) < 2_000  # not every feature was handed on: the whole is not valid
+    assert "more problems not listed" in _problems_read_whole(unreadable)[-1]
+
+
+def test_a_valid_file_is_handed_on_in_batches_of_the_same_features_read_whole_gives(tmp_path):
+    from geo.io.geoparquet import ParquetEvents
+
+    path = tmp_path / "events.parquet"
+    write_events(rich_collection(), path)
+    batches: list[list[dict]] = []
+    counted: list[int] = []
+    source = ParquetEvents(path, batch_features=300, started=counted.append)
+    assert source.stream(lambda features, members: batches.append(features)) == []
+    assert [len(b) for b in batches] == [300] * 6 + [200] and counted == [2_000] and source.count == 2_000
+    whole = read_collection(path)
+    assert [f for b in batches for f in b] == whole["features"]
+    assert source.members == [(k, None if k == "features" else v) for k, v in whole.items()]

@@ -9,8 +9,10 @@ import csv
 import re
 
 from geo.events.dataset import read_json
+from geo.events.schema import UNCLASSIFIED
 from geo.io.events_file import load_events, validate_file
 from geo.map.mapview import build_map
+from geo.map.style import EVENT_STYLE
 from geo.reference.places import load_places
 from tests.conftest import ROOT
 from tests.test_io_table import run_geo
@@ -165,4 +167,5 @@ def test_the_acled_import_shows_on_the_map_with_its_precisions_drawn(tmp_path):
     assert re.search(r"L\.circle\(\s*\[42\.5397, 128\.9972\],\s*\{[^}]*\"radius\": 75000", html)
     assert "41.4017" not in html
     # The two unclassified events are drawn as grey question-mark pins, like any other event (the legend's is smaller).
-    assert html.replace('\\"', '"').count('style="background:#757575;width:26px') == 2
+    colour = EVENT_STYLE[UNCLASSIFIED][0]
+    assert len(re.findall(f'style="background:{colour};[^"]*width:26px', html.replace('\\"', '"'))) == 2

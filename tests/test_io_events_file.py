@@ -46,3 +46,21 @@ def test_a_geojson_file_over_the_limit_is_refused_naming_the_command_that_conver
         "file; convert it to GeoParquet with `python -m geo convert 'my events.geojson' 'my events.parquet'` and "
         "use that file"]
     assert events_file.validate_file(path) == []  # read feature by feature, whatever its size
+
+
+def test_a_geoparquet_file_loaded_a_batch_at_a_time_is_the_frame_of_the_whole_file(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from geo.events.dataset import frame_from_collection
+    from geo.io import geoparquet
+    from perf.bench import synthetic_collection
+
+    path = tmp_path / "events.parquet"
+    geoparquet.write_events(synthetic_collection(1_000), path)
+    whole = frame_from_collection(geoparquet.read_collection(path), str(path))
+    monkeypatch.setattr(geoparquet, "PARQUET_BATCH_FEATURES", 130)  # eight batches
+    told: list[str] = []
+    batched = load_events(path, progress=told.append)
+    pd.testing.assert_frame_equal(batched, whole)
+    assert batched.index.dtype == object and told == ["Validating 1,000 events…"]
+    assert batched.loc["synthetic-000500", "sources"] == whole.loc["synthetic-000500", "sources"]

@@ -174,7 +174,8 @@ def test_every_placemark_reads_back_as_its_event_name_details_dates_and_data(sho
     assert len(placemarks) == len(shown) > 0
     for placemark, row in zip(placemarks, records(shown), strict=True):
         assert placemark.findtext("k:name", namespaces=ns) == row["title"]
-        assert placemark.findtext("k:description", namespaces=ns) == details_html(row)
+        # no "archived text" link: its address only resolves inside the app, not in a file opened elsewhere
+        assert placemark.findtext("k:description", namespaces=ns) == details_html(row, archived=False)
         assert placemark.findtext("k:TimeSpan/k:begin", namespaces=ns) == row["date_start"]
         assert placemark.findtext("k:styleUrl", namespaces=ns) == f"#{row['event_type']}"
         data = {item.get("name"): item.findtext("k:value", namespaces=ns)
@@ -215,3 +216,29 @@ def test_an_export_past_its_size_limit_stops_and_leaves_no_file(tmp_path, shown)
         with pytest.raises(ExportTooLarge):
             write_export(shown, fmt, tmp_path / f"small-{fmt}{FORMATS[fmt][0]}", max_bytes=size // 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"events-{fmt}{FORMATS[fmt][0]}" for fmt in FORMATS)
+
+
+MASS_REPATRIATION = "repatriation-mass-2023-10-09"
+
+
+def test_an_event_at_several_crossings_keeps_every_point_and_names_them_in_each_format(tmp_path, shown):
+    from shapely import wkt
+
+    want = shown.geometry[MASS_REPATRIATION]
+    crossings = shown.loc[MASS_REPATRIATION, "crossings"]
+    assert want.geom_type == "MultiPoint" and len(want.geoms) == len(crossings) == 5
+    gpkg = pyogrio.read_dataframe(export(tmp_path, "gpkg"), layer="events").set_index("id")
+    assert gpkg.geometry[MASS_REPATRIATION].equals_exact(want, 1e-9)
+    assert json.loads(gpkg.loc[MASS_REPATRIATION, "crossings_json"]) == crossings
+    kml = pyogrio.read_dataframe(export(tmp_path, "kml")).set_index("event_id")
+    assert kml.geometry[MASS_REPATRIATION].geom_type == "MultiPoint"
+    assert kml.geometry[MASS_REPATRIATION].equals_exact(want, 1e-6)
+    for fmt in ("csv", "hxl"):
+        rows = list(csv.DictReader(export(tmp_path, fmt).read_text(encoding="utf-8").splitlines()))
+        row = next(r for r in rows if r["id"] == MASS_REPATRIATION)
+        assert wkt.loads(row["geometry_wkt"]).equals_exact(want, 1e-6) and row["longitude"] == row["latitude"] == ""
+        assert row["crossings"].split("; ") == crossings
+    geojson = json.loads(export(tmp_path, "geojson").read_text(encoding="utf-8"))
+    feature = next(f for f in geojson["features"] if f["properties"]["id"] == MASS_REPATRIATION)
+    assert feature["geometry"]["type"] == "MultiPoint" and feature["properties"]["crossings"] == crossings
+    assert HXL_TAGS["crossings"] == "#loc+crossings"

@@ -127,3 +127,68 @@ def test_a_linked_distance_sets_the_border_widget_to_the_nearest_choice_it_offer
     view, _ = parse({"border": "7"}, DEFAULT, IDS)
     assert view.filters.max_border_km == 7  # the link's own value, as the filters apply it
     assert widget_state(view, list(DEFAULT.filters.layers))[KEYS["max_border_km"]] == 10
+
+
+def test_the_map_position_round_trips_through_the_link_and_the_default_leaves_it_out():
+    from geo.view.link import MapView
+
+    view = replace(DEFAULT, map_view=MapView(40.1, 124.4, 8))
+    params = encode(view, DEFAULT)
+    assert params == {"map": "40.1,124.4,8"}
+    assert parse(params, DEFAULT, IDS) == (view, [])
+    assert "map" not in encode(DEFAULT, DEFAULT) and parse({}, DEFAULT, IDS)[0].map_view is None
+
+
+def test_a_malformed_map_position_keeps_the_opening_view_and_the_rest_of_the_link():
+    view, notices = parse({"map": "40.1,124.4", "types": "defection"}, DEFAULT, IDS)
+    assert view.map_view is None and view.filters.event_types == ("defection",)
+    assert notices == ["Ignored 'map' '40.1,124.4' in the link: expected latitude,longitude,zoom (e.g. 40.1,124.4,8)."]
+
+
+def test_the_map_position_is_no_part_of_the_cache_key_nor_of_the_widgets():
+    from geo.view.link import MapView, cache_key, view_from_state, widget_state
+
+    view = replace(DEFAULT, map_view=MapView(40.1, 124.4, 8))
+    assert cache_key(view.filters) == cache_key(DEFAULT.filters)
+    assert "map" not in widget_state(view, LAYERS)
+    assert view_from_state(widget_state(view, LAYERS), LAYERS).map_view is None
+
+
+def test_the_map_position_is_read_from_what_the_map_returned():
+    from geo.view.link import MapView, map_view_from
+
+    returned = {"center": {"lat": 40.123456, "lng": 484.3}, "zoom": 8, "last_object_clicked_tooltip": None}
+    assert map_view_from(returned) == MapView(40.1235, 124.3, 8)
+    assert map_view_from(None) is None and map_view_from({}) is None
+    assert map_view_from({"center": None, "zoom": None}) is None
+    assert map_view_from({"center": {"lat": "nan", "lng": 1}, "zoom": 5}) is None
+
+
+def test_old_links_with_since_and_until_open_the_same_dates_in_the_from_and_to_fields():
+    from geo.view.link import KEYS, widget_state
+
+    view, notices = parse({"since": "2022-01-01", "until": "2022-12-31"}, DEFAULT, IDS)
+    assert notices == [] and (view.filters.since, view.filters.until) == (dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+    state = widget_state(view, LAYERS)
+    assert (state[KEYS["since"]], state[KEYS["until"]]) == (dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+    assert (KEYS["since"], KEYS["until"]) == ("since", "until")
+
+
+def test_a_from_date_after_the_to_date_filters_the_range_between_them_and_says_so_in_one_line():
+    from geo.view.link import date_order_notice, view_from_state, widget_state
+
+    state = {**widget_state(DEFAULT, LAYERS), "since": dt.date(2022, 12, 31), "until": dt.date(2022, 1, 1)}
+    filters = view_from_state(state, LAYERS).filters
+    assert (filters.since, filters.until) == (dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+    assert date_order_notice(state) == ("“From” (31 December 2022) is after “To” (1 January 2022): showing events "
+                                        "from 1 January 2022 to 31 December 2022.")
+    assert date_order_notice(widget_state(DEFAULT, LAYERS)) is None
+
+
+def test_an_emptied_date_field_filters_nothing_on_that_side():
+    from geo.view.link import date_order_notice, view_from_state, widget_state
+
+    state = {**widget_state(DEFAULT, LAYERS), "since": None}
+    view = view_from_state(state, LAYERS)
+    assert view.filters.since is None and view.filters.until == BOUNDS[1] and date_order_notice(state) is None
+    assert "since" not in encode(view, DEFAULT)

@@ -8,9 +8,11 @@ import re
 import threading
 import time
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
-from app.loaded import MAP_DATES_KEPT, Kept, LoadedDataset, crossings, loaded_dataset, places
+from app.loaded import MAP_DATES_KEPT, Kept, LoadedDataset, arrow_ready, crossings, loaded_dataset, places
 from geo.events.schema import LAYERS
 from geo.io.prepared import file_digest
 from geo.map.layers import COMPACT_ABOVE
@@ -93,7 +95,8 @@ def test_a_dataset_is_prepared_once_and_its_parts_are_what_geo_computes(data):
     assert loaded.map_date(day) is loaded.map_date(day) and loaded.placement() is loaded.placement()
     keep = frame["event_type"].eq("disappearance").to_numpy()
     specs = loaded.timeline_specs("types=disappearance", keep, day)
-    assert specs == timeline_charts(None, frame, day, months_of(frame), keep)
+    assert specs == tuple(arrow_ready(spec) for spec in timeline_charts(None, frame, day, months_of(frame), keep))
+    assert all(isinstance(rows, bytes) for spec in specs for rows in spec["datasets"].values())
     assert loaded.timeline_specs("types=disappearance", keep, day) is specs
 
 
@@ -176,3 +179,65 @@ def test_no_page_clears_a_cache_the_other_pages_share():
     clears = re.compile(r"\bst\.cache_(data|resource)\.clear\(")
     for page in [ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py"))]:
         assert not clears.search(page.read_text(encoding="utf-8")), page.name
+
+
+def test_the_trade_series_is_read_once_per_file_version_and_a_broken_one_gives_its_problems(tmp_path):
+    from app.loaded import trade_series
+    from geo.paths import TRADE_PATH
+
+    path = tmp_path / "trade_monthly.csv"
+    path.write_bytes(TRADE_PATH.read_bytes())
+    series, problems = trade_series(path)
+    assert problems == [] and series["month"].iloc[0] == "2019-01"
+    assert trade_series(path)[0] is series  # kept, not read again
+    text = path.read_text(encoding="utf-8").replace("\n2019-02,", "\n2019/02,", 1)
+    path.write_text(text, encoding="utf-8")
+    broken, problems = trade_series(path)
+    assert broken is None and problems and problems[0].startswith(f"{path}: line 3: month: not a month")
+    assert trade_series(tmp_path / "gone.csv") == (None, [f"{tmp_path / 'gone.csv'}: file: cannot read: "
+                                                          "No such file or directory"])
+
+
+def test_the_trade_chart_is_made_once_per_map_date_and_is_the_files_chart():
+    import datetime as dt
+
+    from app.loaded import arrow_ready, trade_chart_on, trade_series
+    from geo.report.charts import trade_chart
+
+    domain = ["2020-01-01T00:00:00", "2026-03-13T00:00:00"]
+    day = dt.date(2022, 5, 31)
+    first = trade_chart_on(day, domain)
+    assert first == arrow_ready(trade_chart(trade_series()[0], day, domain))
+    assert trade_chart_on(day, domain) is first  # the same map date again: not made again
+    assert trade_chart_on(dt.date(2023, 5, 31), domain) != first  # another date: its own line
+
+
+def test_a_spec_made_arrow_ready_holds_the_same_rows_as_its_json(events):
+    import pyarrow as pa
+
+    from geo.report.charts import timeline_charts
+
+    periods, _ = timeline_charts(events, events, dt.date(2026, 12, 31))
+    ready = arrow_ready(periods)
+    assert ready.keys() == periods.keys() and periods["datasets"] and ready is not periods
+    for name, rows in periods["datasets"].items():
+        table = pa.ipc.open_stream(ready["datasets"][name]).read_all()
+        assert table.num_rows == len(rows) and set(table.column_names) >= set(rows[0])
+    assert all(isinstance(rows, list) for rows in periods["datasets"].values())  # the spec given is not changed
+
+
+def test_the_feed_and_the_table_taken_from_the_whole_versions_equal_those_made_for_the_shown_rows(data):
+    from geo.report.feed import feed_rows
+    from geo.report.table import reader_table
+
+    loaded = LoadedDataset(str(data))
+    frame = loaded.frame if loaded.prepared()[0] else None
+    for shown in (frame["layer"].eq("incidents").to_numpy(), frame["date_start"].isna().to_numpy(),
+                  np.ones(len(frame), dtype=bool)):
+        table, ids = loaded.feed(shown, 7)
+        expected_table, expected_ids = feed_rows(frame, shown, 7)
+        assert ids == expected_ids and table.equals(expected_table)
+        rows = np.flatnonzero(shown)[::-1]
+        assert loaded.reader_rows(rows).to_pandas().equals(
+            pa.Table.from_pandas(reader_table(frame.iloc[rows]), preserve_index=False).to_pandas())
+    assert loaded.feed(np.zeros(len(frame), dtype=bool), 7)[1] == []

@@ -73,7 +73,23 @@ def assert_pack_matches(frame: gpd.GeoDataFrame) -> None:
 
 def test_the_curated_dataset_reads_back_exactly_from_its_pack(events):
     assert_pack_matches(events)
-    assert len(read_pack(pack_bytes(events)).lonlat) == int(events.geometry.notna().sum())
+    multi = events.geom_type.eq("MultiPoint")
+    assert multi.any()
+    extra_pins = int((events.geometry[multi].count_geometries() - 1).sum())
+    assert len(read_pack(pack_bytes(events)).lonlat) == int(events.geometry.notna().sum()) + extra_pins
+
+
+def test_an_event_at_several_crossings_is_one_pack_row_per_point_all_with_its_id(events):
+    event_id = "repatriation-mass-2023-10-09"
+    points = shapely.get_coordinates(events.geometry[event_id])
+    pack, ids, rows = read_pack(pack_bytes(events)), row_ids(events), pack_rows(events)
+    mine = [k for k, i in enumerate(ids) if i == event_id]
+    assert len(mine) == len(points) == 5 and mine == list(range(mine[0], mine[0] + 5))  # in frame order
+    np.testing.assert_array_equal(pack.lonlat[mine], points.astype(np.float32))
+    assert set(rows.positions[mine]) == {events.index.get_loc(event_id)}
+    assert [events.index[k] for k in rows.positions] == ids  # every pack row maps back to its event
+    mask, _ = view_arrays(events, events.loc[[event_id]])
+    assert list(np.flatnonzero(mask)) == mine  # choosing the event shows all five pins
 
 
 def test_a_synthetic_dataset_with_points_and_lines_reads_back_exactly(synthetic):
@@ -95,10 +111,11 @@ def test_a_multiline_route_keeps_its_parts_apart(events):
 
 def test_unknown_dates_become_the_sentinel_and_rows_without_place_are_left_out(events):
     frame = events.copy()
-    frame.loc[frame.index[0], "date_start"] = None
+    frame.loc[located(frame).index[0], "date_start"] = None  # the first pack row
     pack = read_pack(pack_bytes(frame))
     assert pack.date_start[0] == NO_DAY
-    assert row_ids(frame) == list(events[events.geometry.notna()]["id"])
+    pins = events.geometry.count_geometries().where(events.geom_type.eq("MultiPoint"), 1)
+    assert row_ids(frame) == [i for i in events[events.geometry.notna()]["id"] for _ in range(pins[i])]
 
 
 def test_a_point_costs_twenty_bytes_so_a_million_events_fit_in_streamlits_limit(synthetic):
@@ -121,7 +138,7 @@ def test_write_pack_writes_once_and_returns_the_url_streamlit_serves(events, tmp
     inode = written.stat().st_ino
 
     assert url == "/app/static/packs/v1.bin"
-    assert read_pack(written.read_bytes()).lonlat.shape[0] == int(events.geometry.notna().sum())
+    assert read_pack(written.read_bytes()).lonlat.shape[0] == len(row_ids(events)) > events.geometry.notna().sum()
     assert write_pack(events, tmp_path, "v1") == url and written.stat().st_ino == inode  # not rewritten
     assert not list(tmp_path.glob("*.tmp"))
 
@@ -214,3 +231,13 @@ def test_a_view_from_masks_over_the_dataset_is_the_view_from_the_filtered_frame(
         assert np.array_equal(mask, expected_mask)
         assert np.array_equal(statuses[mask[rows.lines]], expected_statuses[mask[rows.lines]])
         assert list(located(frame)["layer"]) == list(rows.layers)
+
+
+def test_the_pack_is_made_from_its_own_columns_of_the_located_rows_only(events):
+    from geo.map.pack import PACK_COLUMNS, located, pack_bytes, pack_frame, row_ids
+
+    narrow = pack_frame(events)
+    assert list(narrow.columns) == [*PACK_COLUMNS, events.geometry.name]  # no sources, summary, search text
+    assert narrow.index.tolist() == located(events).index.tolist()
+    assert narrow.geometry.equals(located(events).geometry)
+    assert pack_bytes(narrow) == pack_bytes(events) and row_ids(narrow) == row_ids(events)

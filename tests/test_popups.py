@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from geo.events.dataset import records
-from geo.map.popups import feature_id_from_tooltip, popup_html, tooltip_text
+from geo.map.popups import MORE_LINE, feature_id_from_tooltip, popup_html, tooltip_text
+from geo.report.markup import escape
 
 
-def test_popups_list_every_source_and_the_dates_precision(events):
+def test_a_popup_is_short_title_date_place_confidence_and_points_to_the_details(events):
     row = records(events.loc[["disappearance-shanghai-garment-workers-2022-02"]])[0]
     html = popup_html(row)
-    assert "The Asia Business Daily (Asia Economy)" in html
-    assert "seeds/000_c849781cc78fe4c5.txt" in html
-    assert "2022-02 (inferred)" in html and "location: city" in html
+    assert escape(row["title"]) in html and "2022-02 (inferred)" in html and "date known to the month" in html
+    assert "Shanghai" in html and "position known to the town or city" in html
+    assert "Confidence: single source" in html or "Confidence: corroborated" in html
+    assert MORE_LINE in html
+    assert row["id"] not in html and "seeds/" not in html and "<ol>" not in html and escape(row["summary"]) not in html
+
+
+def test_a_tooltip_shows_title_and_date_and_hides_the_id_from_readers(events):
+    row = records(events.loc[["disappearance-shanghai-garment-workers-2022-02"]])[0]
+    tip = tooltip_text(row)
+    assert tip.startswith(f"<b>{escape(row['title'])}</b><br>2022-02 (inferred)")
+    assert tip.endswith(f"<span hidden>[{row['id']}]</span>")
+    visible = re.sub(r"<span hidden>.*?</span>", "", tip)
+    assert row["id"] not in visible
 
 
 def test_popups_and_tooltips_escape_html_in_dataset_text(events):
@@ -25,7 +39,8 @@ def test_popups_and_tooltips_escape_html_in_dataset_text(events):
 
 def test_tooltips_carry_the_feature_id_which_clicks_can_recover(events):
     for row in records(events[events.geometry.notna()]):
-        assert feature_id_from_tooltip(tooltip_text(row)) == row["id"]
+        text = re.sub(r"<[^>]+>", "", tooltip_text(row))  # what streamlit-folium reports: the text content
+        assert feature_id_from_tooltip(text) == row["id"]
     assert feature_id_from_tooltip(None) is None and feature_id_from_tooltip("no id here") is None
 
 

@@ -180,7 +180,7 @@ def test_an_invalid_file_raises_every_problem_and_is_never_cached(tmp_path, coll
     with pytest.raises(DatasetError) as caught:
         prepare(path, cache_dir=tmp_path / "cache")
     assert len(caught.value.problems) == 1 and caught.value.problems[0].field == "properties.layer"
-    assert not (tmp_path / "cache").exists()
+    assert not list((tmp_path / "cache").glob("*.parquet"))  # at most the preparers' lock is there
 
 
 def test_a_cache_folder_that_cannot_be_written_only_means_preparing_again(tmp_path):
@@ -267,12 +267,23 @@ def _deep_cell(table):
     return with_column(table, "sources", pa.array(cells, pa.string()))
 
 
+def _cut_cell(table):
+    import pyarrow as pa
+
+    from tests.test_geoparquet import with_column
+
+    cells = table.column("sources").to_pylist()
+    cells[3] = cells[3][: len(cells[3]) // 2]
+    return with_column(table, "sources", pa.array(cells, pa.string()))
+
+
 def _metadata(key: bytes, value: bytes):
     return lambda table: table.replace_schema_metadata({**table.schema.metadata, key: value})
 
 
 @pytest.mark.parametrize("damage", {
     "a JSON cell nested 200,000 deep": _deep_cell,
+    "a JSON cell cut in half": _cut_cell,
     "border_prepared nested 200,000 deep": _metadata(b"border_prepared", b"[" * 200_000),
     "border_prepared not JSON": _metadata(b"border_prepared", b"{format: 1"),
     "border_prepared specs a list": _metadata(b"border_prepared", b'{"format": 1, "digest": "", "specs": []}'),
@@ -286,3 +297,42 @@ def test_a_cached_copy_with_malformed_metadata_or_cells_is_ignored_and_rebuilt(t
     assert not again.from_cache
     assert_same_frame(again.frame, fresh.frame)
     assert prepare(path, cache_dir=tmp_path / "cache").from_cache
+
+
+def test_the_prepared_copy_keeps_nested_values_and_search_text_as_arrow_text_read_back_without_parsing(tmp_path):
+    from geo.events.nested import NESTED_COLUMNS, NestedArray
+    from geo.io.prepared import SEARCH_TEXT_DTYPE
+
+    path = copy_of_curated(tmp_path)
+    fresh = prepare(path, cache_dir=tmp_path / "cache")
+    again = prepare(path, cache_dir=tmp_path / "cache")
+    assert again.from_cache
+    for ready in (fresh, again):
+        assert all(isinstance(ready.frame[name].array, NestedArray) for name in NESTED_COLUMNS)
+        assert ready.frame["search_text"].dtype == SEARCH_TEXT_DTYPE
+    for name in NESTED_COLUMNS:  # the very text, not text parsed and written again
+        assert again.frame[name].array.text.equals(fresh.frame[name].array.text)
+    assert list(again.frame["sources"]) == list(fresh.frame["sources"])
+
+
+def test_a_cached_frame_indexes_its_rows_by_the_very_id_strings_of_its_id_column(tmp_path):
+    path = copy_of_curated(tmp_path)
+    prepare(path, cache_dir=tmp_path / "cache")
+    frame = prepare(path, cache_dir=tmp_path / "cache").frame
+    assert frame.index.dtype == object and frame.index.tolist() == frame["id"].tolist()
+    assert all(a is b for a, b in zip(frame.index, frame["id"], strict=True))  # one string per id, not two
+
+
+def test_two_servers_seeing_a_new_version_at_once_prepare_it_once_and_the_other_reads_the_copy(tmp_path):
+    import subprocess
+    import sys
+
+    data = tmp_path / "events.geojson"
+    shutil.copy(EVENTS_PATH, data)
+    read = ("import sys; from geo.io.prepared import prepare; "
+            "from pathlib import Path; print(prepare(sys.argv[1], cache_dir=Path(sys.argv[2])).from_cache)")
+    command = [sys.executable, "-c", read, str(data), str(tmp_path / "cache")]
+    both = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    answers = sorted(process.communicate(timeout=300)[0].strip() for process in both)
+    assert answers == ["False", "True"], answers  # one prepared it, the other waited and read its copy
+    assert all(process.returncode == 0 for process in both)

@@ -11,9 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.events.dataset import read_json
-from geo.events.schema import EVENT_TYPES
+from geo.events.schema import EVENT_TYPES, Problem
 from geo.ingest.candidates import candidates_from_text
-from geo.ingest.review import apply_review, review_rows
+from geo.ingest.matching import mark_matches
+from geo.ingest.review import SUMMARY_HELP, Unreviewed, apply_review, problem_words, review_rows
 from geo.io.events_file import load_events
 from geo.store import backup_path, changelog
 from geo.store.changelog import read_changes
@@ -51,8 +52,34 @@ def sign_in(at: AppTest, name: str = EDITOR, password: str = PASSWORD) -> AppTes
     return at
 
 
+def located(at: AppTest) -> list[int]:
+    """The numbers (from 0, in the page's order) of the candidates that have a point on the map."""
+    by_id = {f["properties"]["id"]: f for f in at.session_state["review"]["collection"]["features"]}
+    return [i for i, row in enumerate(at.session_state["review"]["rows"]) if by_id[row["id"]]["geometry"]]
+
+
+def untick_all(at: AppTest) -> AppTest:
+    """Untick the candidates the page ticked at first (the suggested ones) on the page of cards shown."""
+    for tick in at.checkbox:
+        if tick.key and tick.key.startswith("cand_") and tick.value:
+            tick.uncheck()
+    return at.run()
+
+
+def accept(at: AppTest, numbers: list[int], summary: str = "In my words: {}.") -> AppTest:
+    """Tick the candidates `numbers` (all on the first page of cards) and write the summary of each that is shown
+    as a new event (one offered as another source of a known event has none to write)."""
+    for number in numbers:
+        at.checkbox(key=f"cand_{number}_accept").check()
+        if f"cand_{number}_summary" in [area.key for area in at.text_area]:
+            at.text_area(key=f"cand_{number}_summary").input(summary.format(number))
+    return at.run()
+
+
 def find_candidates(text: str = SEED_TEXT, url: str = "https://www.asiae.co.kr/example",
-                    signed_in: bool = True) -> AppTest:
+                    signed_in: bool = True, accepting: bool | None = None) -> AppTest:
+    """The review page after "Find candidates"; a signed-in reviewer also accepts the located candidates of the
+    first page of cards, each with a summary in their words (unless `accepting` is False)."""
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     if signed_in:
@@ -62,16 +89,48 @@ def find_candidates(text: str = SEED_TEXT, url: str = "https://www.asiae.co.kr/e
     at.text_input(key="publisher").input("The Asia Business Daily")
     at.text_input(key="url").input(url)
     at.button(key="find").click().run()
+    if signed_in if accepting is None else accepting:
+        untick_all(at)  # the suggested ones start ticked: these tests choose their own
+        accept(at, [i for i in located(at) if i < 20])
     return at
 
 
-def test_the_page_finds_candidates_and_shows_them_in_a_table(dataset):
-    at = find_candidates()
+def test_each_candidate_shows_its_tick_then_the_articles_sentence_then_its_fields_ticked_only_if_suggested(dataset):
+    at = find_candidates(signed_in=False)
     assert not at.exception
-    assert at.subheader[0].value.endswith("candidates")
-    table = at.dataframe[0].value
-    assert len(table) == len(at.session_state["review"]["collection"]["features"]) > 20
-    assert {"Dandong", "Hunchun", "Rason", "Tumen", "Yanbian", "Shanghai"} <= set(table["place"])
+    features = at.session_state["review"]["collection"]["features"]
+    assert at.subheader[0].value == f"{len(features)} candidates" and len(features) > 20
+    assert at.selectbox(key="cand_page").options[0] == f"1–20 of {len(features)}"  # twenty cards at a time
+    quotes = [m.value for m in at.markdown if m.value.startswith("**In the article:**")]
+    assert len(at.checkbox) == len(quotes) == 20
+    rows = at.session_state["review"]["rows"]
+    by_id = {f["properties"]["id"]: f["properties"] for f in features}
+    reasons = [as_read(m.value) for m in at.markdown if m.value.startswith(("*Suggested:*", "*Not suggested:*"))]
+    assert len(reasons) == 20 and any(r.startswith("*Suggested:*") for r in reasons)
+    for number, (tick, quote) in enumerate(zip(at.checkbox, quotes, strict=True)):
+        suggested = by_id[rows[number]["id"]]["suggested"]
+        assert tick.label == f"Accept candidate {number + 1}" and tick.value is suggested  # ticked only if suggested
+        assert reasons[number] == (f"*{'Suggested' if suggested else 'Not suggested'}:* "
+                                   f"{by_id[rows[number]['id']]['suggested_reason']}")
+        assert as_read(quote) == f"**In the article:** “{' '.join(rows[number]['evidence'].split())}”"
+        if rows[number]["as_source"]:  # reports a known event: offered as its source, with nothing to write
+            assert at.radio(key=f"cand_{number}_as_source").value is True
+            assert f"cand_{number}_summary" not in [area.key for area in at.text_area]
+        else:
+            assert at.text_area(key=f"cand_{number}_summary").value == ""
+            assert at.text_area(key=f"cand_{number}_summary").placeholder == SUMMARY_HELP
+    assert any(r["as_source"] for r in rows[:20]) and not all(r["as_source"] for r in rows[:20])
+    shown_as_source = [as_read(m.value) for m in at.markdown if m.value.startswith("Its article is added as a source")]
+    assert len(shown_as_source) == sum(r["as_source"] for r in rows[:20])
+    first_new = next(n for n, row in enumerate(rows) if not row["as_source"])
+    assert "Defection" in at.selectbox(key=f"cand_{first_new}_event_type").options  # types by name, not by id
+    places = set()
+    for first in at.selectbox(key="cand_page").options:  # every page of cards
+        at.selectbox(key="cand_page").set_value(first).run()
+        places |= {s.value for s in at.selectbox if s.key and s.key.endswith("_place")}
+        places |= {m.group(1) for m in (re.search(r"\(found in (.+?)\), with", as_read(md.value)) for md in at.markdown)
+                   if m}  # a known event's new source, found there
+    assert {"Dandong", "Hunchun", "Rason", "Tumen", "Yanbian", "Shanghai"} <= places
 
 
 SECOND_ARTICLE = ("Twenty North Korean garment workers disappeared from a factory in Shanghai in February 2022, "
@@ -84,7 +143,8 @@ def test_a_signed_in_editor_appends_and_the_change_is_recorded_under_their_name(
     before = dataset.read_bytes()
     ids_before = list(load_events(dataset)["id"])
     append = at.button(key="append")
-    ticked = [f["properties"] for f in at.session_state["review"]["collection"]["features"] if f["geometry"]]
+    by_id = {f["properties"]["id"]: f["properties"] for f in at.session_state["review"]["collection"]["features"]}
+    ticked = [by_id[row["id"]] for row in at.session_state["review"]["rows"] if row["accept"]]
     known = {p["matches"] for p in ticked if p.get("matches")}
     as_sources = sum(bool(p.get("matches")) for p in ticked)
     new = len(ticked) - as_sources
@@ -100,6 +160,65 @@ def test_a_signed_in_editor_appends_and_the_change_is_recorded_under_their_name(
     assert {entry["event"] for entry in change.attached} == known  # two candidates may report one event
     assert change.refs == ("https://www.asiae.co.kr/example",)
     assert backup_path(dataset, change.id).read_bytes() == before
+    new_ones = read_json(dataset)["features"][len(ids_before):]
+    assert [f["properties"]["summary"] for f in new_ones] == [f"In my words: {i}." for i in range(len(ticked))
+                                                              if not ticked[i].get("matches")]
+    assert b"Automatic candidate" not in dataset.read_bytes()
+    assert as_read(at.success[-1].value).endswith("the previous version is kept, and an administrator of this dataset "
+                                                 "can undo the change. The map page shows them now.")
+
+
+def test_a_ticked_candidate_without_a_summary_is_refused_in_one_line_naming_it_and_nothing_is_appended(dataset,
+                                                                                                    tmp_path):
+    at = find_candidates(SECOND_ARTICLE, url="", accepting=False)
+    before = dataset.read_bytes()
+    [first, second, *_] = located(at)
+    accept(at, [first])
+    at.checkbox(key=f"cand_{second}_accept").check().run()  # ticked, its summary left empty
+    title = at.text_input(key=f"cand_{second}_title").value
+    at.button(key="append").click().run()
+    assert only_error(at) == (f"Write a summary in your own words for candidate {second + 1} (“{title}”), or untick "
+                              "it; nothing was appended.")
+    assert dataset.read_bytes() == before and read_changes(dataset) == []  # not even the complete candidate
+    assert list((tmp_path / "seeds").iterdir()) == []
+    at.text_area(key=f"cand_{second}_summary").input("   ").run()  # blank is not written either
+    at.button(key="append").click().run()
+    assert "Write a summary in your own words" in only_error(at) and dataset.read_bytes() == before
+
+
+def test_the_candidates_own_summary_can_never_reach_the_store():
+    collection = candidates_from_text(SEED_TEXT, dt.date(2023, 2, 23), "The Asia Business Daily", "t",
+                                      "https://example.org")
+    assert all("Automatic candidate" in f["properties"]["summary"] for f in collection["features"])  # the reading's
+    rows = review_rows(collection)
+    suggested = {f["properties"]["id"]: f["properties"]["suggested"] for f in collection["features"]}
+    assert rows and all(row["summary"] == "" and row["accept"] is suggested[row["id"]] for row in rows)
+    assert any(row["accept"] for row in rows) and not all(row["accept"] for row in rows)
+    with pytest.raises(Unreviewed):  # the suggested ones are ticked, but their summaries are still to be written
+        apply_review(collection, rows)
+    for row in rows:
+        row["accept"] = False
+    assert apply_review(collection, rows) == []  # nothing ticked, nothing accepted
+    for row in rows:
+        row["accept"] = True
+    with pytest.raises(Unreviewed, match=r"^Write a summary in your own words for candidate 1 \(“.+”\) \(and "
+                                         rf"{len(rows) - 1} other ticked candidates\)"):
+        apply_review(collection, rows)
+    for number, row in enumerate(rows):
+        row["summary"] = f" Written by the reviewer, {number}. "
+    accepted = apply_review(collection, rows)
+    assert [f["properties"]["summary"] for f in accepted] == [f"Written by the reviewer, {n}." for n in
+                                                             range(len(rows))]
+    assert not any({"suggested", "suggested_reason"} & set(f["properties"]) for f in accepted)  # the review's only
+    rows[0]["title"] = ""
+    with pytest.raises(Unreviewed, match=r"^Write a title for candidate 1, or untick it"):
+        apply_review(collection, rows)
+    mark_matches(collection, read_json(EVENTS_PATH)["features"])  # the founding article's events are known
+    rows = review_rows(collection)
+    for row in rows:
+        row["accept"] = row["as_source"]  # ticked as sources of known events: nothing of theirs to write
+    accepted = apply_review(collection, rows)
+    assert accepted and all(f["properties"]["matches"] and "summary" not in f["properties"] for f in accepted)
 
 
 def test_re_reading_the_founding_article_offers_its_candidates_only_as_sources_of_events_it_reports(dataset):
@@ -159,7 +278,7 @@ def test_a_reviewer_moving_a_candidate_to_another_place_moves_its_point():
     collection = candidates_from_text("Workers were detained in Hunchun recently.", dt.date(2023, 2, 23),
                                       "Example", "t", "https://example.org")
     rows = review_rows(collection)
-    rows[0]["place"] = "Tumen"
+    rows[0].update(accept=True, summary="Workers were detained.", place="Tumen")
     [feature] = apply_review(collection, rows)
     assert feature["properties"]["place"] == "Tumen"
     assert feature["geometry"]["coordinates"][0] == pytest.approx(129.84199)
@@ -192,21 +311,35 @@ def read_sheet_rows(signed_in: bool = True, content: bytes = SHEET, name: str = 
 def test_a_spreadsheet_upload_shows_its_rows_as_candidates_and_lists_the_rows_with_problems(dataset):
     at = read_sheet_rows()
     assert not at.exception, at.exception
-    table = at.dataframe[0].value
-    assert list(table["row"]) == [2, 3, 5] and table["accept"].all()  # every readable row offered, ticked
-    assert list(table["place"]) == ["Dandong", "Sinuiju", ""]
-    assert "not in the gazetteer" in table["located"].iloc[2]
-    assert "1 problems" in at.warning[0].value
-    assert at.code[0].value == ("events.csv: row 4: event_type: 'riot' is not an event type; one of "
-                                + ", ".join(EVENT_TYPES))
+    rows = [as_read(m.value) for m in at.markdown if m.value.startswith("**Row ")]
+    assert [row.split(".")[0] for row in rows] == ["**Row 2 of the sheet", "**Row 3 of the sheet",
+                                                   "**Row 5 of the sheet"]
+    assert "'Sinuijiu' is closest to a name of Sinuiju (a town in North Korea)" in rows[1]  # no "(town, KP)"
+    assert "is not in the project's gazetteer" in rows[2]
+    assert [c.label for c in at.checkbox if c.value] == ["Accept candidate 1", "Accept candidate 2",
+                                                         "Accept candidate 3"]  # every readable row offered, ticked
+    assert [at.selectbox(key=f"cand_{i}_place").value for i in range(3)] == ["Dandong", "Sinuiju", ""]
+    # The sheet gives no summary: none is made up for it, and the page asks for one as it does for an article.
+    assert [at.text_area(key=f"cand_{i}_summary").value for i in range(3)] == ["", "", ""]
+    assert at.text_area(key="cand_0_summary").placeholder == SUMMARY_HELP
+    assert "1 problem: these rows are not offered" in at.warning[0].value
+    assert at.code[0].value == ("Row 4, event type: 'riot' is not an event type; one of "
+                                + ", ".join(EVENT_TYPES.values()))
 
 
 def test_a_signed_in_editor_appends_the_accepted_spreadsheet_rows_through_the_reviewed_path(dataset):
     at = read_sheet_rows()
     ids_before = list(load_events(dataset)["id"])
     append = at.button(key="append")
-    assert append.label.startswith("Append 3 accepted events")
-    append.click().run()
+    assert append.label == "Append 3 accepted events to the dataset"
+    append.click().run()  # ticked, but the sheet gives no summaries and none was written
+    assert [as_read(e.value) for e in at.error] == ["Write a summary in your own words for candidate 1 (“Defection: "
+                                                    "Dandong”) (and 2 other ticked candidates), or untick it; nothing "
+                                                    "was appended."]
+    assert list(load_events(dataset)["id"]) == ids_before
+    for number in range(3):
+        at.text_area(key=f"cand_{number}_summary").input(f"Candidate {number + 1}, in my words.")
+    at.run().button(key="append").click().run()
     assert not at.exception and at.success, [e.value for e in at.error]
     after = load_events(dataset)
     assert list(after["id"][:len(ids_before)]) == ids_before and len(after) == len(ids_before) + 3
@@ -216,6 +349,16 @@ def test_a_signed_in_editor_appends_the_accepted_spreadsheet_rows_through_the_re
     assert change.editor == EDITOR and len(change.added) == 3
     assert set(change.refs) == {"https://www.dailynk.com/sheet-a", "https://www.rfa.org/sheet-b",
                                 "https://www.dailynk.com/sheet-d"}
+    assert list(added["summary"]) == [f"Candidate {n}, in my words." for n in (1, 2, 3)]
+
+
+def test_a_sheets_own_summaries_are_offered_as_its_rows_and_a_row_without_one_asks_for_it(dataset):
+    sheet = (b"date,event_type,place,summary,source,url\n"
+             b"2023-02-10,defection,Dandong,Two soldiers crossed the river at night.,Daily NK,https://e.org/a\n"
+             b"2023-03-01,detention,Hunchun,,Daily NK,https://e.org/b\n")
+    at = read_sheet_rows(content=sheet)
+    assert [at.text_area(key=f"cand_{i}_summary").value for i in range(2)] == [
+        "Two soldiers crossed the river at night.", ""]
 
 
 def test_an_anonymous_visitor_reads_a_spreadsheet_but_cannot_append_it(dataset):
@@ -298,8 +441,8 @@ def test_a_full_disk_under_the_seeds_refuses_the_append_in_one_line_and_writes_n
         before = dataset.read_bytes()
         fill(disk)
         at.button(key="append").click().run()
-        assert only_error(at) == ("Not appended: the article's text could not be kept in seeds/: No space left on "
-                                  "device.")
+        assert only_error(at) == ("Not appended: the article's text could not be kept on this server (No space left "
+                                  "on device).")
         assert [p.name for p in disk.iterdir()] == ["filler.bin"]
         assert dataset.read_bytes() == before and read_changes(dataset) == []
 
@@ -337,34 +480,110 @@ def test_events_written_whose_change_log_line_is_not_keep_the_seed_they_cite(dat
         assert f"seeds/{seed.name}" in cited and seed.read_text(encoding="utf-8") == SECOND_ARTICLE
 
 
-# --- visitors see file names, never server paths --------------------------------------------------
+# --- visitors see no file of the server; what an administrator needs goes to the log --------------------
+
+def test_an_editor_reads_of_the_dataset_and_of_countries_in_words_not_file_names_or_codes(dataset):
+    at = find_candidates()
+    shown = as_read(everything_shown(at)) + "\n".join(b.label for b in at.button)
+    assert "appended to the dataset only when a signed-in editor accepts them" in shown
+    assert at.button(key="append").label.endswith(" to the dataset") and dataset.name not in shown
+    assert "(a town in China)" in shown and "(a town in North Korea)" in shown
+    assert not re.search(r"\((?:town|crossing|capital|region|province), [A-Z]{2}", shown), "a gazetteer code is shown"
+
 
 def everything_shown(at: AppTest) -> str:
     return "\n".join(str(e.value) for kind in (at.error, at.warning, at.info, at.success, at.code, at.markdown,
                                                at.caption) for e in kind)
 
 
-def test_an_unreadable_dataset_is_named_by_its_file_name_only(dataset, tmp_path):
+def test_an_unreadable_dataset_is_named_by_no_file_and_its_fault_is_logged_for_the_administrator(dataset, tmp_path,
+                                                                                                  caplog):
     dataset.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")  # a half-written hand edit
     at = find_candidates(signed_in=False)
-    assert not at.exception and at.error[0].value.startswith("The dataset cannot be read: events")
-    assert str(tmp_path) not in everything_shown(at) and "/" + tmp_path.name not in everything_shown(at)
+    assert not at.exception and as_read(at.error[0].value) == ("The dataset cannot be read: it has 1 problem that an "
+                                                                "administrator of this dataset must fix first.")
+    assert dataset.name not in everything_shown(at) and str(tmp_path) not in caplog.text
+    assert "the dataset cannot be read: events.geojson: " in caplog.text
 
 
-def test_a_malformed_editors_file_is_named_by_its_file_name_only(dataset, tmp_path):
+def test_a_malformed_editors_file_is_named_by_no_file_and_its_fault_is_logged(dataset, tmp_path, caplog):
     (tmp_path / "editors.toml").write_text("[editors.alice\n")
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     sign_in(at)
-    assert not at.exception and at.error[0].value.startswith("Sign-in is unavailable: editors")
-    assert "not valid TOML" in at.error[0].value and str(tmp_path) not in everything_shown(at)
+    assert not at.exception and as_read(at.error[0].value) == ("Sign-in is unavailable: the list of editors on this "
+                                                                "server cannot be read. An administrator of this "
+                                                                "dataset can repair it.")
+    assert "editors.toml" not in everything_shown(at) and "TOML" not in everything_shown(at)
+    assert "editors.toml: not valid TOML" in caplog.text and str(tmp_path) not in caplog.text
 
 
-def test_a_signed_in_editor_whose_editors_file_breaks_cannot_append_and_sees_no_path(dataset, tmp_path):
+def test_a_signed_in_editor_whose_editors_file_breaks_cannot_append_and_sees_no_file(dataset, tmp_path):
     at = find_candidates(SECOND_ARTICLE)
     before = dataset.read_bytes()
     (tmp_path / "editors.toml").write_text("[editors.alice\n")
     at.button(key="append").click().run()
-    assert not at.exception and at.error[0].value.startswith("Sign-in is unavailable, so nothing can be appended: "
-                                                             "editors")
-    assert dataset.read_bytes() == before and str(tmp_path) not in everything_shown(at)
+    assert not at.exception and as_read(at.error[0].value) == ("Sign-in is unavailable, so nothing can be appended: "
+                                                                "the list of editors on this server cannot be read. An "
+                                                                "administrator of this dataset can repair it.")
+    assert dataset.read_bytes() == before and "editors.toml" not in everything_shown(at)
+
+
+def test_an_edit_that_breaks_the_data_contract_is_refused_naming_the_candidate_and_the_field_in_words(dataset):
+    at = find_candidates(SECOND_ARTICLE, accepting=False)
+    before = dataset.read_bytes()
+    [first, *_] = [n for n in located(at) if not at.session_state["review"]["rows"][n]["as_source"]]
+    accept(at, [first])
+    end = at.date_input(key=f"cand_{first}_date_end").value
+    at.date_input(key=f"cand_{first}_date_start").set_value(end + dt.timedelta(days=3)).run()
+    at.button(key="append").click().run()
+    assert only_error(at) == (f"Not appended: Candidate {first + 1}: end date: end date {end.isoformat()} is before "
+                              f"start date {(end + dt.timedelta(days=3)).isoformat()}.")
+    assert dataset.read_bytes() == before and read_changes(dataset) == []
+
+
+def test_what_a_reviewer_ticked_and_wrote_stays_when_they_turn_to_the_next_twenty_candidates_and_back(dataset):
+    at = find_candidates(accepting=False)
+    for row in at.session_state["review"]["rows"]:  # start from nothing ticked, on every page of cards
+        row["accept"] = False
+    untick_all(at)
+    new = [n for n, row in enumerate(at.session_state["review"]["rows"]) if not row["as_source"]]
+    first, second = new[0], next(n for n in new if n >= 20)
+    accept(at, [first], summary="Written on the first page.")
+    pages = at.selectbox(key="cand_page").options
+    at.selectbox(key="cand_page").set_value(pages[1]).run()
+    assert at.checkbox[0].label == "Accept candidate 21" and at.checkbox[0].value is False
+    at.checkbox(key=f"cand_{second}_accept").check()
+    at.text_area(key=f"cand_{second}_summary").input("Written on the second page.").run()
+    at.selectbox(key="cand_page").set_value(pages[0]).run()
+    assert at.checkbox(key=f"cand_{first}_accept").value is True
+    assert at.text_area(key=f"cand_{first}_summary").value == "Written on the first page."
+    assert sum(c.value for c in at.checkbox) == 1  # the second page's tick is kept, not shown
+    assert re.match(r"Append \d+ accepted events( and \d+ sources of known events)? to ", at.button(key="append").label)
+    counts = [int(n) for n in re.findall(r"\d+", at.button(key="append").label.split(" to ")[0])]
+    assert sum(counts) == 2
+
+
+def test_the_stores_refusal_names_the_candidate_by_its_number_and_the_field_in_words():
+    rows = [{"id": "detention-hunchun-1"}, {"id": "strike-hunchun-2"}]
+    refused = Problem("events.geojson", "properties.sources[0].published", "date_start 2023-02-24 is after the "
+                      "source's publication date", index=41, feature_id="strike-hunchun-2")
+    assert problem_words(refused, rows) == ("Candidate 2: source 1, publication date: start date 2023-02-24 is after "
+                                            "the source's publication date")
+    other = Problem("events.geojson", "properties.event_type", "'riot' is not one of " + ", ".join(EVENT_TYPES),
+                    index=3, feature_id="an-event-already-there")
+    assert problem_words(other, rows) == "Event type: 'riot' is not one of " + ", ".join(EVENT_TYPES.values())
+
+
+def test_the_dandong_paragraph_ticks_only_its_repatriation_and_says_why_the_detention_is_not():
+    # Written here: the kind of three-sentence report the review was tried with (issue #24).
+    text = ("About 60 North Koreans were sent back across the Yalu River through Dandong on Monday, a rights group "
+            "said. They had been held in detention centres in Liaoning province. Dandong, a city of about two "
+            "million people, is China's biggest border city.")
+    collection = candidates_from_text(text, dt.date(2024, 4, 26), "E", "t", "https://example.org/a")
+    rows = review_rows(collection)
+    ticked = [row for row in rows if row["accept"]]
+    assert [(row["event_type"], row["place"]) for row in ticked] == [("repatriation", "Dandong")]
+    assert ticked[0]["reason"] == "The sentence reports a repatriation at Dandong on a date it gives."
+    unticked = [row for row in rows if not row["accept"]]
+    assert unticked and all(row["reason"] and "_" not in row["reason"] for row in unticked)

@@ -1,6 +1,7 @@
 """The review page's spreadsheet path in a real browser against a real `streamlit run` server: a CSV uploaded,
-its rows shown as candidates with each bad row's one-line problem, and a signed-in editor appending the good rows
-to the dataset file, which stays valid. Every request that would leave the machine is blocked and recorded.
+its rows shown as candidates with each bad row's one-line problem in words, and a signed-in editor appending the
+good rows, with the summaries they wrote (the sheet gives none), to the dataset file, which stays valid. Every
+request that would leave the machine is blocked and recorded.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ SHEET = ("date,event_type,place,lat,lon,source,url\n"
          "2024-10,detention,Hunchun,,,Radio Free Asia,https://www.rfa.org/browser-sheet-b\n"
          "2024-13-01,escape,Tumen,,,Yonhap,https://en.yna.co.kr/browser-sheet-c\n")
 BAD_ROW = "events.csv: row 4: date: '2024-13-01' is not a real date (month must be in 1..12)"
+BAD_ROW_SHOWN = "Row 4, date: '2024-13-01' is not a real date (month must be in 1..12)"
+SUMMARIES = ("North Korean workers struck at a Dandong garment plant.", "A defector was detained in Hunchun.")
 
 
 def test_an_uploaded_spreadsheet_shows_its_rows_and_problems_and_an_editor_appends_exactly_its_good_rows(
@@ -48,10 +51,10 @@ def test_an_uploaded_spreadsheet_shows_its_rows_and_problems_and_an_editor_appen
         wait_until_idle(page)
         caption = page.get_by_text(re.compile(r"^events\.\W*csv: \d+ rows\W"))  # the summary, not the problem
         assert caption.inner_text().replace(WORD_JOINER, "") == f"events.csv: {expected.summary()}."
-        expect(page.get_by_text("1 problems: these rows are not offered")).to_be_visible()
-        expect(page.locator("[data-testid='stCode']")).to_have_text(BAD_ROW)
-        # The two candidates are on the map as pins (the legend's smaller pins aside).
-        expect(page.frame_locator("iframe[title*='st_folium']").locator(".geo-pin[style*='width:26px']")) \
+        expect(page.get_by_text("1 problem: these rows are not offered")).to_be_visible()
+        expect(page.locator("[data-testid='stCode']")).to_have_text(BAD_ROW_SHOWN)
+        # The two candidates are on the map as pins (the legend's pins aside).
+        expect(page.frame_locator("iframe[title*='st_folium']").locator(".leaflet-marker-pane .geo-pin")) \
             .to_have_count(2, timeout=RERUN_MS)
         expect(page.get_by_text("Sign in as an editor (above) to append")).to_be_visible()
         assert read_json(data)["features"] == before
@@ -60,15 +63,24 @@ def test_an_uploaded_spreadsheet_shows_its_rows_and_problems_and_an_editor_appen
         page.get_by_role("textbox", name="Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text(f"Signed in as {EDITOR}")).to_be_visible(timeout=RERUN_MS)
-        append = page.get_by_role("button", name=f"Append 2 accepted events to {data.name}")
+        append = page.get_by_role("button", name="Append 2 accepted events to the dataset")
         expect(append).to_be_visible(timeout=RERUN_MS)
         wait_until_idle(page)
+        for number, written in enumerate(SUMMARIES):  # the sheet has no summary column: none is made up
+            summary = page.locator(f".st-key-cand_card_{number}").get_by_role("textbox",
+                                                                              name="Summary, in your own words")
+            expect(summary).to_have_value("")
+            summary.fill(written)
+            summary.press("Control+Enter")  # a text area's value is sent on Ctrl+Enter or when it loses focus
+            wait_until_idle(page)
         append.click()
         expect(page.get_by_text(re.compile(rf"Appended 2 events as change 0001 by {EDITOR}"))).to_be_visible(
             timeout=RERUN_MS)
     session.assert_no_outside_request_and_no_js_error()
     after = read_json(data)["features"]
-    assert after[:len(before)] == before and after[len(before):] == expected.features
+    assert after[:len(before)] == before and after[len(before):] == [
+        {**f, "properties": {**f["properties"], "summary": written}} for f, written in zip(expected.features, SUMMARIES,
+                                                                                          strict=True)]
     checked = geo("validate", str(data))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     history = [json.loads(line) for line in geo("history", "--data", str(data), "--json").stdout.splitlines()]

@@ -41,6 +41,9 @@ def find_candidates() -> AppTest:
     at.text_input(key="publisher").input("Daily NK")
     at.text_input(key="url").input("https://www.dailynk.com/example")
     at.button(key="find").click().run()
+    at.checkbox(key="cand_0_accept").check()  # the strike in Hunchun, accepted with a summary in the editor's words
+    at.text_area(key="cand_0_summary").input("Workers at a Hunchun seafood plant went on strike.")
+    at.run()
     assert not at.exception
     return at
 
@@ -48,15 +51,18 @@ def find_candidates() -> AppTest:
 def test_an_editor_appends_to_the_shared_database_and_the_change_is_recorded_under_their_name(shared, collection):
     at = find_candidates()
     append = at.button(key="append")
-    assert append.label.endswith("to test_" + shared.rsplit("_", 1)[1] + " (PostGIS)")
+    assert append.label.endswith(" to the dataset")  # not the database's name: an internal word
+    assert "PostGIS" not in append.label and "test_" not in append.label
     append.click().run()
     assert not at.exception and at.success, [e.value for e in at.error]
-    assert any("kept as change 0001 in the database" in s.value for s in at.success)
+    assert any("as change 0001 by alice" in s.value for s in at.success)
     [change] = history(shared)
     assert change.editor == EDITOR and change.added and change.refs == ("https://www.dailynk.com/example",)
     ids = [f["properties"]["id"] for f in read_collection(shared)["features"]]
     assert ids[:len(collection["features"])] == [f["properties"]["id"] for f in collection["features"]]
     assert set(ids[len(collection["features"]):]) == set(change.added)
+    [added] = read_collection(shared)["features"][len(collection["features"]):]
+    assert added["properties"]["summary"] == "Workers at a Hunchun seafood plant went on strike."
 
 
 def test_an_append_after_someone_else_changed_the_database_is_refused_and_writes_nothing(shared, collection):

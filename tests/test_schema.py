@@ -107,7 +107,7 @@ def test_a_polygon_is_not_an_allowed_geometry(collection):
     find(collection, SHANGHAI)["geometry"] = {
         "type": "Polygon", "coordinates": [[[121, 31], [122, 31], [122, 32], [121, 31]]]}
     [line] = lines(collection)
-    assert line.endswith(f"(id={SHANGHAI}): geometry: geometry must be a Point, LineString, "
+    assert line.endswith(f"(id={SHANGHAI}): geometry: geometry must be a Point, MultiPoint, LineString, "
                          "MultiLineString or null, got 'Polygon'")
 
 
@@ -115,7 +115,66 @@ def test_lines_are_only_allowed_in_the_trade_routes_layer(collection):
     feature = find(collection, SHANGHAI)
     feature["geometry"] = {"type": "LineString", "coordinates": [[121, 31], [122, 31]]}
     [line] = lines(collection)
-    assert "incidents features must be Points, not LineString" in line
+    assert "incidents features must be Points or MultiPoints, not LineString" in line
+
+
+TWO_CROSSINGS = {"type": "MultiPoint", "coordinates": [[124.390579, 40.116438], [129.849444, 42.948889]]}
+
+
+def test_a_multipoint_naming_each_of_its_crossings_is_valid(collection):
+    props = find(collection, SHANGHAI)["properties"]
+    find(collection, SHANGHAI)["geometry"] = copy.deepcopy(TWO_CROSSINGS)
+    props.update(place="", crossings=["dandong-sinuiju-friendship-bridge", "tumen-namyang"])
+    assert lines(collection) == []
+
+
+@pytest.mark.parametrize(("coordinates", "expected"), [
+    ([[124.39, 40.11]], "geometry.coordinates: MultiPoint coordinates must be a list of two or more different "
+                        "[longitude, latitude] positions (a Point for one place), got [[124.39, 40.11]]"),
+    ([[124.39, 40.11], [124.39, 40.11]], "geometry.coordinates: MultiPoint coordinates must be a list of two or "
+                                         "more different"),
+    ([124.39, 40.11], "geometry.coordinates: MultiPoint coordinates must be a list of two or more"),
+    ([[124.39, 40.11], ["129.8", 42.9]], "geometry.coordinates: MultiPoint coordinates must be"),
+    ([[124.39, 40.11], [[129.8, 42.9]]], "geometry.coordinates: MultiPoint coordinates must be"),
+    ([], "geometry.coordinates: empty coordinates; a MultiPoint needs a list of two or more"),
+    ([[124.39, 40.11], [42.9, 129.8]], "geometry.coordinates[1]: latitude 129.8 is out of range; longitude and "
+                                       "latitude look swapped"),
+])
+def test_a_badly_shaped_multipoint_gives_one_line_naming_file_feature_and_field(collection, coordinates, expected):
+    feature = find(collection, SHANGHAI)
+    feature["geometry"] = {"type": "MultiPoint", "coordinates": coordinates}
+    feature["properties"]["crossings"] = ["dandong-sinuiju-friendship-bridge", "tumen-namyang"]
+    [line] = lines(collection)
+    assert line.startswith(f"bad.geojson: feature 6 (id={SHANGHAI}): ")
+    assert expected in line and "\n" not in line
+
+
+@pytest.mark.parametrize(("crossings", "expected"), [
+    ([], "properties.crossings: a MultiPoint needs the name of each of its points: crossings must list 2 "
+         "crossing ids, one per point, got 0"),
+    (["tumen-namyang", "tumen-namyang"], "properties.crossings: crossing 'tumen-namyang' is listed twice"),
+    (["Tumen", "tumen-namyang"], "properties.crossings[0]: String should match pattern"),
+])
+def test_a_multipoint_must_name_each_point_once(collection, crossings, expected):
+    feature = find(collection, SHANGHAI)
+    feature["geometry"] = copy.deepcopy(TWO_CROSSINGS)
+    feature["properties"]["crossings"] = crossings
+    [line] = lines(collection)
+    assert expected in line
+
+
+def test_crossings_without_a_multipoint_are_reported(collection):
+    find(collection, SHANGHAI)["properties"]["crossings"] = ["tumen-namyang"]
+    [line] = lines(collection)
+    assert "properties.crossings: crossings name the points of a MultiPoint; this geometry is a Point" in line
+
+
+def test_a_trade_route_cannot_be_a_multipoint(collection):
+    feature = next(f for f in collection["features"] if f["properties"]["layer"] == "trade_routes")
+    feature["geometry"] = copy.deepcopy(TWO_CROSSINGS)
+    feature["properties"]["crossings"] = ["dandong-sinuiju-friendship-bridge", "tumen-namyang"]
+    [line] = lines(collection)
+    assert "geometry: a trade route needs a LineString or MultiLineString, not a MultiPoint" in line
 
 
 def test_end_before_start_is_reported_on_date_end(collection):
@@ -247,11 +306,11 @@ def full_feature(collection) -> dict:
 
     feature = copy.deepcopy(next(f for f in collection["features"]
                                  if {"figures", "status_history", "via"} <= set(f["properties"])))
-    filled = {"country": "CN", "matches": "another-event"}
+    filled = {"country": "CN", "matches": "another-event", "url": "https://example.org/report"}
     for model, targets in ((EventProperties, [feature["properties"]]), (Source, feature["properties"]["sources"]),
                            (StatusChange, feature["properties"]["status_history"])):
         for name, field in model.model_fields.items():
-            if "str" in str(field.annotation):
+            if "str" in str(field.annotation) and name != "crossings":  # crossings need a MultiPoint: tested apart
                 for target in targets:
                     target.setdefault(name, filled.get(name, "Plain words, 2023."))
     return feature
@@ -277,7 +336,8 @@ def test_every_text_field_refuses_each_bidirectional_control_character_in_one_li
     feature = full_feature(collection)
     assert lines({"type": "FeatureCollection", "features": [feature]}) == []
     paths = [("properties", *loc) for loc in text_paths(feature["properties"])]
-    assert {next(p for p in reversed(loc) if isinstance(p, str)) for loc in paths} >= _text_field_names()
+    named = {next(p for p in reversed(loc) if isinstance(p, str)) for loc in paths}
+    assert named >= _text_field_names() - {"crossings"}  # slugs of a MultiPoint's crossings: tested apart
     assert len(BIDI_CONTROLS) == 12
     for char in BIDI_CONTROLS:
         for loc in paths:

@@ -105,6 +105,9 @@ def test_an_article_with_no_url_is_kept_only_as_its_hash_named_seed_after_the_ap
     at = review_page(signed_in=True)
     find(at, text)
     seeds = workspace.parent / "seeds"
+    at.checkbox(key="cand_0_accept").check()
+    at.text_area(key="cand_0_summary").input("Workers were detained in Hunchun.")
+    at.run()
     assert list(seeds.iterdir()) == [], "nothing is written before the append"
     at.button(key="append").click().run()
     assert at.success, [e.value for e in at.error]
@@ -132,9 +135,19 @@ def test_an_article_that_names_every_place_with_every_keyword_cannot_be_appended
     article = " ".join(f"Workers were detained in {town} recently." for town in towns[:MAX_APPEND_FEATURES + 50])
     at = review_page(signed_in=True)
     find(at, article)
-    ticked = len([f for f in at.session_state["review"]["collection"]["features"] if f["geometry"]])
-    assert ticked > MAX_APPEND_FEATURES
-    assert any(f"one append takes at most {MAX_APPEND_FEATURES}" in w.value for w in at.warning)
+    # The suggested candidates start ticked (every sentence here reports a dated detention): when they pass the
+    # bound, the page says so at once.
+    ticked_first = sum(bool(row["accept"]) for row in at.session_state["review"]["rows"])
+    assert any("one append takes at most" in w.value for w in at.warning) == (ticked_first > MAX_APPEND_FEATURES)
+    for first in at.selectbox(key="cand_page").options:  # tick every candidate, twenty cards at a time
+        at.selectbox(key="cand_page").set_value(first).run()
+        for tick in at.checkbox:
+            tick.check()
+        at.run()
+    ticked = sum(bool(row["accept"]) for row in at.session_state["review"]["rows"])
+    assert ticked == len(at.session_state["review"]["rows"]) > MAX_APPEND_FEATURES
+    assert any(f"{ticked:,} candidates are ticked; one append takes at most {MAX_APPEND_FEATURES}" in w.value
+               for w in at.warning)
     assert at.button(key="append").disabled
     assert workspace.read_bytes() == EVENTS_PATH.read_bytes()
 
@@ -170,12 +183,13 @@ def test_an_append_that_would_pass_the_200_mb_limit_is_refused_by_the_cli_and_no
     "shut " * 40_000, "border " * 28_000, "workers " * 25_000, "resumed train " * 14_000, "Hunchun " * 25_000,
     ("丹东" * 300 + "신의주" * 300) * 100, "图们" * 1000,
 ], ids=["shut", "border", "workers", "resumed-train", "capitalised-place", "cjk-200k", "cjk-2000"])
-def test_text_that_used_to_backtrack_or_explode_is_read_in_under_two_seconds(workspace, text):
+def test_text_that_used_to_backtrack_or_explode_is_read_in_under_three_seconds(workspace, text):
+    # Backtracking took minutes; the whole page run (AppTest) takes 1-2.3 s on the 2-core CI machine: 3 s is the bound
     assert len(text) <= MAX_ARTICLE_CHARS
     at = review_page(signed_in=False)
     took = find(at, text)
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert took < 2.0, f"Find candidates took {took:.1f} s on {len(text):,} characters"
+    assert took < 3.0, f"Find candidates took {took:.1f} s on {len(text):,} characters"
 
 
 def test_an_article_over_the_limit_is_refused_with_a_clear_message(workspace):
@@ -264,6 +278,15 @@ def test_the_csv_download_writes_a_formula_title_as_text(secured, open_session, 
     session.assert_no_outside_request_and_no_js_error()
 
 
+def find_candidates_as_a_visitor(page, url: str) -> None:
+    """Open the review page, paste SECOND_ARTICLE, find its candidates, and wait until the page says a visitor
+    must sign in to append them."""
+    open_review_page(page, url)
+    fill_review_form(page, SECOND_ARTICLE)
+    page.get_by_role("button", name="Find candidates").click()
+    expect(page.get_by_text("Sign in as an editor (above) to append")).to_be_visible(timeout=RERUN_MS)
+
+
 def fill_review_form(page, text: str) -> None:
     page.get_by_label("…or paste the article").fill(text)
     for segment, value in (("year", "2023"), ("month", "02"), ("day", "23")):  # react-aria date segments
@@ -275,9 +298,10 @@ def fill_review_form(page, text: str) -> None:
     wait_until_idle(page)
 
 
-def expected_append(data: Path) -> tuple[int, int, set[str]]:
+def expected_append(data: Path, suggested_only: bool = False) -> tuple[int, int, set[str]]:
     """What the review page should offer for the founding article against `data` (which already holds its events):
-    how many located candidates are new events, how many are sources of known events, and those known events.
+    how many located candidates (only the suggested ones, which start ticked, with `suggested_only`) are new events,
+    how many are sources of known events, and those known events.
     From geo.ingest.candidates and geo.ingest.matching run directly on the file, as the page runs them."""
     from geo.ingest.candidates import candidates_from_text
     from geo.ingest.matching import mark_matches
@@ -286,9 +310,26 @@ def expected_append(data: Path) -> tuple[int, int, set[str]]:
     found = candidates_from_text(SECOND_ARTICLE, dt.date(2023, 2, 23), "The Asia Business Daily",
                                  SECOND_ARTICLE.strip()[:120], seed_ref(SECOND_ARTICLE))
     mark_matches(found, read_json(data)["features"])
-    ticked = [f["properties"] for f in found["features"] if f["geometry"]]  # located candidates start ticked
+    ticked = [f["properties"] for f in found["features"]  # the located ones, which the test ticks
+              if f["geometry"] and (f["properties"].get("suggested") or not suggested_only)]
     as_sources = sum(bool(p.get("matches")) for p in ticked)
     return len(ticked) - as_sources, as_sources, {p["matches"] for p in ticked if p.get("matches")}
+
+
+def accept_located(page, located: int) -> None:
+    """Tick the first `located` cards (the page shows the located candidates first) by clicking the label beside each
+    tick (the checkbox itself is hidden), and write the summary each new event's card asks for."""
+    for number in range(located):
+        card = page.locator(f".st-key-cand_card_{number}")
+        if not card.get_by_role("checkbox").is_checked():  # a suggested candidate starts ticked
+            card.get_by_text(f"Accept candidate {number + 1}", exact=True).click()
+        expect(card.get_by_role("checkbox")).to_be_checked()
+        wait_until_idle(page)
+        summary = card.get_by_role("textbox", name="Summary, in your own words")
+        if summary.count():  # none on a card offered as another source of a known event
+            summary.fill(f"Written by the editor for candidate {number + 1}.")
+            summary.press("Control+Enter")  # a text area's value is sent on Ctrl+Enter or when it loses focus
+            wait_until_idle(page)
 
 
 def test_an_anonymous_browser_cannot_append_and_a_signed_in_editor_can_and_revert_restores(secured, open_session):
@@ -300,10 +341,7 @@ def test_an_anonymous_browser_cannot_append_and_a_signed_in_editor_can_and_rever
     session = open_session(is_loopback)
     page = session.page
     with app.log_on_failure():
-        open_review_page(page, app.url)
-        fill_review_form(page, SECOND_ARTICLE)
-        page.get_by_role("button", name="Find candidates").click()
-        expect(page.get_by_text("Sign in as an editor (above) to append")).to_be_visible(timeout=RERUN_MS)
+        find_candidates_as_a_visitor(page, app.url)
         wait_until_idle(page)
         assert page.get_by_role("button", name="Append").count() == 0
         assert list(seeds.iterdir()) == [] and data.read_bytes() == original
@@ -315,6 +353,12 @@ def test_an_anonymous_browser_cannot_append_and_a_signed_in_editor_can_and_rever
         page.get_by_role("textbox", name="Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text(f"Signed in as {EDITOR}")).to_be_visible(timeout=RERUN_MS)
+        wait_until_idle(page)
+        at_first, sources_at_first, _ = expected_append(data, suggested_only=True)  # the suggested start ticked
+        expect(page.get_by_role("button", name=re.compile(
+            rf"^Append {at_first} accepted events" + (rf" and {sources_at_first} sources of known events"
+                                                      if sources_at_first else " to the dataset")))).to_be_visible()
+        accept_located(page, new + as_sources)
         append = page.get_by_role("button", name=re.compile(
             rf"^Append {new} accepted events and {as_sources} sources of known events"))
         expect(append).to_be_visible(timeout=RERUN_MS)

@@ -59,3 +59,26 @@ def test_a_full_disk_gives_one_line_and_leaves_the_dataset_backups_and_log_as_th
         assert message.startswith("events.geojson: not written")
         assert (data.read_bytes(), [p.name for p in backups(data)], read_changes(data)) == before
         assert not list(disk.glob(".*.tmp"))
+
+
+def test_two_contents_of_one_size_with_the_same_mtime_have_different_stamps(tmp_path: Path):
+    # What a second server compares to know the dataset changed: a copy that kept its mtime (cp -p, rsync -a) or
+    # two writes in one clock tick must not look like the same version.
+    import os
+
+    from geo.store.file import FileStore
+
+    path = tmp_path / "events.geojson"
+    text = EVENTS_PATH.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    store = FileStore(path)
+    before, mtime = store.stamp(), path.stat().st_mtime_ns
+    swapped = text.replace('"value": 4,', '"value": 5,', 1)
+    assert len(swapped) == len(text) and swapped != text
+    replacement = tmp_path / "new.geojson"
+    replacement.write_text(swapped, encoding="utf-8")
+    os.utime(replacement, ns=(mtime, mtime))
+    os.replace(replacement, path)  # as every safe write does: a new file renamed over the old
+    assert path.stat().st_mtime_ns == mtime and path.stat().st_size == len(text.encode())
+    assert store.stamp() != before
+    assert FileStore(tmp_path / "absent.geojson").stamp() == "missing"

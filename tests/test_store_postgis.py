@@ -56,7 +56,8 @@ def test_db_init_import_and_export_round_trip_the_curated_file_losslessly(postgi
     assert geo("db", "init", postgis_url).returncode == 0
     imported = geo("db", "import", postgis_url, str(EVENTS_PATH))
     assert imported.returncode == 0, imported.stderr
-    assert "imported 69 events" in imported.stdout and postgres.password not in imported.stdout + imported.stderr
+    total = len(json.loads(EVENTS_PATH.read_text(encoding="utf-8"))["features"])
+    assert f"imported {total} events" in imported.stdout and postgres.password not in imported.stdout + imported.stderr
     out = tmp_path / "exported.geojson"
     exported = geo("db", "export", postgis_url, str(out))
     assert exported.returncode == 0, exported.stderr
@@ -114,19 +115,21 @@ def test_the_tables_are_relational_typed_indexed_and_versioned(curated, collecti
 
 
 def test_db_init_is_idempotent_and_later_migrations_apply_once_in_order(postgis_url, capsys):
-    assert run(capsys, "db", "init", postgis_url)[1].endswith(f"schema version {SCHEMA_VERSION} (applied 1)\n")
+    known = ", ".join(str(n) for n in range(1, SCHEMA_VERSION + 1))
+    assert run(capsys, "db", "init", postgis_url)[1].endswith(f"schema version {SCHEMA_VERSION} (applied {known})\n")
     assert "already up to date" in run(capsys, "db", "init", postgis_url)[1]
-    later = (Migration(2, "a reviewer column", "ALTER TABLE events ADD COLUMN reviewed_by text"),
-             Migration(3, "its index", "CREATE INDEX events_reviewed_by ON events (reviewed_by)"))
+    later = (Migration(SCHEMA_VERSION + 1, "a reviewer column", "ALTER TABLE events ADD COLUMN reviewed_by text"),
+             Migration(SCHEMA_VERSION + 2, "its index", "CREATE INDEX events_reviewed_by ON events (reviewed_by)"))
     from geo.store.migrations import MIGRATIONS
 
     with psycopg.connect(postgis_url, autocommit=True) as connection:
-        assert migrate(connection, "db", (*MIGRATIONS, *later)) == [2, 3]
+        assert migrate(connection, "db", (*MIGRATIONS, *later)) == [SCHEMA_VERSION + 1, SCHEMA_VERSION + 2]
         assert migrate(connection, "db", (*MIGRATIONS, *later)) == []
         assert connection.execute("SELECT array_agg(version ORDER BY version) FROM schema_version").fetchone()[0] \
-            == [1, 2, 3]
-    code, _, err = run(capsys, "history", "--data", postgis_url)  # this program knows only version 1
-    assert code == 1 and "tables are of schema version 3, newer than this program's 1; update the program" in err
+            == list(range(1, SCHEMA_VERSION + 3))
+    code, _, err = run(capsys, "history", "--data", postgis_url)  # this program knows only up to SCHEMA_VERSION
+    assert code == 1 and (f"tables are of schema version {SCHEMA_VERSION + 2}, newer than this program's "
+                          f"{SCHEMA_VERSION}; update the program") in err
 
 
 def test_a_database_that_is_unreachable_refuses_or_lacks_the_tables_gives_one_line_and_never_the_password(
@@ -213,7 +216,9 @@ def test_every_command_works_on_a_database_as_on_the_file(curated, capsys, tmp_p
                 assert abs(float(row[column]) - float(rows[event_id][column])) <= 0.5, (event_id, column)
             else:
                 assert rows[event_id][column] == ""
-    assert sum(bool(r["distance_to_border_km"]) for r in rows.values()) == 52
+    located = [f for f in read_json(EVENTS_PATH)["features"] if f["geometry"]]
+    assert sum(bool(r["distance_to_border_km"]) for r in rows.values()) == len(located)
+    assert "MultiPoint" in {f["geometry"]["type"] for f in located}  # the event at several crossings agrees too
 
     maps = [tmp_path / "db.html", tmp_path / "file.html"]
     for data, out in zip((curated, str(EVENTS_PATH)), maps, strict=True):
@@ -261,7 +266,7 @@ def test_the_dashboard_on_a_database_shows_an_append_at_its_next_run(curated, co
     shown = [m.value for m in at.markdown if "events shown" in m.value]
     assert shown and f"of {len(collection['features'])} events shown" in shown[0]
     captions = " ".join(c.value for c in at.caption)
-    assert f"Dataset version {digest(curated)[:8]}" in captions and postgres.password not in captions
+    assert f"version {digest(curated)[:8]}" in captions and postgres.password not in captions
     append_features(curated, [new_feature(collection, "seen-next-run")], editor="alice")
     at.run()
     shown = [m.value for m in at.markdown if "events shown" in m.value]
@@ -304,3 +309,18 @@ def test_a_change_log_row_of_the_wrong_shape_is_one_warning_and_the_map_keeps_wo
     assert [w.value for w in at.warning if "change log could not be read" in w.value]
     shown = [m.value for m in at.markdown if "events shown" in m.value]
     assert f"of {len(collection['features']) + 1} events shown" in shown[0]
+
+
+def test_an_event_at_several_crossings_is_a_multipoint_with_its_crossings_in_columns_and_edits_in_sql_show(curated):
+    event = "repatriation-mass-2023-10-09"
+    with psycopg.connect(curated) as connection:
+        kind, points, crossings, raw = connection.execute(
+            "SELECT ST_GeometryType(geom), ST_NumGeometries(geom), crossings, raw FROM events WHERE id = %s",
+            (event,)).fetchone()
+        assert (kind, points, raw) == ("ST_MultiPoint", 5, None)  # held by the columns, not kept whole
+        assert crossings[:2] == ["dandong-sinuiju-friendship-bridge", "quanhe-wonjong-tumen-river-bridge"]
+        connection.execute("UPDATE events SET geom = ST_Collect(ARRAY(SELECT (ST_Dump(geom)).geom LIMIT 4)), "
+                           "crossings = crossings - 4 WHERE id = %s", (event,))  # an editor drops the last crossing
+    feature = next(f for f in read_collection(curated)["features"] if f["properties"]["id"] == event)
+    assert feature["geometry"]["type"] == "MultiPoint" and len(feature["geometry"]["coordinates"]) == 4
+    assert feature["properties"]["crossings"] == crossings[:4]
