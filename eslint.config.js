@@ -10,7 +10,8 @@ module.exports = [
             ecmaVersion: 2020,
             sourceType: 'script',
             globals: {L: 'readonly', window: 'readonly', document: 'readonly', fetch: 'readonly', atob: 'readonly',
-                      console: 'readonly'}
+                      console: 'readonly', navigator: 'readonly',
+                      MutationObserver: 'readonly'}
         },
         rules: {eqeqeq: 'error', 'no-implicit-globals': 'error', strict: ['error', 'function']}
     }

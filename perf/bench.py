@@ -399,8 +399,123 @@ def run(sizes: list[int] | tuple[int, ...] = DEFAULT_SIZES, naive_max: int = DEF
     return report
 
 
+# --- server memory ---------------------------------------------------------------------------------------------
+
+MEMORY_TARGET_MB = 3_000.0
+"""Most resident memory the dashboard's server may hold at 1,000,000 events (issue #25)."""
+MEMORY_DEADLINE_S = 3_600.0
+TABLE_ROWS, FEED_ROWS, LIST_ROWS = 10_000, 200, 500
+"""What the dashboard shows of the filtered events: the table's first rows, the feed's, the unlocated list's."""
+
+
+def resident_mb() -> tuple[float, float]:
+    """(resident MB now, peak resident MB so far) of this process, from /proc/self/status (Linux; 0 elsewhere)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0.0, 0.0
+    fields = dict(line.split(":", 1) for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM")))
+    return tuple(int(fields.get(name, "0 kB").split()[0]) / 1024 for name in ("VmRSS", "VmHWM"))
+
+
+def memory_dataset(n: int, seed: int, path: str) -> int:
+    """(Runs in a child process.) Write `n` synthetic events as GeoParquet at `path`, as the browser bench gives
+    the dashboard a large dataset; the file's size in bytes."""
+    from geo.io.geoparquet import write_events
+
+    write_events(synthetic_collection(n, seed), Path(path))
+    return Path(path).stat().st_size
+
+
+def memory_session(path: str, cache_dir: str) -> dict[str, Any]:
+    """(Runs in a fresh process.) Load the events file at `path` as the dashboard does (geo.io.prepared.prepare:
+    validated and prepared at first, its prepared copy in `cache_dir` read after) and make what a first reader
+    sees, through the same geo functions: a filter change (FILTER), the map date's masks, the timeline, the
+    points pack, the feed, the details of one event, the unlocated list and the table's page. Returns the
+    resident memory before, after loading and at its peak (MB), the seconds taken, and the frame's columns'
+    own sizes (pandas `memory_usage(deep=True)`, MB; nested Python objects are counted by their outer object
+    only, so the resident figures are the ones to trust)."""
+    from geo.io.prepared import prepare
+    from geo.map.pack import pack_bytes, pack_frame
+    from geo.report.charts import months_of, timeline_charts
+    from geo.report.details import details_html, event_list_html
+    from geo.report.feed import feed_rows
+    from geo.report.table import reader_table
+    from geo.view.filters import filter_mask
+    from geo.view.time import as_of_mask, begun_mask
+
+    before, _ = resident_mb()
+    started = time.perf_counter()
+    ready = prepare(Path(path), cache_dir=Path(cache_dir))
+    load_s = time.perf_counter() - started
+    frame = ready.frame
+    gc.collect()
+    loaded, load_peak = resident_mb()
+    started = time.perf_counter()
+    keep = filter_mask(frame, FILTER)
+    on_day, _ = as_of_mask(frame, AS_OF_DAY)
+    begun = begun_mask(frame, AS_OF_DAY)
+    timeline_charts(None, frame, AS_OF_DAY, months_of(frame), keep)
+    pack_bytes(pack_frame(frame))
+    feed_rows(frame, keep & begun, FEED_ROWS)
+    shown = np.flatnonzero(keep)
+    details_html(records(frame.iloc[shown[:1]])[0], archived=False)
+    unplaced = np.flatnonzero(keep & frame.geometry.isna().to_numpy())
+    event_list_html(records(frame.iloc[unplaced[:LIST_ROWS]]))
+    reader_table(frame.iloc[shown[:TABLE_ROWS]])
+    view_s = time.perf_counter() - started
+    after, peak = resident_mb()
+    sizes = frame.memory_usage(deep=True, index=True) / 2**20
+    return {"events": len(frame), "shown": len(shown), "on_map_date": int((keep & on_day).sum()),
+            "from_cache": ready.from_cache, "load_s": round(load_s, 2), "view_s": round(view_s, 2),
+            "rss_before_mb": round(before), "rss_loaded_mb": round(loaded), "peak_loading_mb": round(load_peak),
+            "rss_after_view_mb": round(after), "peak_mb": round(peak),
+            "frame_deep_mb": round(float(sizes.sum())),
+            "columns_mb": {str(name): round(float(size), 1) for name, size in sizes.sort_values(ascending=False)
+                           .items() if size >= 1}}
+
+
+def memory(n: int, seed: int = 0, workdir: Path | None = None, out: Any = None) -> dict[str, Any]:
+    """The dashboard server's memory at `n` synthetic events, each stage in a fresh process (geo.budget): the first
+    open (validate and prepare the file) and a restart (read the prepared copy), each followed by what a first
+    reader sees (`memory_session`). The GeoParquet file is written once into `workdir` (kept there, and reused
+    by a later run with the same `n` and seed) or a temporary folder. Prints one line per stage, then the JSON."""
+    from geo.budget import run_with_deadline
+
+    out = out or sys.stdout
+    if n < 1:
+        raise ValueError("--events: the size must be a whole number of at least 1")
+    with tempfile.TemporaryDirectory(prefix="geo-bench-memory-") as scratch:
+        folder = Path(workdir) if workdir else Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        data = folder / f"synthetic-{n}-seed{seed}.parquet"
+        if not data.is_file():
+            _progress(f"{n:,} events: writing GeoParquet (in a child process)")
+            run_with_deadline(MEMORY_DEADLINE_S, memory_dataset, n, seed, str(data))
+        cache = Path(scratch) / "prepared"
+        stages = {}
+        for stage in ("first_open", "restart"):
+            _progress(f"{n:,} events: {stage.replace('_', ' ')} in a fresh process")
+            stages[stage] = run_with_deadline(MEMORY_DEADLINE_S, memory_session, str(data), str(cache))
+    report = {"events": n, "file_bytes": data.stat().st_size if data.exists() else None, "target_mb": MEMORY_TARGET_MB,
+              **stages, "machine": machine()}
+    print(f"Server memory at {n:,} synthetic events (GeoParquet; a fresh process per stage; MB resident): "
+          "load = geo.io.prepared.prepare, view = a filter change, map-date masks, timeline, points pack, feed, "
+          "details, unlocated list and table page", file=out)
+    for stage, figures in stages.items():
+        print(f"{stage:10}  load {figures['load_s']:7.1f} s  before {figures['rss_before_mb']:6,}  loaded "
+              f"{figures['rss_loaded_mb']:6,}  peak while loading {figures['peak_loading_mb']:6,}  after view "
+              f"{figures['rss_after_view_mb']:6,}  peak {figures['peak_mb']:6,}  (target {MEMORY_TARGET_MB:,.0f})",
+              file=out)
+    print("frame columns (memory_usage deep, MB): " + ", ".join(
+        f"{name} {size:,.0f}" for name, size in list(stages["restart"]["columns_mb"].items())[:12]), file=out)
+    print(json.dumps(report, ensure_ascii=False), file=out, flush=True)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m perf bench [--events N ...] [--naive-max N] [--repeat R] [--seed S]`: 0 measured, 2 bad options."""
+    """`python -m perf bench [--events N ...] [--naive-max N] [--repeat R] [--seed S] [--memory [--workdir DIR]]`: 0
+    measured, 2 bad options."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m perf bench", description=__doc__.splitlines()[0])
@@ -411,9 +526,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, metavar="R",
                         help="best of R runs (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data (default: 0)")
+    parser.add_argument("--memory", action="store_true",
+                        help="instead: the server's resident memory at the one size --events gives, first open "
+                             "and restart, each in a fresh process")
+    parser.add_argument("--workdir", type=Path, default=None, metavar="DIR",
+                        help="--memory: keep the generated file in DIR and reuse it (default: a temporary folder)")
     args = parser.parse_args(argv)
     try:
-        run(args.events, naive_max=args.naive_max, repeat=args.repeat, seed=args.seed)
+        if args.memory:
+            if len(args.events) != 1:
+                raise ValueError("--memory measures one size: give --events once with one number")
+            memory(args.events[0], seed=args.seed, workdir=args.workdir)
+        else:
+            run(args.events, naive_max=args.naive_max, repeat=args.repeat, seed=args.seed)
     except ValueError as error:
         print(f"python -m perf bench: error: {error}", file=sys.stderr)
         return 2

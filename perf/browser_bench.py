@@ -26,7 +26,8 @@ map's iframe (streamlit-folium draws the map in a component iframe; the probe po
 once per animation frame, so it also sees an iframe that was replaced), it counts drawn events and the
 map is drawn when that count is positive. Counted are: marker icons matching the app's selector
 (`APPS[...].markers`: for ours only event pins, because place labels and crossings are marker icons
-too and are drawn before the events), any `canvas` inside a `.leaflet-pane` whose `data-drawn` is > 0,
+too and are drawn before the events), the count of each cluster of pins (`.geo-cluster`, ours), any
+`canvas` inside a `.leaflet-pane` whose `data-drawn` is > 0,
 `window.geoPackDrawn`, the `drawnCount` of each L.GeoPack layer (`map._geoPacks`, static/js/geopack.js,
 the WebGL layer) and the points of the older geo.map.canvas layers (`map._geoPoints`) once their canvas is
 sized. A filter change has repainted the map when that count differs from
@@ -103,6 +104,7 @@ MAP_DRAWN_JS = """
     const doc = win && win.document;
     if (!doc || !doc.querySelector('.leaflet-container')) return 0;
     let drawn = doc.querySelectorAll(markers).length;
+    for (const cluster of doc.querySelectorAll('.geo-cluster')) drawn += Number.parseInt(cluster.textContent, 10) || 0;
     for (const canvas of doc.querySelectorAll('.leaflet-pane canvas')) drawn += Number(canvas.dataset.drawn) || 0;
     drawn += Number(win.geoPackDrawn) || 0;
     const map = win.map;

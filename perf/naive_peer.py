@@ -68,8 +68,9 @@ else:
     st.warning("static/vendor is not beside this script: the map loads Leaflet from public CDNs.")
 for row in located.itertuples():
     geometry, popup, tooltip = row.geometry, folium.Popup(popup_html(row), max_width=320), html.escape(row.title)
-    if geometry.geom_type == "Point":
-        folium.Marker((geometry.y, geometry.x), popup=popup, tooltip=tooltip).add_to(fmap)
+    if geometry.geom_type in ("Point", "MultiPoint"):  # an event at several crossings: a marker at each
+        for point in getattr(geometry, "geoms", [geometry]):
+            folium.Marker((point.y, point.x), popup=popup, tooltip=tooltip).add_to(fmap)
     else:
         parts = geometry.geoms if geometry.geom_type == "MultiLineString" else [geometry]
         folium.PolyLine([[(y, x) for x, y, *_ in part.coords] for part in parts],
