@@ -84,11 +84,15 @@ def run_bounded(limits: Limits, func: Callable[..., T], /, *args: Any, **kwargs:
     """`func(*args, **kwargs)` computed in a child process within `limits`; its result, or its exception
     re-raised here (MemoryError when it needed more than `limits.memory_bytes`).
 
-    Raises DeadlineExceeded past `limits.seconds`, Abandoned once `limits.still_wanted()` is False (in both
-    cases the child is killed and reaped before this returns), ChildDied if the child ended without an answer."""
+    Raises DeadlineExceeded past `limits.seconds`, Abandoned once `limits.still_wanted()` is False (asked before
+    the child starts and every POLL_SECONDS while it works; the child is killed and reaped before this returns),
+    ChildDied if the child ended without an answer."""
     payload = (pickle.dumps({"sys_path": list(sys.path), "seconds": limits.seconds,
                              "memory_bytes": limits.memory_bytes})
                + pickle.dumps((func, args, kwargs)))  # before starting anything: fails here if unpicklable
+    name = getattr(func, "__qualname__", repr(func))
+    if limits.still_wanted is not None and not limits.still_wanted():  # gone already: nothing is started
+        raise Abandoned(f"{name} was no longer wanted before it started")
     started = time.perf_counter()
     # The call goes in through a file, not a pipe: Popen.communicate stops writing its input after a timeout
     # (and refuses it given again), so a pipe would stall any call over 64 KB while still_wanted is polled.
@@ -97,7 +101,6 @@ def run_bounded(limits: Limits, func: Callable[..., T], /, *args: Any, **kwargs:
         call.seek(0)
         child = subprocess.Popen([sys.executable, "-I", "-c", _CHILD], stdin=call,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    name = getattr(func, "__qualname__", repr(func))
     try:
         while True:
             left = limits.seconds - (time.perf_counter() - started)

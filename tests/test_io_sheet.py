@@ -534,7 +534,7 @@ def test_an_upload_of_almost_1_mb_is_read_while_the_page_keeps_asking_whether_an
     assert 500_000 < len(raw) <= 1_000_000
     asked = []
     result = import_upload(raw, "big.csv", still_wanted=lambda: asked.append(True) or True)
-    assert len(result.features) == 4_000 and asked
+    assert len(result.features) == 4_000 and len(asked) >= 2  # before it started, and while it worked
 
 
 def test_an_upload_nobody_waits_for_any_more_is_abandoned_at_once():
