@@ -66,6 +66,17 @@ class Proxy:
         return [{"request": line.split('"')[1], "status": line.split('"')[2].split()[0],
                  **dict(re.findall(r"(\w+)=(\S*)", line.split('"')[2]))} for line in text.splitlines() if line]
 
+    def logged_request(self, offset: int, prefix: str, seconds: float = 10) -> list[dict[str, str]]:
+        """The access log lines after `offset`, once one whose request starts with `prefix` is there: nginx writes
+        a request's line after it has sent the response, so a quick client can look before it is written."""
+        deadline = time.monotonic() + seconds
+        while True:
+            lines = self.logged_since(offset)
+            if any(line["request"].startswith(prefix) for line in lines):
+                return lines
+            assert time.monotonic() < deadline, f"nginx never logged {prefix!r}"
+            time.sleep(0.05)
+
 
 def nginx_missing_reason() -> str | None:
     """Why nginx cannot run here, or None (as root with apt-get, scripts/setup --test installs it: the fixture then
@@ -134,11 +145,7 @@ def test_a_reader_through_the_proxy_sees_the_dashboard_and_all_its_requests_reac
     assert [url for url, cookie in sent[1:] if f"{ROUTE_COOKIE}={route}" not in cookie] == []
     session.assert_no_outside_request_and_no_js_error()
     session.context.close()  # nginx logs the websocket when it closes
-    deadline = time.monotonic() + 10
-    while not any(line["request"].startswith("GET /_stcore/stream") for line in proxy.logged_since(start)):
-        assert time.monotonic() < deadline, "nginx never logged the session's websocket"
-        time.sleep(0.2)
-    lines = [line for line in proxy.logged_since(start) if line["upstream"] != "-"]
+    lines = [line for line in proxy.logged_request(start, "GET /_stcore/stream") if line["upstream"] != "-"]
     assert {proxy.worker_of(line["upstream"]) for line in lines} == {route}, lines
     stream = [line for line in lines if line["request"].startswith("GET /_stcore/stream")]
     assert [line["status"] for line in stream] == ["101"]
@@ -200,7 +207,8 @@ def test_a_garbage_route_cookie_is_routed_like_none_and_an_oversized_one_is_refu
         assert response.status == 200, (value[:40], response.status)
         [set_cookie] = [c for c in response.msg.get_all("Set-Cookie") or [] if c.startswith(f"{ROUTE_COOKIE}=")]
         assert re.fullmatch(rf"{ROUTE_COOKIE}=(w1|w2); Path=/; HttpOnly; SameSite=Lax", set_cookie), set_cookie
-        [line] = [line for line in proxy.logged_since(start) if line["request"].startswith("GET /_stcore/health")]
+        [line] = [line for line in proxy.logged_request(start, "GET /_stcore/health")
+                  if line["request"].startswith("GET /_stcore/health")]
         assert proxy.worker_of(line["upstream"]) == set_cookie.split(";")[0].split("=")[1]
 
     for worker in worker_names(2):  # a valid one is kept, and not set again
@@ -208,7 +216,8 @@ def test_a_garbage_route_cookie_is_routed_like_none_and_an_oversized_one_is_refu
         response = request_with_cookie(proxy.served.url, f"a=1; {ROUTE_COOKIE}={worker}".encode())
         assert response.status == 200
         assert not [c for c in response.msg.get_all("Set-Cookie") or [] if c.startswith(f"{ROUTE_COOKIE}=")]
-        [line] = [line for line in proxy.logged_since(start) if line["request"].startswith("GET /_stcore/health")]
+        [line] = [line for line in proxy.logged_request(start, "GET /_stcore/health")
+                  if line["request"].startswith("GET /_stcore/health")]
         assert proxy.worker_of(line["upstream"]) == worker
 
     for refused in (b"y" * 40_000, b"w1\x00"):  # a header too large, a NUL: nginx refuses them before any server
