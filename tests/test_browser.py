@@ -739,9 +739,6 @@ FIND_SINGLE_PIN_JS = """() => {
     return null; }"""
 
 
-@pytest.mark.xfail(strict=False, reason="known bug (issue #23's closing note): at 100,000 events a link naming a "
-                   "clicked event reopens with the first event in the details, not the linked one; the curated "
-                   "dataset's links reopen theirs (checked by hand in Chromium)")
 def test_at_100k_events_a_filter_change_a_click_and_a_shared_link_work_on_the_binary_pack(
         open_session, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> None:
     """100,000 events, prepared once: removing an event type redraws exactly the rows the counts name; a
@@ -804,7 +801,6 @@ def test_at_100k_events_a_filter_change_a_click_and_a_shared_link_work_on_the_bi
             wait_until_idle(page)
 
             # The page's own link, opened in a new session, shows the same view.
-            link = page.url
             expect(page).to_have_url(re.compile(r"[?&]event="), timeout=RERUN_MS)  # written when the rerun ends
             link = page.url
             assert "types=" in link and "map=" in link
