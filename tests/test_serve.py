@@ -7,6 +7,7 @@ mistake cannot hide behind a page that happens to look right."""
 
 from __future__ import annotations
 
+import csv
 import http.client
 import os
 import re
@@ -33,6 +34,7 @@ from tests.browser import (
     append_with_summary,
     is_loopback,
     open_review_page,
+    open_sheet_uploader,
     wait_until_idle,
 )
 from tests.conftest import EVENTS_PATH
@@ -43,6 +45,8 @@ pytestmark = pytest.mark.slow(reason="a browser against two `streamlit run` serv
 EDITOR, PASSWORD = "serve-editor", "a long serving passphrase"
 ARTICLE = "North Korean workers staged a strike at a seafood plant in Hunchun on 10 January 2023, a source said.\n"
 MAP_FRAME = "iframe[title*='st_folium']"
+SHEET = ("date,event_type,place,lat,lon,source,url\n"
+         "2024-09-03,worker_strike,Dandong,40.1292,124.3947,Daily NK,https://www.dailynk.com/serve-sheet\n")
 
 
 @dataclass(frozen=True)
@@ -222,3 +226,38 @@ def test_a_garbage_route_cookie_is_routed_like_none_and_an_oversized_one_is_refu
 
     for refused in (b"y" * 40_000, b"w1\x00"):  # a header too large, a NUL: nginx refuses them before any server
         assert request_with_cookie(proxy.served.url, f"{ROUTE_COOKIE}=".encode() + refused).status == 400
+
+
+def test_an_upload_and_a_download_through_the_proxy_reach_the_server_that_holds_the_session(
+        proxy, open_session, tmp_path):
+    """A file a visitor uploads and a file they download exist only in their own server's memory: both requests
+    must reach the server their cookie names (w2 here, not the first one)."""
+    total = len(read_json(proxy.data)["features"])
+    session = open_session(is_loopback)
+    pinned(session.context, proxy, "w2")
+    page = session.page
+    start = proxy.log_size()
+    sheet = tmp_path / "events.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    uploader = open_sheet_uploader(page, proxy.served.url)
+    uploader.locator("input[type='file']").set_input_files(sheet)
+    read_rows = page.get_by_role("button", name="Read rows")
+    expect(read_rows).to_be_enabled(timeout=RERUN_MS)
+    wait_until_idle(page)
+    read_rows.click()
+    expect(page.get_by_role("heading", name="1 candidate", exact=True)).to_be_visible(timeout=RERUN_MS)
+
+    opened(session, proxy.served.url, total)
+    with page.expect_download(timeout=RERUN_MS) as table_file:
+        page.get_by_role("button", name=re.compile(r"^Download CSV")).click()
+    table_file.value.save_as(tmp_path / "shown.csv")
+    with (tmp_path / "shown.csv").open(encoding="utf-8-sig", newline="") as shown:
+        assert len(list(csv.DictReader(shown))) == total  # every event shown, built by w2 and fetched from it
+    session.assert_no_outside_request_and_no_js_error()
+
+    lines = proxy.logged_request(start, "GET /media/")
+    uploads = [line for line in lines if "/_stcore/upload_file/" in line["request"]]
+    media = [line for line in lines if line["request"].startswith("GET /media/")]
+    assert uploads and media, lines
+    for line in uploads + media:
+        assert proxy.worker_of(line["upstream"]) == "w2" and line["status"].startswith("2"), line
