@@ -255,7 +255,8 @@ if not review:
 # --- Candidates: a map, then one card per candidate: its tick, its evidence and its fields together ----------------
 collection = review["collection"]
 from_sheet = review.get("sheet")
-st.subheader(f"{len(collection['features'])} candidates")
+found = len(collection["features"])
+st.subheader(f"{found} candidate{'' if found == 1 else 's'}")
 if from_sheet:
     st.markdown(f"{markdown_text(from_sheet['name'])}: {markdown_text(from_sheet['summary'])}.")
     if problems := from_sheet["problems"]:
