@@ -31,6 +31,7 @@ import pandas as pd
 
 from geo.events.dataset import PROPERTY_FIELDS, has_location, records, to_feature_collection
 from geo.events.evidence import figure_columns, figures_text
+from geo.events.nested import NESTED_COLUMNS
 from geo.io.atomic import write_atomically
 from geo.io.csv import CSV_COLUMNS, format_sources, to_csv
 from geo.map.style import EVENT_STYLE
@@ -52,7 +53,8 @@ FORMAT_OPENED_IN: dict[str, str] = {"gpkg": "QGIS", "kml": "Google Earth"}
 """The program a reader opens a format in, where naming it helps them choose."""
 
 GPKG_LAYER = "events"
-NESTED = ("sources", "figures", "status_history", "via", "crossings")
+NESTED = tuple(sorted(NESTED_COLUMNS, key=lambda name: name not in ("sources", "figures")))
+"""The properties exported again as `<name>_json` columns: every nested one, the evidence first."""
 ANALYSIS = ("country_found", "province", "distance_to_border_km", "nearest_crossing", "nearest_crossing_km")
 TEXT_FIELDS = tuple(f for f in PROPERTY_FIELDS if f not in (*NESTED, "matches", "date_inferred"))
 KML_NS = "http://www.opengis.net/kml/2.2"
