@@ -166,6 +166,7 @@ def session_factory(browser: Browser) -> Iterator[Callable[[Callable[[str], bool
         context.route("**/*", gate)
         session.page.on("console", console)  # also receives the map iframe's messages
         session.page.on("pageerror", lambda error: session.errors.append(f"pageerror: {error}"))
+        session.page.on("crash", lambda _: session.errors.append("crash: the page's renderer crashed"))
         return session
 
     yield make
@@ -175,11 +176,19 @@ def session_factory(browser: Browser) -> Iterator[Callable[[Callable[[str], bool
 
 
 def wait_until_idle(page: Page) -> None:
-    """Streamlit marks its root with the script state; wait until the rerun has finished."""
-    from playwright.sync_api import expect
+    """Streamlit marks its root with the script state; wait until the rerun has finished. If it does not, the
+    failure says what the page showed instead (a page without Streamlit's root was seen once in a whole suite)."""
+    from playwright.sync_api import Error, expect
 
-    expect(page.locator("[data-test-script-state]")).to_have_attribute(
-        "data-test-script-state", "notRunning", timeout=RERUN_MS)
+    try:
+        expect(page.locator("[data-test-script-state]")).to_have_attribute(
+            "data-test-script-state", "notRunning", timeout=RERUN_MS)
+    except AssertionError as error:
+        try:
+            shown = page.evaluate("() => document.body ? document.body.innerText.slice(0, 400) : '(no body)'")
+        except Error as unreadable:
+            shown = f"(the page could not be read: {unreadable})"
+        raise AssertionError(f"{error}\n--- the page at {page.url} showed ---\n{shown}") from error
 
 
 def append_with_summary(page: Page, card: object, summary: str, editor: str) -> None:
