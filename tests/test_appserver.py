@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -26,15 +29,23 @@ def test_a_server_that_never_answers_is_reported_once_the_time_runs_out():
         stop_process_group(process)
 
 
-def test_a_real_streamlit_server_is_healthy_within_a_minute(tmp_path):
-    (tmp_path / "app.py").write_text("import streamlit as st\nst.write('hello')\n")
+@contextmanager
+def hello_app(folder: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """A real Streamlit server (started as the project starts it) of a one-line app written to `folder`, until the
+    block ends: its process and its URL. It may not be healthy yet."""
+    (folder / "app.py").write_text("import streamlit as st\nst.write('hello')\n")
     port = free_port()
-    process = subprocess.Popen(streamlit_command(tmp_path / "app.py", port), cwd=tmp_path, start_new_session=True,
+    process = subprocess.Popen(streamlit_command(folder / "app.py", port), cwd=folder, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_until_healthy(process, f"http://127.0.0.1:{port}/", 60) < 60
+        yield process, f"http://127.0.0.1:{port}/"
     finally:
         stop_process_group(process)
+
+
+def test_a_real_streamlit_server_is_healthy_within_a_minute(tmp_path):
+    with hello_app(tmp_path) as (process, url):
+        assert wait_until_healthy(process, url, 60) < 60
 
 
 def test_a_log_tail_gives_the_last_lines_or_says_why_there_are_none(tmp_path):

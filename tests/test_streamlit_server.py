@@ -5,12 +5,12 @@ from __future__ import annotations
 import http.client
 import socket
 import statistics
-import subprocess
 import time
+from urllib.parse import urlsplit
 
 from app.streamlit_server import with_tcp_protocol
-from geo.budget import stop_process_group
-from perf.appserver import free_port, streamlit_command, wait_until_healthy
+from perf.appserver import wait_until_healthy
+from tests.test_appserver import hello_app
 
 
 def test_a_wrapped_bind_hands_on_the_same_socket_marked_tcp():
@@ -27,13 +27,9 @@ def test_a_wrapped_bind_hands_on_the_same_socket_marked_tcp():
 def test_requests_on_a_kept_alive_connection_are_answered_without_waiting_for_the_delayed_ack(tmp_path):
     # With Nagle on (plain `streamlit run`), each request after the first on one connection waits ~40 ms for the
     # browser's delayed acknowledgement: the map frame's files and the websocket's messages all paid it.
-    (tmp_path / "app.py").write_text("import streamlit as st\nst.write('hello')\n")
-    port = free_port()
-    process = subprocess.Popen(streamlit_command(tmp_path / "app.py", port), cwd=tmp_path, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_healthy(process, f"http://127.0.0.1:{port}/", 60)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    with hello_app(tmp_path) as (process, url):
+        wait_until_healthy(process, url, 60)
+        connection = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=10)
         took = []
         for _ in range(9):
             started = time.perf_counter()
@@ -41,5 +37,3 @@ def test_requests_on_a_kept_alive_connection_are_answered_without_waiting_for_th
             assert connection.getresponse().read() == b"ok"
             took.append(time.perf_counter() - started)
         assert statistics.median(took[1:]) < 0.02, [round(t * 1000, 1) for t in took]
-    finally:
-        stop_process_group(process)
