@@ -40,6 +40,8 @@ COOKIE_SECRET_ENV = "STREAMLIT_SERVER_COOKIE_SECRET"  # Streamlit's server.cooki
 DEFAULT_UPLOAD_MB = 200  # Streamlit's default server.maxUploadSize
 FORM_ROOM_MB = 1  # what a multipart form adds to the file it carries, at most
 NGINX_STOP_S = 10
+MAX_WORKERS = 16
+"""Most servers one command starts: each holds its own copy of the dataset (about 250 MB on the curated data)."""
 
 
 class ServeError(RuntimeError):
@@ -123,8 +125,8 @@ def _started(workers: int, *, data: Spec, listen_host: str, port: int | None, lo
              env: Mapping[str, str] | None, startup_timeout_s: float
              ) -> Iterator[tuple[Served, dict[str, subprocess.Popen]]]:
     """Start the servers and nginx; yield what runs and each process by name ("nginx" too); stop them all."""
-    if workers < 1:
-        raise ServeError(f"--workers must be 1 or more, not {workers}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ServeError(f"--workers must be between 1 and {MAX_WORKERS}, not {workers}")
     nginx = nginx_binary()
     if nginx is None:
         raise ServeError("nginx is not installed: `scripts/setup --serve` installs Debian's nginx (as root)")
@@ -202,7 +204,8 @@ def _stop(signum: int, frame: object) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scripts/serve", description=(
         "Serve the dashboard from several Streamlit servers behind nginx, each reader kept on one server."))
-    parser.add_argument("--workers", type=int, default=2, help="how many Streamlit servers (default 2: one per core)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help=f"how many Streamlit servers (1-{MAX_WORKERS}; default 2: one per core)")
     parser.add_argument("--port", type=int, default=8501, help="nginx's port (default 8501)")
     parser.add_argument("--address", default="127.0.0.1",
                         help="nginx's address (default 127.0.0.1: this machine only; see docs/safety.md)")

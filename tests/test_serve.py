@@ -261,3 +261,11 @@ def test_an_upload_and_a_download_through_the_proxy_reach_the_server_that_holds_
     assert uploads and media, lines
     for line in uploads + media:
         assert proxy.worker_of(line["upstream"]) == "w2" and line["status"].startswith("2"), line
+
+
+@pytest.mark.parametrize("workers", [0, -1, 17, 10**9])
+def test_a_number_of_servers_outside_1_to_16_is_refused_in_one_line_before_anything_starts(workers, tmp_path):
+    with pytest.raises(ServeError, match=rf"^--workers must be between 1 and 16, not {workers}$"):
+        with serving(workers, data=EVENTS_PATH, log_dir=tmp_path / "logs"):
+            pass
+    assert not (tmp_path / "logs").exists() or not any((tmp_path / "logs").iterdir())
